@@ -1,0 +1,17 @@
+"""The errors the core raises, each with a message a user can act on."""
+
+
+class AssistantError(Exception):
+    """Base of every error the core reports to a front end."""
+
+
+class IngestError(AssistantError):
+    """A file could not be added to the library; the message says why."""
+
+
+class StoreError(AssistantError):
+    """The document store or vector index cannot be opened or written."""
+
+
+class ModelError(AssistantError):
+    """A model file is missing, unreadable or not a usable model."""

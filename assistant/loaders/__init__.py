@@ -1,0 +1,58 @@
+"""Turn a file into an :class:`ExtractedDocument`, choosing the loader by file type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.documents import ExtractedDocument
+from assistant.errors import IngestError
+from assistant.loaders.docx import load_docx
+from assistant.loaders.html import load_html
+from assistant.loaders.markdown import load_markdown
+from assistant.loaders.pdf import load_pdf
+from assistant.loaders.text import load_text
+
+Loader = Callable[[Path], ExtractedDocument]
+
+LOADERS: dict[str, Loader] = {
+    ".txt": load_text,
+    ".text": load_text,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".html": load_html,
+    ".htm": load_html,
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+}
+
+# Bumped whenever a loader or the chunker changes what it extracts, so stored documents
+# parsed by an older version are re-indexed on the next ingest.
+PARSER_VERSION = 1
+
+
+def is_supported(path: Path) -> bool:
+    """Whether Offgrid can read files of this type."""
+    return path.suffix.lower() in LOADERS
+
+
+def load_document(path: Path) -> ExtractedDocument:
+    """Extract the text of ``path``; raise :class:`IngestError` with a specific reason."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        supported = ", ".join(sorted(LOADERS))
+        raise IngestError(f"unsupported type '{path.suffix or '(none)'}' (supported: {supported})")
+    try:
+        document = loader(path)
+    except IngestError:
+        raise
+    except MemoryError as exc:
+        raise IngestError("too large to extract in memory") from exc
+    except OSError as exc:
+        raise IngestError(f"unreadable: {exc.strerror or exc}") from exc
+    except Exception as exc:  # a parser choking on a damaged file must not stop a batch
+        raise IngestError(f"unreadable {path.suffix.lower()[1:].upper()} file: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    if not document.text.strip():
+        raise IngestError("no extractable text (empty, or only images such as a scanned PDF)")
+    return document

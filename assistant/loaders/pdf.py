@@ -1,0 +1,53 @@
+"""PDF files: text page by page with pypdf, each page its own section."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from assistant.documents import ExtractedDocument, TextBuilder
+from assistant.errors import IngestError
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def load_pdf(path: Path) -> ExtractedDocument:
+    """A ``.pdf`` file; page numbers are 1-based as a reader counts them."""
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    with path.open("rb") as handle:
+        if b"%PDF-" not in handle.read(1024):
+            raise IngestError("not a PDF file (its content does not start like a PDF)")
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except Exception:
+                unlocked = 0
+            if not unlocked:
+                raise IngestError("encrypted PDF: cannot extract text without its password")
+        builder = TextBuilder()
+        for number, page in enumerate(reader.pages, start=1):
+            builder.add(page.extract_text() or "", page=number, separator="\n\n")
+        pages = len(reader.pages)
+        title = _metadata_title(reader) or path.stem
+    except FileNotDecryptedError as exc:
+        raise IngestError("encrypted PDF: cannot extract text without its password") from exc
+    except PdfReadError as exc:
+        raise IngestError(f"damaged PDF: {exc}") from exc
+    return ExtractedDocument(
+        text=builder.text(), title=title, kind="pdf", sections=tuple(builder.sections),
+        pages=pages,
+    )
+
+
+def _metadata_title(reader: object) -> str | None:
+    try:
+        title = reader.metadata.title  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    if isinstance(title, str) and title.strip() and not title.lower().endswith((".doc", ".pdf")):
+        return title.strip()
+    return None

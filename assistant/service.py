@@ -1,0 +1,148 @@
+"""The one door from any front end (CLI, desktop app) into the core."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.documents import DocumentInfo, Hit
+from assistant.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.errors import AssistantError
+from assistant.index_sync import SyncReport, rebuild, reconcile
+from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
+from assistant.library import (
+    FINGERPRINT_KEY,
+    LIBRARY_COLLECTION,
+    library_files,
+    library_fingerprint,
+)
+from assistant.retrieval import HybridRetriever
+from assistant.store import Store
+from assistant.vector_index import VectorIndex
+
+DEFAULT_COLLECTION = "My documents"
+STORE_FILE = "offgrid.sqlite3"
+VECTOR_DIR = "vectors"
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection and how much it holds."""
+
+    name: str
+    documents: int
+    chunks: int
+
+
+class AssistantService:
+    """Ingest, search and manage the document library in one data directory.
+
+    Dependencies are passed in; ``library_dir=None`` leaves the bundled library out.
+    """
+
+    def __init__(self, data_dir: Path, *, embedder: Embedder | None = None,
+                 library_dir: Path | None = None, limits: IngestLimits | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder()
+        self.library_dir = library_dir
+        self.store = Store(self.data_dir / STORE_FILE)
+        self.index = VectorIndex(self.data_dir / VECTOR_DIR,
+                                 embedder_id=self.embedder.model_id,
+                                 dimension=self.embedder.dimension)
+        self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits)
+        self.retriever = HybridRetriever(self.store, self.index, self.embedder)
+        self.last_repair: SyncReport = reconcile(self.store, self.index)
+
+    def __enter__(self) -> AssistantService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    # -- library ----------------------------------------------------------------------------
+
+    def library_needs_sync(self) -> bool:
+        """Whether the bundled library changed since it was last indexed here."""
+        if self.library_dir is None:
+            return False
+        return self.store.get_meta(FINGERPRINT_KEY) != library_fingerprint(self.library_dir)
+
+    def sync_library(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
+        """Index the bundled library into ``Library`` if it changed; drop removed files."""
+        if self.library_dir is None or not self.library_needs_sync():
+            return None
+        fingerprint = library_fingerprint(self.library_dir)
+        files = library_files(self.library_dir)
+        report = self.ingestor.ingest(files, collection=LIBRARY_COLLECTION,
+                                      on_progress=on_progress)
+        present = {str(path) for path in files}
+        for document in self.store.list_documents(LIBRARY_COLLECTION):
+            if document.path not in present:
+                self._remove(document)
+        if not report.failed:
+            self.store.set_meta(FINGERPRINT_KEY, fingerprint)
+        return report
+
+    # -- documents --------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path], *, collection: str = DEFAULT_COLLECTION,
+               on_progress: ProgressCallback | None = None,
+               cancel: threading.Event | None = None) -> IngestReport:
+        """Add files and folders to a collection; one result per file."""
+        if not collection.strip():
+            raise AssistantError("a collection needs a name")
+        return self.ingestor.ingest(paths, collection=collection.strip(),
+                                    on_progress=on_progress, cancel=cancel)
+
+    def documents(self, collection: str | None = None) -> list[DocumentInfo]:
+        """The documents of one collection, or of all."""
+        return self.store.list_documents(collection)
+
+    def remove(self, path_or_id: str, *, collection: str | None = None) -> list[DocumentInfo]:
+        """Remove documents by id or by path; returns what was removed."""
+        matches: list[DocumentInfo] = []
+        if path_or_id.isdigit():
+            found = self.store.document(int(path_or_id))
+            matches = [found] if found else []
+        if not matches:
+            resolved = str(Path(path_or_id).expanduser().resolve())
+            matches = self.store.documents_at_path(resolved) or \
+                self.store.documents_at_path(path_or_id)
+        if collection is not None:
+            matches = [m for m in matches if m.collection == collection]
+        if not matches:
+            where = f" in collection '{collection}'" if collection else ""
+            raise AssistantError(f"no document '{path_or_id}'{where}")
+        for document in matches:
+            self._remove(document)
+        return matches
+
+    def _remove(self, document: DocumentInfo) -> None:
+        chunk_ids = self.store.remove_document(document.id)
+        self.index.delete(chunk_ids)
+
+    def document_text(self, doc_id: int) -> str | None:
+        """A document's extracted text (what hits' offsets point into)."""
+        return self.store.document_text(doc_id)
+
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection with its counts."""
+        return [CollectionInfo(*row) for row in self.store.collections()]
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, query: str, *, k: int = 5,
+               collections: Sequence[str] | None = None) -> list[Hit]:
+        """Hybrid search over the library, best first."""
+        return self.retriever.search(query, k=k, collections=collections)
+
+    def rebuild_index(self) -> int:
+        """Rebuild the vector index from SQLite; returns how many vectors it holds."""
+        return rebuild(self.store, self.index)

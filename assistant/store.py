@@ -1,0 +1,452 @@
+"""SQLite: the source of truth for collections, documents, chunks and their embeddings.
+
+Every write of a document (its row, its chunks, their embeddings and the BM25 full-text
+index) happens in one transaction, so a crash never leaves a half-written document. The
+vector index in chroma is derived from these rows and can always be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from assistant.documents import Chunk, DocumentInfo
+from assistant.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection_id INTEGER NOT NULL REFERENCES collections(id),
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    pages INTEGER,
+    parser_version INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    vectors_indexed INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (collection_id, path)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    page INTEGER,
+    heading TEXT,
+    text TEXT NOT NULL,
+    embedding BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, heading, content='chunks', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text, heading)
+    VALUES ('delete', old.id, old.text, old.heading);
+END;
+"""
+
+# Words too common to help a keyword search; dropping them keeps BM25 queries fast.
+_STOPWORDS = frozenset(
+    "a an and are as at be by can could did do does for from had has have how i if in into "
+    "is it its of on or should so than that the their them then there these they this to "
+    "was we were what when where which who whom why will with would you your about".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression that ORs the question's content words (None if it has none)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    kept = [w for w in words if w not in _STOPWORDS] or words
+    unique = list(dict.fromkeys(kept))
+    if not unique:
+        return None
+    return " OR ".join(f'"{word}"' for word in unique)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What ingestion needs to know about a document already in the store."""
+
+    id: int
+    path: str
+    sha256: str
+    parser_version: int
+    vectors_indexed: bool
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk together with its document's title, path and collection."""
+
+    id: int
+    doc_id: int
+    ordinal: int
+    start: int
+    end: int
+    page: int | None
+    heading: str | None
+    text: str
+    title: str
+    path: str
+    collection: str
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """Everything to write for one document; ``embeddings`` has one row per chunk."""
+
+    collection: str
+    path: str
+    title: str
+    kind: str
+    sha256: str
+    size: int
+    pages: int | None
+    parser_version: int
+    text: str
+    chunks: Sequence[Chunk]
+    embeddings: np.ndarray
+
+
+class Store:
+    """The document store in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the document store {path}: {exc}") from exc
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A value from the key/value table."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value in the key/value table."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- collections ------------------------------------------------------------------------
+
+    def collections(self) -> list[tuple[str, int, int]]:
+        """Every collection with its document and chunk counts, by name."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.name, COUNT(DISTINCT d.id), COUNT(k.id) FROM collections c "
+                "LEFT JOIN documents d ON d.collection_id = c.id "
+                "LEFT JOIN chunks k ON k.doc_id = d.id GROUP BY c.id ORDER BY c.name"
+            ).fetchall()
+        return [(name, docs, chunks) for name, docs, chunks in rows]
+
+    def _collection_id(self, name: str) -> int:
+        self._db.execute(
+            "INSERT OR IGNORE INTO collections(name, created_at) VALUES (?, ?)", (name, _now())
+        )
+        return int(
+            self._db.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()[0]
+        )
+
+    # -- documents --------------------------------------------------------------------------
+
+    def find_document(self, collection: str, path: str) -> StoredDocument | None:
+        """The document stored for ``path`` in ``collection``, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT d.id, d.path, d.sha256, d.parser_version, d.vectors_indexed "
+                "FROM documents d JOIN collections c ON c.id = d.collection_id "
+                "WHERE c.name = ? AND d.path = ?",
+                (collection, path),
+            ).fetchone()
+        return StoredDocument(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+    def find_by_hash(self, collection: str, sha256: str) -> list[StoredDocument]:
+        """Documents of ``collection`` whose content has this hash."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT d.id, d.path, d.sha256, d.parser_version, d.vectors_indexed "
+                "FROM documents d JOIN collections c ON c.id = d.collection_id "
+                "WHERE c.name = ? AND d.sha256 = ?",
+                (collection, sha256),
+            ).fetchall()
+        return [StoredDocument(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    def write_document(self, doc: NewDocument) -> tuple[int, list[int], list[int]]:
+        """Insert or replace a document and its chunks atomically.
+
+        Returns the document id, the new chunk ids and the ids of the chunks it replaced.
+        The document is marked as not yet in the vector index.
+        """
+        if len(doc.chunks) != len(doc.embeddings):
+            raise ValueError("one embedding is needed per chunk")
+        vectors = np.ascontiguousarray(doc.embeddings, dtype=np.float32)
+        now = _now()
+        with self._lock, self._transaction():
+            collection_id = self._collection_id(doc.collection)
+            row = self._db.execute(
+                "SELECT id FROM documents WHERE collection_id = ? AND path = ?",
+                (collection_id, doc.path),
+            ).fetchone()
+            old_chunk_ids: list[int] = []
+            fields = (doc.title, doc.kind, doc.sha256, doc.size, doc.pages,
+                      doc.parser_version, doc.text)
+            if row:
+                doc_id = int(row[0])
+                old_chunk_ids = [r[0] for r in self._db.execute(
+                    "SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+                self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+                self._db.execute(
+                    "UPDATE documents SET title=?, kind=?, sha256=?, size=?, pages=?, "
+                    "parser_version=?, text=?, updated_at=?, vectors_indexed=0 WHERE id=?",
+                    (*fields, now, doc_id),
+                )
+            else:
+                cursor = self._db.execute(
+                    "INSERT INTO documents(collection_id, path, title, kind, sha256, size, "
+                    "pages, parser_version, text, added_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (collection_id, doc.path, *fields, now, now),
+                )
+                doc_id = int(cursor.lastrowid or 0)
+            new_ids: list[int] = []
+            for chunk, vector in zip(doc.chunks, vectors, strict=True):
+                cursor = self._db.execute(
+                    'INSERT INTO chunks(doc_id, ordinal, start, "end", page, heading, text, '
+                    "embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.page, chunk.heading,
+                     chunk.text, vector.tobytes()),
+                )
+                new_ids.append(int(cursor.lastrowid or 0))
+        return doc_id, new_ids, old_chunk_ids
+
+    def move_document(self, doc_id: int, new_path: str) -> None:
+        """Record that a document's file now lives at ``new_path``."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE documents SET path = ?, updated_at = ? WHERE id = ?",
+                (new_path, _now(), doc_id),
+            )
+
+    def mark_indexed(self, doc_id: int, indexed: bool = True) -> None:
+        """Record whether a document's vectors are in the vector index."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE documents SET vectors_indexed = ? WHERE id = ?", (int(indexed), doc_id)
+            )
+
+    def remove_document(self, doc_id: int) -> list[int]:
+        """Delete a document and its chunks; return the removed chunk ids."""
+        with self._lock, self._transaction():
+            ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return ids
+
+    def list_documents(self, collection: str | None = None) -> list[DocumentInfo]:
+        """Documents, optionally of one collection, by collection then title."""
+        query = (
+            "SELECT d.id, d.title, d.path, c.name, d.kind, "
+            "(SELECT COUNT(*) FROM chunks k WHERE k.doc_id = d.id), d.pages, d.size, d.sha256, "
+            "d.added_at, d.updated_at FROM documents d "
+            "JOIN collections c ON c.id = d.collection_id"
+        )
+        params: tuple[str, ...] = ()
+        if collection is not None:
+            query += " WHERE c.name = ?"
+            params = (collection,)
+        query += " ORDER BY c.name, d.title COLLATE NOCASE, d.id"
+        with self._lock:
+            rows = self._db.execute(query, params).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def document(self, doc_id: int) -> DocumentInfo | None:
+        """One document by id."""
+        return next((d for d in self._documents_where("d.id = ?", (doc_id,))), None)
+
+    def documents_at_path(self, path: str) -> list[DocumentInfo]:
+        """Documents stored for this path, in any collection."""
+        return self._documents_where("d.path = ?", (path,))
+
+    def _documents_where(self, clause: str, params: tuple[object, ...]) -> list[DocumentInfo]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT d.id, d.title, d.path, c.name, d.kind, "
+                "(SELECT COUNT(*) FROM chunks k WHERE k.doc_id = d.id), d.pages, d.size, "
+                "d.sha256, d.added_at, d.updated_at FROM documents d "
+                f"JOIN collections c ON c.id = d.collection_id WHERE {clause}",
+                params,
+            ).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def document_text(self, doc_id: int) -> str | None:
+        """The full extracted text of a document (what chunk offsets point into)."""
+        with self._lock:
+            row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    # -- chunks -----------------------------------------------------------------------------
+
+    def chunk_count(self) -> int:
+        """How many chunks the store holds."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
+        """Chunks by id, with their documents' title, path and collection."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                f'SELECT k.id, k.doc_id, k.ordinal, k.start, k."end", k.page, k.heading, k.text, '
+                f"d.title, d.path, c.name FROM chunks k JOIN documents d ON d.id = k.doc_id "
+                f"JOIN collections c ON c.id = d.collection_id WHERE k.id IN ({marks})",
+                tuple(ids),
+            ).fetchall()
+        return {row[0]: ChunkRecord(*row) for row in rows}
+
+    def iter_vectors(
+        self, chunk_ids: Sequence[int] | None = None, batch: int = 2048
+    ) -> Iterator[tuple[list[int], np.ndarray, list[str], list[int]]]:
+        """Stored embeddings in batches: chunk ids, vectors, collection names, document ids."""
+        query = (
+            "SELECT k.id, k.embedding, c.name, k.doc_id FROM chunks k "
+            "JOIN documents d ON d.id = k.doc_id JOIN collections c ON c.id = d.collection_id"
+        )
+        with self._lock:
+            if chunk_ids is None:
+                rows = self._db.execute(query + " ORDER BY k.id").fetchall()
+            else:
+                rows = []
+                wanted = sorted(chunk_ids)
+                for first in range(0, len(wanted), 500):
+                    part = wanted[first:first + 500]
+                    rows += self._db.execute(
+                        query + f" WHERE k.id IN ({','.join('?' * len(part))}) ORDER BY k.id",
+                        tuple(part),
+                    ).fetchall()
+        for first in range(0, len(rows), batch):
+            part = rows[first:first + batch]
+            vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in part])
+            yield [r[0] for r in part], vectors, [r[2] for r in part], [r[3] for r in part]
+
+    def chunk_ids_of(self, doc_ids: Sequence[int]) -> list[int]:
+        """The chunk ids of some documents."""
+        ids: list[int] = []
+        with self._lock:
+            for first in range(0, len(doc_ids), 500):
+                part = tuple(doc_ids[first:first + 500])
+                ids += [r[0] for r in self._db.execute(
+                    f"SELECT id FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part)]
+        return ids
+
+    def unindexed_documents(self) -> list[int]:
+        """Ids of documents whose vectors are not (known to be) in the vector index."""
+        with self._lock:
+            return [r[0] for r in self._db.execute(
+                "SELECT id FROM documents WHERE vectors_indexed = 0")]
+
+    def all_chunk_ids(self) -> set[int]:
+        """Every chunk id in the store."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+
+    def lexical_search(
+        self, query: str, collections: Sequence[str] | None, limit: int
+    ) -> list[tuple[int, float]]:
+        """BM25 keyword search: ``(chunk_id, bm25)`` best first (lower bm25 is better)."""
+        expression = fts_query(query)
+        if expression is None:
+            return []
+        sql = (
+            "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
+            "JOIN chunks k ON k.id = f.rowid JOIN documents d ON d.id = k.doc_id "
+            "JOIN collections c ON c.id = d.collection_id WHERE chunks_fts MATCH ?"
+        )
+        params: list[object] = [expression]
+        if collections is not None:
+            sql += f" AND c.name IN ({','.join('?' * len(collections))})"
+            params.extend(collections)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"keyword search failed: {exc}") from exc
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self._db.execute("COMMIT")
+        else:
+            self._db.execute("ROLLBACK")

@@ -1,0 +1,66 @@
+"""Terminal rendering for the CLI: search hits, documents, and a progress bar."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from typing import TextIO
+
+from assistant.documents import DocumentInfo, Hit
+
+
+def location(page: int | None, heading: str | None) -> str:
+    """Where a passage sits: ``p. 3`` or its heading path."""
+    if page is not None:
+        return f"p. {page}"
+    return heading or "whole document"
+
+
+def format_hit(number: int, hit: Hit, width: int | None = None) -> str:
+    """A numbered hit: title, location, score and a wrapped snippet."""
+    width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
+    head = (f"[{number}] {hit.title} — {location(hit.page, hit.heading)} "
+            f"(score {hit.score:.3f}) [{hit.collection}]")
+    snippet = " ".join(hit.text.split())
+    if len(snippet) > 320:
+        snippet = snippet[:317].rsplit(" ", 1)[0] + "…"
+    body = textwrap.fill(snippet, width=width, initial_indent="    ", subsequent_indent="    ")
+    return f"{head}\n    {hit.path}  chars {hit.start}–{hit.end}\n{body}"
+
+
+def format_document(doc: DocumentInfo) -> str:
+    """One line for a document listing."""
+    pages = f", {doc.pages} pages" if doc.pages else ""
+    return (f"{doc.id:>5}  [{doc.collection}] {doc.title} ({doc.kind}{pages}, "
+            f"{doc.chunks} chunks)\n       {doc.path}")
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, *, minimum_total: int = 5) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.minimum_total = minimum_total
+        self._shown = False
+
+    def update(self, done: int, total: int, label: str = "") -> None:
+        """Redraw the bar for ``done`` of ``total``."""
+        if not self.enabled or total < self.minimum_total:
+            return
+        columns = shutil.get_terminal_size((80, 20)).columns
+        width = 30
+        filled = int(width * done / max(total, 1))
+        text = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}"
+        self.stream.write("\r" + text[: columns - 1].ljust(columns - 1))
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        """Erase the bar so a normal line can be printed."""
+        if self._shown:
+            columns = shutil.get_terminal_size((80, 20)).columns
+            self.stream.write("\r" + " " * (columns - 1) + "\r")
+            self.stream.flush()
+            self._shown = False

@@ -1,0 +1,101 @@
+"""The ``assistant`` command-line contract, end to end on the real engines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from tests.documents_factory import make_pdf
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
+HIT_KEYS = {"score", "title", "path", "collection", "page", "heading", "start", "end", "text"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One data directory for the module (the bundled library is indexed into it once)."""
+    return str(tmp_path_factory.mktemp("cli") / "data")
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> object:
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_first_use_indexes_the_bundled_library(data_dir: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    collections = _json(capsys, ["--data-dir", data_dir, "collections", "--json"])
+    library = next(c for c in collections if c["name"] == "Library")  # type: ignore[union-attr]
+    assert library["documents"] >= 12 and library["chunks"] > 50
+    hits = _json(capsys, ["--data-dir", data_dir, "search", "--json", "--collection", "Library",
+                          "When was the last halving and what did it cut the subsidy to?"])
+    assert hits and "3.125" in " ".join(h["text"] for h in hits[:3])  # type: ignore[index]
+
+
+def test_ingest_search_list_remove(data_dir: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = make_pdf(tmp_path / "falconry.pdf", [
+        "Falconers train hawks with patience and food rewards.",
+        "The hood calms a falcon before the hunt begins.",
+    ], title="Falconry Basics")
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"garbage")
+    assert main(["--data-dir", data_dir, "ingest", "--collection", "Birds",
+                 str(pdf), str(bad)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2  # one line per file
+    (good,) = [line for line in lines if "falconry.pdf" in line]
+    (failed,) = [line for line in lines if "bad.pdf" in line]
+    assert good.startswith("added") and good.endswith("falconry.pdf (2 chunks)")
+    assert failed.startswith("failed") and "not a PDF file" in failed
+
+    hits = _json(capsys, ["--data-dir", data_dir, "search", "--json", "--k", "3",
+                          "--collection", "Birds", "why put a hood on a falcon"])
+    assert isinstance(hits, list) and 1 <= len(hits) <= 3
+    assert HIT_KEYS <= set(hits[0])
+    assert (hits[0]["title"], hits[0]["page"], hits[0]["collection"]) == (
+        "Falconry Basics", 2, "Birds")
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+    docs = _json(capsys, ["--data-dir", data_dir, "docs", "list", "--collection", "Birds",
+                          "--json"])
+    assert [d["title"] for d in docs] == ["Falconry Basics"]  # type: ignore[index]
+    assert main(["--data-dir", data_dir, "ingest", "--collection", "Birds", str(pdf)]) == 0
+    assert capsys.readouterr().out.startswith("unchanged")
+    assert main(["--data-dir", data_dir, "docs", "remove", str(pdf)]) == 0
+    assert "removed" in capsys.readouterr().out
+    assert _json(capsys, ["--data-dir", data_dir, "docs", "list", "--collection", "Birds",
+                          "--json"]) == []
+
+
+def test_python_dash_m_uses_the_env_data_dir(data_dir: str) -> None:
+    env = dict(os.environ, ASSISTANT_DATA_DIR=data_dir)
+    result = subprocess.run([sys.executable, "-m", "assistant", "search", "--json", "--k", "1",
+                             "Nakamoto coefficient"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (hit,) = json.loads(result.stdout)
+    assert "Nakamoto coefficient" in hit["text"]
+
+
+def test_the_interactive_session_searches_and_quits(data_dir: str) -> None:
+    env = dict(os.environ, ASSISTANT_DATA_DIR=data_dir)
+    result = subprocess.run([sys.executable, "-m", "assistant"], cwd=ROOT, env=env,
+                            input="/collections\nItaipu dam Paraguay\n/quit\n",
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Library:" in result.stdout and "[1] " in result.stdout
+    assert "Paraguay" in result.stdout
+
+
+def test_errors_are_clear_and_exit_nonzero(data_dir: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", data_dir, "docs", "remove", "/no/such/file.md"]) == 1
+    assert "no document" in capsys.readouterr().err

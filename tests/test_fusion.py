@@ -1,0 +1,28 @@
+"""Reciprocal rank fusion and the keyword query builder, against exact values."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval import fuse_rankings
+from assistant.store import fts_query
+
+
+def test_rrf_rewards_items_high_in_both_lists() -> None:
+    fused = fuse_rankings([[1, 2, 3], [3, 1, 4]], k=60)
+    assert [item for item, _ in fused] == [1, 3, 2, 4]
+    best = 2 / 61
+    assert fused[0][1] == pytest.approx((1 / 61 + 1 / 62) / best)
+    assert fused[-1][1] == pytest.approx((1 / 63) / best)
+
+
+def test_rrf_first_in_every_list_scores_one() -> None:
+    assert fuse_rankings([[7], [7]]) == [(7, pytest.approx(1.0))]
+    assert fuse_rankings([]) == []
+
+
+def test_fts_query_ors_content_words_and_drops_stopwords() -> None:
+    assert fts_query("What is the majority decision?") == '"majority" OR "decision"'
+    assert fts_query("the of") == '"the" OR "of"'
+    assert fts_query("  ?! ") is None
+    assert fts_query('quote " and AND NOT') == '"quote" OR "not"'
