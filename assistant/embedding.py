@@ -61,6 +61,10 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.set_verbosity_error()
+                transformers_logging.disable_progress_bar()
 
                 path = self.model_path or default_embedding_model_path()
                 try:

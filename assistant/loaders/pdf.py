@@ -32,15 +32,22 @@ def load_pdf(path: Path) -> ExtractedDocument:
         for number, page in enumerate(reader.pages, start=1):
             builder.add(page.extract_text() or "", page=number, separator="\n\n")
         pages = len(reader.pages)
-        title = _metadata_title(reader) or path.stem
+        text = builder.text()
+        title = _metadata_title(reader) or _first_line_title(text) or path.stem
     except FileNotDecryptedError as exc:
         raise IngestError("encrypted PDF: cannot extract text without its password") from exc
     except PdfReadError as exc:
         raise IngestError(f"damaged PDF: {exc}") from exc
     return ExtractedDocument(
-        text=builder.text(), title=title, kind="pdf", sections=tuple(builder.sections),
+        text=text, title=title, kind="pdf", sections=tuple(builder.sections),
         pages=pages,
     )
+
+
+def _first_line_title(text: str) -> str | None:
+    """The first line of the first page, when it is shaped like a title."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if 8 <= len(first) <= 150 and not first.endswith(".") else None
 
 
 def _metadata_title(reader: object) -> str | None:
