@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from assistant.ingest import FileResult, IngestReport
+from assistant.ingest import FileResult, IngestReport, plural
 from assistant.paths import library_dir, resolve_data_dir
 from assistant.service import DEFAULT_COLLECTION, AssistantService
 from assistant.terminal import ProgressBar, format_document, format_hit
@@ -108,7 +108,7 @@ def run_docs(service: AssistantService, args: argparse.Namespace) -> int:
         else:
             for document in documents:
                 print(format_document(document))
-            print(f"{len(documents)} documents", file=sys.stderr)
+            print(plural(len(documents), "document"), file=sys.stderr)
         return 0
     status = 0
     for target in args.targets:
@@ -128,7 +128,7 @@ def run_collections(service: AssistantService, as_json: bool) -> int:
         print(json.dumps([c.__dict__ for c in collections], ensure_ascii=False, indent=2))
     else:
         for c in collections:
-            print(f"{c.name}: {c.documents} documents, {c.chunks} chunks")
+            print(f"{c.name}: {plural(c.documents, 'document')}, {plural(c.chunks, 'chunk')}")
     return 0
 
 

@@ -41,7 +41,7 @@ class FileResult:
         """One human-readable line, as the CLI prints it."""
         detail = f": {self.reason}" if self.reason else ""
         if self.status in ("added", "updated") and self.chunks and not self.reason:
-            detail = f" ({self.chunks} chunks)"
+            detail = f" ({plural(self.chunks, 'chunk')})"
         return f"{self.status:<9} {self.path}{detail}"
 
 
@@ -133,6 +133,11 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult],
                         continue
                 accept(candidate.resolve())
     return files, failures, skipped
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 chunk``, ``2 chunks``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def human_size(size: int) -> str:

@@ -8,6 +8,7 @@ import textwrap
 from typing import TextIO
 
 from assistant.documents import DocumentInfo, Hit
+from assistant.ingest import plural
 
 
 def location(page: int | None, heading: str | None) -> str:
@@ -31,9 +32,9 @@ def format_hit(number: int, hit: Hit, width: int | None = None) -> str:
 
 def format_document(doc: DocumentInfo) -> str:
     """One line for a document listing."""
-    pages = f", {doc.pages} pages" if doc.pages else ""
+    pages = f", {plural(doc.pages, 'page')}" if doc.pages else ""
     return (f"{doc.id:>5}  [{doc.collection}] {doc.title} ({doc.kind}{pages}, "
-            f"{doc.chunks} chunks)\n       {doc.path}")
+            f"{plural(doc.chunks, 'chunk')})\n       {doc.path}")
 
 
 class ProgressBar:
