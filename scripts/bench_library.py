@@ -101,7 +101,8 @@ def main() -> None:
     raw = len(texts) / raw_s
     rows = [
         ("files ingested", f"{len(files)} ({chunks} chunks)"),
-        ("end-to-end ingest (parse, chunk, embed, store)", f"{ingest_s:.1f} s = {ours:.1f} chunks/s"),
+        ("end-to-end ingest (parse, chunk, embed, store)",
+         f"{ingest_s:.1f} s = {ours:.1f} chunks/s"),
         ("raw SentenceTransformer.encode, same chunks", f"{raw_s:.1f} s = {raw:.1f} chunks/s"),
         ("ingest / raw encode ratio", f"{ours / raw:.2f}"),
         (f"{pdf_pages}-page PDF alone", f"{pdf_s:.1f} s = {pdf_pages / pdf_s:.1f} pages/s"),
