@@ -76,7 +76,7 @@ class IngestLimits:
     """Bounds on what one file may cost."""
 
     max_file_bytes: int = 200 * 1024 * 1024
-    embed_batch_chunks: int = 256
+    embed_batch_chunks: int = 64
 
 
 ProgressCallback = Callable[[FileResult, int, int], None]

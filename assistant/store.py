@@ -298,20 +298,9 @@ class Store:
 
     def list_documents(self, collection: str | None = None) -> list[DocumentInfo]:
         """Documents, optionally of one collection, by collection then title."""
-        query = (
-            "SELECT d.id, d.title, d.path, c.name, d.kind, "
-            "(SELECT COUNT(*) FROM chunks k WHERE k.doc_id = d.id), d.pages, d.size, d.sha256, "
-            "d.added_at, d.updated_at FROM documents d "
-            "JOIN collections c ON c.id = d.collection_id"
-        )
-        params: tuple[str, ...] = ()
-        if collection is not None:
-            query += " WHERE c.name = ?"
-            params = (collection,)
-        query += " ORDER BY c.name, d.title COLLATE NOCASE, d.id"
-        with self._lock:
-            rows = self._db.execute(query, params).fetchall()
-        return [DocumentInfo(*row) for row in rows]
+        if collection is None:
+            return self._documents_where("1", ())
+        return self._documents_where("c.name = ?", (collection,))
 
     def document(self, doc_id: int) -> DocumentInfo | None:
         """One document by id."""
@@ -327,7 +316,8 @@ class Store:
                 "SELECT d.id, d.title, d.path, c.name, d.kind, "
                 "(SELECT COUNT(*) FROM chunks k WHERE k.doc_id = d.id), d.pages, d.size, "
                 "d.sha256, d.added_at, d.updated_at FROM documents d "
-                f"JOIN collections c ON c.id = d.collection_id WHERE {clause}",
+                f"JOIN collections c ON c.id = d.collection_id WHERE {clause} "
+                "ORDER BY c.name, d.title COLLATE NOCASE, d.id",
                 params,
             ).fetchall()
         return [DocumentInfo(*row) for row in rows]

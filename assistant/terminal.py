@@ -11,17 +11,21 @@ from assistant.documents import DocumentInfo, Hit
 from assistant.ingest import plural
 
 
-def location(page: int | None, heading: str | None) -> str:
-    """Where a passage sits: ``p. 3`` or its heading path."""
+def location(page: int | None, heading: str | None, title: str | None = None) -> str:
+    """Where a passage sits: ``p. 3`` or its heading path (without a root equal to the title)."""
     if page is not None:
         return f"p. {page}"
-    return heading or "whole document"
+    if not heading or heading == title:
+        return "beginning"
+    if title and heading.startswith(title + " > "):
+        return heading[len(title) + 3:]
+    return heading
 
 
 def format_hit(number: int, hit: Hit, width: int | None = None) -> str:
     """A numbered hit: title, location, score and a wrapped snippet."""
     width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
-    head = (f"[{number}] {hit.title} — {location(hit.page, hit.heading)} "
+    head = (f"[{number}] {hit.title} — {location(hit.page, hit.heading, hit.title)} "
             f"(score {hit.score:.3f}) [{hit.collection}]")
     snippet = " ".join(hit.text.split())
     if len(snippet) > 320:
