@@ -1,0 +1,1 @@
+"""Offgrid's desktop app (PySide6). It reaches the core only through ``AssistantService``."""
