@@ -7,7 +7,6 @@ vector index in chroma is derived from these rows and can always be rebuilt from
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,73 +18,8 @@ import numpy as np
 
 from assistant.documents import Chunk, DocumentInfo
 from assistant.errors import StoreError
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS collections (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    collection_id INTEGER NOT NULL REFERENCES collections(id),
-    path TEXT NOT NULL,
-    title TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    pages INTEGER,
-    parser_version INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    added_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    vectors_indexed INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (collection_id, path)
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    page INTEGER,
-    heading TEXT,
-    text TEXT NOT NULL,
-    embedding BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, heading, content='chunks', content_rowid='id', tokenize='porter unicode61'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text, heading)
-    VALUES ('delete', old.id, old.text, old.heading);
-END;
-"""
-
-# Words too common to help a keyword search; dropping them keeps BM25 queries fast.
-_STOPWORDS = frozenset(
-    "a an and are as at be by can could did do does for from had has have how i if in into "
-    "is it its of on or should so than that the their them then there these they this to "
-    "was we were what when where which who whom why will with would you your about".split()
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression that ORs the question's content words (None if it has none)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    kept = [w for w in words if w not in _STOPWORDS] or words
-    unique = list(dict.fromkeys(kept))
-    if not unique:
-        return None
-    return " OR ".join(f'"{word}"' for word in unique)
+from assistant.keywords import fts_query
+from assistant.store_schema import SCHEMA, SCHEMA_VERSION
 
 
 def _now() -> str:
@@ -149,7 +83,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),

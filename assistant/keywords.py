@@ -1,0 +1,23 @@
+"""Keyword queries for the BM25 index (pure functions)."""
+
+from __future__ import annotations
+
+import re
+
+# Words too common to help a keyword search; dropping them keeps BM25 queries fast.
+_STOPWORDS = frozenset(
+    "a an and are as at be by can could did do does for from had has have how i if in into "
+    "is it its of on or should so than that the their them then there these they this to "
+    "was we were what when where which who whom why will with would you your about".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression that ORs the question's content words (None if it has none)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    kept = [w for w in words if w not in _STOPWORDS] or words
+    unique = list(dict.fromkeys(kept))
+    if not unique:
+        return None
+    return " OR ".join(f'"{word}"' for word in unique)
