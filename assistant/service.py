@@ -140,7 +140,13 @@ class AssistantService:
 
     def search(self, query: str, *, k: int = 5,
                collections: Sequence[str] | None = None) -> list[Hit]:
-        """Hybrid search over the library, best first."""
+        """Hybrid search over the library, best first; unknown collection names are an error."""
+        if collections is not None:
+            known = {c.name for c in self.collections()}
+            unknown = [name for name in collections if name not in known]
+            if unknown:
+                raise AssistantError(f"no collection named '{unknown[0]}' (collections: "
+                                     f"{', '.join(sorted(known)) or 'none yet'})")
         return self.retriever.search(query, k=k, collections=collections)
 
     def rebuild_index(self) -> int:

@@ -77,6 +77,8 @@ def test_collection_filter(service: AssistantService, tmp_path: Path) -> None:
     both = service.search("falcons", collections=["Birds", "Cars"])
     assert {h.collection for h in both} == {"Birds", "Cars"}
     assert [(c.name, c.documents) for c in service.collections()] == [("Birds", 1), ("Cars", 1)]
+    with pytest.raises(AssistantError, match="no collection named 'Boats'.*Birds, Cars"):
+        service.search("falcons", collections=["Boats"])
 
 
 def test_a_mixed_batch_reports_every_file_and_keeps_going(service: AssistantService,
