@@ -76,7 +76,9 @@ class IngestLimits:
     """Bounds on what one file may cost."""
 
     max_file_bytes: int = 200 * 1024 * 1024
-    embed_batch_chunks: int = 64
+    # Chunks of several files are embedded in one call: the embedder sorts a call's texts by
+    # length, so larger groups pad less (256 measured ~10% faster than 64 on the library).
+    embed_batch_chunks: int = 256
 
 
 ProgressCallback = Callable[[FileResult, int, int], None]
