@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.embedding import Embedder
 from assistant.store import Store
 from assistant.vector_index import VectorIndex
 
@@ -42,6 +43,27 @@ def reconcile(store: Store, index: VectorIndex) -> SyncReport:
         removed += len(orphans)
         added += copy_vectors(store, index, missing)
     return SyncReport(added=added, removed=removed)
+
+
+EMBEDDER_KEY = "embedder"
+
+
+def reembed_if_model_changed(store: Store, index: VectorIndex, embedder: Embedder) -> int:
+    """Re-embed every stored chunk when the embedding model differs from the one that made
+    the stored vectors (old vectors are meaningless to a new model); returns how many."""
+    current = f"{embedder.model_id}:{embedder.dimension}"
+    previous = store.get_meta(EMBEDDER_KEY)
+    if previous == current:
+        return 0
+    count = 0
+    if previous is not None:
+        for batch in store.iter_chunk_texts():
+            ids = [chunk_id for chunk_id, _ in batch]
+            store.set_embeddings(ids, embedder.embed([text for _, text in batch]))
+            count += len(ids)
+        rebuild(store, index)
+    store.set_meta(EMBEDDER_KEY, current)
+    return count
 
 
 def rebuild(store: Store, index: VectorIndex) -> int:

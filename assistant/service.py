@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.documents import DocumentInfo, Hit
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.errors import AssistantError
-from assistant.index_sync import SyncReport, rebuild, reconcile
+from assistant.index_sync import SyncReport, rebuild, reconcile, reembed_if_model_changed
 from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
 from assistant.library import (
     FINGERPRINT_KEY,
@@ -54,6 +54,7 @@ class AssistantService:
                                  dimension=self.embedder.dimension)
         self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits)
         self.retriever = HybridRetriever(self.store, self.index, self.embedder)
+        self.reembedded = reembed_if_model_changed(self.store, self.index, self.embedder)
         self.last_repair: SyncReport = reconcile(self.store, self.index)
 
     def __enter__(self) -> AssistantService:
@@ -76,9 +77,11 @@ class AssistantService:
 
     def sync_library(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
         """Index the bundled library into ``Library`` if it changed; drop removed files."""
-        if self.library_dir is None or not self.library_needs_sync():
+        if self.library_dir is None:
             return None
         fingerprint = library_fingerprint(self.library_dir)
+        if self.store.get_meta(FINGERPRINT_KEY) == fingerprint:
+            return None
         files = library_files(self.library_dir)
         report = self.ingestor.ingest(files, collection=LIBRARY_COLLECTION,
                                       on_progress=on_progress)

@@ -308,6 +308,22 @@ class Store:
             vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in part])
             yield [r[0] for r in part], vectors, [r[2] for r in part], [r[3] for r in part]
 
+    def iter_chunk_texts(self, batch: int = 256) -> Iterator[list[tuple[int, str]]]:
+        """Every chunk's id and text, in batches."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+        for first in range(0, len(rows), batch):
+            yield [(int(r[0]), r[1]) for r in rows[first:first + batch]]
+
+    def set_embeddings(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Replace the stored embeddings of some chunks, in one transaction."""
+        data = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock, self._transaction():
+            self._db.executemany(
+                "UPDATE chunks SET embedding = ? WHERE id = ?",
+                [(vector.tobytes(), chunk_id) for chunk_id, vector in zip(ids, data, strict=True)],
+            )
+
     def chunk_ids_of(self, doc_ids: Sequence[int]) -> list[int]:
         """The chunk ids of some documents."""
         ids: list[int] = []

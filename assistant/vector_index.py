@@ -57,14 +57,10 @@ class VectorIndex:
         )
         stored = collection.metadata or {}
         if stored.get("embedder") != self.embedder_id or stored.get("dimension") != self.dimension:
-            # Vectors from another embedding model are meaningless here: start afresh.
+            # Vectors from another embedding model are meaningless here: start afresh (SQLite
+            # still holds the documents; reconciliation refills the index from it).
             self._client.delete_collection(COLLECTION)
-            collection = self._client.create_collection(
-                COLLECTION,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata=metadata,
-            )
+            return self._open_collection()
         return collection
 
     @contextmanager

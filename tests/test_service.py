@@ -202,3 +202,21 @@ def test_a_failed_write_leaves_no_half_document(service: AssistantService, tmp_p
     service.remove(str(other))
     assert service.documents() == [] and service.store.chunk_count() == 0
     assert service.ingest([path]).results[0].status == "added"
+
+
+def test_a_new_embedding_model_reembeds_the_stored_chunks(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with AssistantService(data, embedder=HashEmbedder(dimension=64)) as svc:
+        svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
+        chunks = svc.store.chunk_count()
+        assert svc.reembedded == 0
+    wider = HashEmbedder(dimension=96)
+    wider.model_id = "test/wider-hash-embedder"
+    with AssistantService(data, embedder=wider) as svc:
+        assert svc.reembedded == chunks and wider.texts_embedded == chunks
+        assert svc.index.count() == chunks
+        (_, vectors, _, _), = svc.store.iter_vectors()
+        assert vectors.shape == (chunks, 96)
+        assert svc.search("drip irrigation water")[0].title == "Solar Orchards"
+    with AssistantService(data, embedder=wider) as svc:
+        assert svc.reembedded == 0
