@@ -145,7 +145,7 @@ class AssistantService:
                collections: Sequence[str] | None = None) -> list[Hit]:
         """Hybrid search over the library, best first; unknown collection names are an error."""
         if collections is not None:
-            known = {c.name for c in self.collections()}
+            known = self.store.collection_names()
             unknown = [name for name in collections if name not in known]
             if unknown:
                 raise AssistantError(f"no collection named '{unknown[0]}' (collections: "

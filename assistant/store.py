@@ -126,6 +126,11 @@ class Store:
             ).fetchall()
         return [(name, docs, chunks) for name, docs, chunks in rows]
 
+    def collection_names(self) -> set[str]:
+        """The names of all collections (cheap: no counting)."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT name FROM collections")}
+
     def _collection_id(self, name: str) -> int:
         self._db.execute(
             "INSERT OR IGNORE INTO collections(name, created_at) VALUES (?, ?)", (name, _now())

@@ -11,6 +11,7 @@ the ratio shows what our pipeline adds on top of the engine.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import tempfile
@@ -54,7 +55,7 @@ def make_pdf(path: Path, pages: int, seed: int = 7) -> None:
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0–100) by nearest rank."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def main() -> None:
