@@ -21,3 +21,17 @@ def fts_query(text: str) -> str | None:
     if not unique:
         return None
     return " OR ".join(f'"{word}"' for word in unique)
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """The lower-cased, lightly stemmed words of ``text`` that carry meaning."""
+    words = (w.lower() for w in _WORD.findall(text))
+    return {_stem(w) for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answering import AnswerEvent, AnswerPipeline, AskOptions
+from assistant.conversations import Conversation, ConversationStore, Turn
 from assistant.documents import DocumentInfo, Hit
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ModelError
 from assistant.index_sync import SyncReport, rebuild, reconcile, reembed_if_model_changed
 from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
 from assistant.library import (
@@ -18,6 +20,8 @@ from assistant.library import (
     library_files,
     library_fingerprint,
 )
+from assistant.llm import Engine, EngineSettings, LlamaEngine
+from assistant.model_registry import default_model
 from assistant.retrieval import HybridRetriever
 from assistant.store import Store
 from assistant.vector_index import VectorIndex
@@ -25,6 +29,7 @@ from assistant.vector_index import VectorIndex
 DEFAULT_COLLECTION = "My documents"
 STORE_FILE = "offgrid.sqlite3"
 VECTOR_DIR = "vectors"
+CONVERSATIONS_FILE = "conversations.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,13 @@ class CollectionInfo:
 class AssistantService:
     """Ingest, search and manage the document library in one data directory.
 
-    Dependencies are passed in; ``library_dir=None`` leaves the bundled library out.
+    Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
+    ``engine=None`` defers loading a language model until :meth:`load_model`.
     """
 
     def __init__(self, data_dir: Path, *, embedder: Embedder | None = None,
-                 library_dir: Path | None = None, limits: IngestLimits | None = None) -> None:
+                 library_dir: Path | None = None, limits: IngestLimits | None = None,
+                 engine: Engine | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder()
@@ -56,6 +63,8 @@ class AssistantService:
         self.retriever = HybridRetriever(self.store, self.index, self.embedder)
         self.reembedded = reembed_if_model_changed(self.store, self.index, self.embedder)
         self.last_repair: SyncReport = reconcile(self.store, self.index)
+        self.conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
+        self._engine = engine
 
     def __enter__(self) -> AssistantService:
         return self
@@ -64,8 +73,9 @@ class AssistantService:
         self.close()
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the stores."""
         self.store.close()
+        self.conversations.close()
 
     # -- library ----------------------------------------------------------------------------
 
@@ -144,14 +154,59 @@ class AssistantService:
     def search(self, query: str, *, k: int = 5,
                collections: Sequence[str] | None = None) -> list[Hit]:
         """Hybrid search over the library, best first; unknown collection names are an error."""
+        self._check_collections(collections)
+        return self.retriever.search(query, k=k, collections=collections)
+
+    def _check_collections(self, collections: Sequence[str] | None) -> None:
         if collections is not None:
             known = self.store.collection_names()
             unknown = [name for name in collections if name not in known]
             if unknown:
                 raise AssistantError(f"no collection named '{unknown[0]}' (collections: "
                                      f"{', '.join(sorted(known)) or 'none yet'})")
-        return self.retriever.search(query, k=k, collections=collections)
 
     def rebuild_index(self) -> int:
         """Rebuild the vector index from SQLite; returns how many vectors it holds."""
         return rebuild(self.store, self.index)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The loaded language model."""
+        if self._engine is None:
+            raise ModelError("no language model is loaded")
+        return self._engine
+
+    def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
+                   n_threads: int | None = None) -> Engine:
+        """Load a GGUF model (the default one if ``path`` is None) for answering."""
+        model_path = Path(path).expanduser() if path else default_model().path
+        self._engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads))
+        return self._engine
+
+    def ask(self, question: str, *, options: AskOptions | None = None,
+            conversation_id: int | None = None,
+            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+        """Answer a question from the library, as events (sources, text pieces, answer)."""
+        question = question.strip()
+        if not question:
+            raise AssistantError("the question is empty")
+        options = options or AskOptions()
+        self._check_collections(options.collections)
+        if conversation_id is not None and self.conversations.get(conversation_id) is None:
+            raise AssistantError(f"no conversation {conversation_id}")
+        pipeline = AnswerPipeline(
+            lambda query, k, collections: self.retriever.search(query, k=k,
+                                                                collections=collections),
+            self.embedder, self.engine, self.conversations)
+        return pipeline.run(question, options=options, conversation_id=conversation_id,
+                            cancel=cancel)
+
+    def new_conversation(self, title: str) -> Conversation:
+        """Start a conversation; its turns are kept in the data directory."""
+        return self.conversations.create(title)
+
+    def conversation_turns(self, conversation_id: int) -> list[Turn]:
+        """A conversation's turns, oldest first."""
+        return self.conversations.turns(conversation_id)

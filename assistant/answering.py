@@ -1,0 +1,251 @@
+"""The answer pipeline: retrieve, pick evidence, abstain or prompt the model, check the answer.
+
+:meth:`AnswerPipeline.run` yields events a front end can show as they come: the sources and
+evidence first, then the answer's text pieces, then the finished :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from assistant.conversations import ConversationStore, Turn
+from assistant.documents import Hit
+from assistant.embedding import Embedder
+from assistant.evidence import (
+    Evidence,
+    Sentence,
+    focus_sources,
+    score_sentences,
+    select_evidence,
+    split_sentences,
+)
+from assistant.followups import retrieval_query
+from assistant.grounding import ClaimCheck, check_claims, split_claims
+from assistant.llm import Engine, GenerationParams
+from assistant.prompting import PastTurn, build_messages
+
+# Calibrated on the dev set (tests/qa): the best passage's cosine similarity to the question.
+ABSTAIN_BELOW = 0.30
+ABSTAIN_MESSAGE = ("The documents don't cover this question: nothing in {scope} is close "
+                   "enough to answer it.")
+
+Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """What to search and how to answer."""
+
+    collections: tuple[str, ...] | None = None
+    k: int = 5
+    evidence: int = 4
+    context_sentences: int = 8
+    params: GenerationParams = field(default_factory=GenerationParams)
+
+
+@dataclass
+class Timings:
+    """Where the time went, in milliseconds, and the model's token counts."""
+
+    retrieval_ms: float = 0.0
+    ttft_ms: float = 0.0
+    total_ms: float = 0.0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    decode_tokens_per_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """Rounded figures for JSON output."""
+        return {key: round(value, 1) if isinstance(value, float) else value
+                for key, value in self.__dict__.items()}
+
+
+@dataclass
+class Answer:
+    """A finished answer with everything needed to verify it."""
+
+    question: str
+    text: str
+    abstained: bool
+    sources: list[Hit]
+    evidence: list[Evidence]
+    checks: list[ClaimCheck]
+    model: str
+    timings: Timings
+    stop_reason: str = "stop"
+    conversation_id: int | None = None
+    turn_id: int | None = None
+
+    @property
+    def unsupported(self) -> list[ClaimCheck]:
+        """The checked sentences that are flagged: no support, or a wrong citation."""
+        return [check for check in self.checks if check.reason]
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON contract for one answer."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "evidence": [item.to_json() for item in self.evidence],
+            "sources": [source_json(n, hit) for n, hit in enumerate(self.sources, start=1)],
+            "unsupported": [check.to_json() for check in self.unsupported],
+            "model": self.model,
+            "timings": self.timings.to_json(),
+            "stop_reason": self.stop_reason,
+            "conversation_id": self.conversation_id,
+        }
+
+
+def source_json(number: int, hit: Hit) -> dict[str, Any]:
+    """A numbered source as JSON: the passage, where it is, and its retrieval score."""
+    return {"n": number, "title": hit.title, "path": hit.path, "page": hit.page,
+            "heading": hit.heading, "start": hit.start, "end": hit.end,
+            "score": round(hit.score, 4), "similarity": _round(hit.similarity),
+            "collection": hit.collection, "text": hit.text}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The sources and evidence, before any text is generated."""
+
+    query: str
+    sources: list[Hit]
+    evidence: list[Evidence]
+    abstained: bool
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer's text as the model writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The checked, stored answer."""
+
+    answer: Answer
+
+
+AnswerEvent = Retrieved | Token | Finished
+
+
+def best_similarity(hits: Sequence[Hit]) -> float:
+    """The highest question-to-passage cosine similarity among ``hits``."""
+    return max((hit.similarity for hit in hits if hit.similarity is not None), default=0.0)
+
+
+def past_turns(turns: Sequence[Turn]) -> list[PastTurn]:
+    """Stored turns in the form the prompt builder takes."""
+    return [PastTurn(sent=t.sent, compact=t.question, answer=t.answer) for t in turns]
+
+
+class AnswerPipeline:
+    """Answers questions from a search function, an embedder and a language model."""
+
+    def __init__(self, search: Search, embedder: Embedder, engine: Engine,
+                 conversations: ConversationStore | None = None) -> None:
+        self.search = search
+        self.embedder = embedder
+        self.engine = engine
+        self.conversations = conversations
+
+    def run(self, question: str, *, options: AskOptions | None = None,
+            conversation_id: int | None = None,
+            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+        """Answer ``question``, continuing a stored conversation if one is given."""
+        options = options or AskOptions()
+        started = time.perf_counter()
+        timings = Timings()
+        turns = (self.conversations.turns(conversation_id)
+                 if self.conversations is not None and conversation_id is not None else [])
+        query = retrieval_query(question, [turn.query for turn in turns])
+        hits = self.search(query, options.k, options.collections)
+        sentences = split_sentences(hits)
+        vectors = self.embedder.embed([query] + [s.text for s in sentences])
+        scores = score_sentences(query, vectors[0], sentences, vectors[1:],
+                                 [hit.score for hit in hits])
+        timings.retrieval_ms = (time.perf_counter() - started) * 1000
+
+        if best_similarity(hits) < ABSTAIN_BELOW or not sentences:
+            scope = ", ".join(options.collections) if options.collections else "your library"
+            answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope), True, [], [], [],
+                            self.engine.model_id, timings)
+            yield Retrieved(query, [], [], True)
+            timings.total_ms = (time.perf_counter() - started) * 1000
+            self._store(answer, query, question, conversation_id)
+            yield Finished(answer)
+            return
+
+        hits, sentences, keep, texts = focus_sources(hits, sentences, scores,
+                                                     limit=options.context_sentences)
+        sentence_vectors = vectors[1:][keep]
+        scores = [scores[i] for i in keep]
+        params = options.params
+        max_tokens = max(16, min(params.max_tokens, self.engine.n_ctx // 2))
+        messages, kept = build_messages(question, [texts[n] for n in range(1, len(hits) + 1)],
+                                        past_turns(turns), count=self.engine.count_tokens,
+                                        budget=self.engine.n_ctx - max_tokens)
+        hits = hits[:kept]
+        keep = [i for i, s in enumerate(sentences) if s.source <= kept]
+        sentences = [sentences[i] for i in keep]
+        sentence_vectors = sentence_vectors[keep]
+        scores = [scores[i] for i in keep]
+        evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
+        yield Retrieved(query, hits, evidence, False)
+
+        stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
+        pieces: list[str] = []
+        for piece in stream:
+            if not pieces:
+                timings.ttft_ms = (time.perf_counter() - started) * 1000
+            pieces.append(piece)
+            yield Token(piece)
+        text = "".join(pieces).strip()
+        stats = stream.stats
+        timings.prompt_tokens = stats.prompt_tokens
+        timings.cached_tokens = stats.cached_tokens
+        timings.completion_tokens = stats.completion_tokens
+        timings.decode_tokens_per_s = stats.decode_tokens_per_s
+
+        checks = self._check(text, hits, sentences, sentence_vectors)
+        timings.total_ms = (time.perf_counter() - started) * 1000
+        answer = Answer(question, text, False, hits, evidence, checks, self.engine.model_id,
+                        timings, stop_reason=stats.stop_reason)
+        self._store(answer, query, messages[-1].content, conversation_id)
+        yield Finished(answer)
+
+    def _check(self, text: str, hits: list[Hit], sentences: list[Sentence],
+               sentence_vectors: np.ndarray) -> list[ClaimCheck]:
+        claims = split_claims(text)
+        if not claims or not hits:
+            return []
+        claim_vectors = self.embedder.embed([claim.text for claim in claims])
+        return check_claims(claims, claim_vectors, [hit.text for hit in hits], sentences,
+                            sentence_vectors)
+
+    def _store(self, answer: Answer, query: str, sent: str,
+               conversation_id: int | None) -> None:
+        if self.conversations is None or conversation_id is None:
+            return
+        details = answer.to_json()
+        turn = self.conversations.add_turn(
+            conversation_id, question=answer.question, query=query, sent=sent,
+            answer=answer.text, abstained=answer.abstained, stop_reason=answer.stop_reason,
+            details=details)
+        answer.conversation_id = conversation_id
+        answer.turn_id = turn.id
+

@@ -1,0 +1,150 @@
+"""Conversations and their turns, kept in their own SQLite file (WAL) in the data directory."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    question TEXT NOT NULL,
+    query TEXT NOT NULL,
+    sent TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    abstained INTEGER NOT NULL,
+    stop_reason TEXT NOT NULL,
+    details TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns(conversation_id, id);
+"""
+TITLE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation's header."""
+
+    id: int
+    title: str
+    created: float
+    updated: float
+    turns: int
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer; ``details`` holds sources, evidence, checks and timings."""
+
+    id: int
+    conversation_id: int
+    question: str
+    query: str
+    sent: str
+    answer: str
+    abstained: bool
+    stop_reason: str
+    details: dict[str, Any]
+    created: float
+
+
+class ConversationStore:
+    """Create, list, extend and delete conversations; safe to use from several threads."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the conversation store {path}: {exc}") from exc
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def create(self, title: str) -> Conversation:
+        """A new, empty conversation titled after its first question."""
+        title = " ".join(title.split())[:TITLE_CHARS] or "New conversation"
+        now = time.time()
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT INTO conversations(title, created, updated) VALUES (?, ?, ?)",
+                (title, now, now))
+        return Conversation(int(cursor.lastrowid or 0), title, now, now, 0)
+
+    def get(self, conversation_id: int) -> Conversation | None:
+        """A conversation's header, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT c.id, c.title, c.created, c.updated, COUNT(t.id) FROM conversations c "
+                "LEFT JOIN turns t ON t.conversation_id = c.id WHERE c.id = ? GROUP BY c.id",
+                (conversation_id,)).fetchone()
+        return Conversation(*row) if row else None
+
+    def list(self) -> list[Conversation]:
+        """All conversations, most recently updated first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, c.title, c.created, c.updated, COUNT(t.id) FROM conversations c "
+                "LEFT JOIN turns t ON t.conversation_id = c.id GROUP BY c.id "
+                "ORDER BY c.updated DESC, c.id DESC").fetchall()
+        return [Conversation(*row) for row in rows]
+
+    def add_turn(self, conversation_id: int, *, question: str, query: str, sent: str,
+                 answer: str, abstained: bool, stop_reason: str,
+                 details: dict[str, Any]) -> Turn:
+        """Append a finished (or stopped) turn to a conversation, in one transaction."""
+        now = time.time()
+        payload = json.dumps(details, ensure_ascii=False)
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT INTO turns(conversation_id, question, query, sent, answer, abstained, "
+                "stop_reason, details, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, question, query, sent, answer, int(abstained), stop_reason,
+                 payload, now))
+            self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
+                             (now, conversation_id))
+        return Turn(int(cursor.lastrowid or 0), conversation_id, question, query, sent, answer,
+                    abstained, stop_reason, details, now)
+
+    def turns(self, conversation_id: int) -> list[Turn]:
+        """A conversation's turns, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, conversation_id, question, query, sent, answer, abstained, "
+                "stop_reason, details, created FROM turns WHERE conversation_id = ? "
+                "ORDER BY id", (conversation_id,)).fetchall()
+        return [Turn(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], json.loads(r[8]),
+                     r[9]) for r in rows]
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        """Give a conversation a new title."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE conversations SET title = ? WHERE id = ?",
+                             (" ".join(title.split())[:TITLE_CHARS], conversation_id))
+
+    def delete(self, conversation_id: int) -> bool:
+        """Delete a conversation and its turns; False if there was none."""
+        with self._lock, self._db:
+            cursor = self._db.execute("DELETE FROM conversations WHERE id = ?",
+                                      (conversation_id,))
+        return cursor.rowcount > 0

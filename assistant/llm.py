@@ -1,0 +1,214 @@
+"""The local language model: the only module that imports ``llama_cpp``.
+
+:class:`LlamaEngine` loads one GGUF file and streams chat completions from it. A loaded model
+is not thread-safe, so every call holds the engine's lock; a UI gives the engine one worker.
+llama.cpp keeps the evaluated tokens in its KV cache, and a prompt that starts with the same
+tokens as the last one (the conversation so far) is only evaluated from where it differs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant import gguf
+from assistant.chat_template import ChatMessage, ChatTemplate
+from assistant.errors import ModelError
+
+DEFAULT_CONTEXT = 8192
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How to load a model: ``n_ctx`` None means the model's own length, capped at 8192."""
+
+    model_path: Path
+    n_ctx: int | None = None
+    n_threads: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling settings for one answer."""
+
+    max_tokens: int = 320
+    temperature: float = 0.1
+    top_p: float = 0.9
+    top_k: int = 40
+    repeat_penalty: float = 1.0
+
+
+@dataclass
+class GenerationStats:
+    """What one generation cost: tokens, reuse of the cached prefix, and timings."""
+
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    ttft_ms: float = 0.0
+    total_ms: float = 0.0
+    stop_reason: str = ""
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        """Generated tokens per second after the first token."""
+        decode_s = (self.total_ms - self.ttft_ms) / 1000
+        if self.completion_tokens <= 1 or decode_s <= 0:
+            return 0.0
+        return round((self.completion_tokens - 1) / decode_s, 1)
+
+
+class Engine(Protocol):
+    """What the answer pipeline needs from a language model (the real one or a fake)."""
+
+    model_id: str
+    n_ctx: int
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        """Prompt tokens that ``messages`` render to."""
+        ...
+
+    def stream(self, messages: list[ChatMessage], params: GenerationParams,
+               cancel: threading.Event | None = None) -> TokenStream:
+        """Start generating the assistant's reply to ``messages``."""
+        ...
+
+
+class TokenStream:
+    """An iterator of text pieces; ``stats`` is complete once iteration ends."""
+
+    def __init__(self, pieces: Iterator[str], stats: GenerationStats) -> None:
+        self._pieces = pieces
+        self.stats = stats
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+    def text(self) -> str:
+        """Consume the stream and return the whole reply."""
+        return "".join(self._pieces)
+
+
+def check_model_file(path: Path) -> dict[str, Any]:
+    """The GGUF metadata of ``path``, or a :class:`ModelError` saying why it is unusable."""
+    if not path.exists():
+        raise ModelError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelError(f"not a model file: {path}")
+    metadata = gguf.read_metadata(path)
+    if "general.architecture" not in metadata:
+        raise ModelError(f"{path.name} is a GGUF file without an architecture: not a model")
+    return metadata
+
+
+class LlamaEngine:
+    """A GGUF chat model loaded with llama.cpp."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        metadata = check_model_file(settings.model_path)
+        trained = gguf.context_length(metadata) or DEFAULT_CONTEXT
+        self.n_ctx = settings.n_ctx or min(trained, DEFAULT_CONTEXT)
+        self.model_path = settings.model_path
+        self.model_id = settings.model_path.stem
+        self._lock = threading.Lock()
+        threads = settings.n_threads or max(1, os.cpu_count() or 1)
+        try:
+            import llama_cpp
+            self._llama_cpp = llama_cpp
+            self._llm = llama_cpp.Llama(
+                model_path=str(settings.model_path), n_ctx=self.n_ctx, n_threads=threads,
+                n_threads_batch=threads, seed=settings.seed, flash_attn=True, verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(
+                f"llama.cpp could not load {settings.model_path.name}: {exc} "
+                "(a damaged file, or an architecture this llama.cpp does not support)"
+            ) from exc
+        self.template = ChatTemplate(
+            str(metadata.get("tokenizer.chat_template") or "") or None,
+            bos_token=self._piece(self._llm.token_bos()),
+            eos_token=self._piece(self._llm.token_eos()),
+        )
+
+    def _piece(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._llm.detokenize([token], special=True).decode("utf-8", errors="replace")
+
+    def tokenize(self, messages: list[ChatMessage]) -> list[int]:
+        """The prompt tokens for ``messages`` under the model's chat template."""
+        prompt = self.template.render(messages)
+        add_bos = bool(self._llm._model.add_bos_token())
+        if self.template.bos_token and prompt.startswith(self.template.bos_token):
+            add_bos = False  # the template wrote it already
+        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def count_tokens(self, messages: list[ChatMessage]) -> int:
+        """Prompt tokens that ``messages`` render to."""
+        return len(self.tokenize(messages))
+
+    def stream(self, messages: list[ChatMessage], params: GenerationParams,
+               cancel: threading.Event | None = None) -> TokenStream:
+        """Stream the reply to ``messages``; ``cancel`` stops it between two tokens."""
+        stats = GenerationStats()
+        return TokenStream(self._generate(messages, params, cancel, stats), stats)
+
+    def _generate(self, messages: list[ChatMessage], params: GenerationParams,
+                  cancel: threading.Event | None, stats: GenerationStats) -> Iterator[str]:
+        tokens = self.tokenize(messages)
+        room = self.n_ctx - len(tokens)
+        if room < 16:
+            raise ModelError(
+                f"the prompt takes {len(tokens)} of the model's {self.n_ctx} context tokens; "
+                "no room is left for an answer"
+            )
+        max_tokens = min(params.max_tokens, room)
+        stats.prompt_tokens = len(tokens)
+        with self._lock:
+            llm = self._llm
+            stats.cached_tokens = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            started = time.perf_counter()
+            stats.stop_reason = "length"
+            generator = llm.generate(
+                tokens, top_k=params.top_k, top_p=params.top_p, temp=params.temperature,
+                repeat_penalty=params.repeat_penalty, reset=True,
+            )
+            try:
+                for token in generator:
+                    if stats.completion_tokens == 0:
+                        stats.ttft_ms = (time.perf_counter() - started) * 1000
+                    if cancel is not None and cancel.is_set():
+                        stats.stop_reason = "cancelled"
+                        break
+                    if self._llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                        stats.stop_reason = "stop"
+                        break
+                    stats.completion_tokens += 1
+                    piece = decoder.decode(llm.detokenize([token], special=False))
+                    if piece:
+                        yield piece
+                    if stats.completion_tokens >= max_tokens:
+                        break
+                tail = decoder.decode(b"", final=True)
+                if tail:
+                    yield tail
+            finally:
+                generator.close()
+                stats.total_ms = (time.perf_counter() - started) * 1000
+
+
+def _common_prefix(cached: list[int], tokens: list[int]) -> int:
+    count = 0
+    for a, b in zip(cached, tokens, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
