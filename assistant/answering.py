@@ -31,7 +31,7 @@ from assistant.llm import Engine, GenerationParams
 from assistant.prompting import PastTurn, build_messages
 
 # Calibrated on the dev set (tests/qa): the best passage's cosine similarity to the question.
-ABSTAIN_BELOW = 0.30
+ABSTAIN_BELOW = 0.40
 ABSTAIN_MESSAGE = ("The documents don't cover this question: nothing in {scope} is close "
                    "enough to answer it.")
 
@@ -44,8 +44,9 @@ class AskOptions:
 
     collections: tuple[str, ...] | None = None
     k: int = 5
-    evidence: int = 4
+    evidence: int = 5
     context_sentences: int = 8
+    abstain_below: float = ABSTAIN_BELOW
     params: GenerationParams = field(default_factory=GenerationParams)
 
 
@@ -180,7 +181,7 @@ class AnswerPipeline:
                                  [hit.score for hit in hits])
         timings.retrieval_ms = (time.perf_counter() - started) * 1000
 
-        if best_similarity(hits) < ABSTAIN_BELOW or not sentences:
+        if best_similarity(hits) < options.abstain_below or not sentences:
             scope = ", ".join(options.collections) if options.collections else "your library"
             answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope), True, [], [], [],
                             self.engine.model_id, timings)

@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, search and manage the offline document library."""
+"""The ``assistant`` command: ask, chat, ingest, search and manage the offline library."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.answer_commands import add_answer_commands, run_ask, run_chat, run_models
 from assistant.errors import AssistantError
 from assistant.ingest import FileResult, IngestReport, plural
 from assistant.paths import library_dir, resolve_data_dir
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     collections.add_argument("--json", action="store_true")
 
     commands.add_parser("reindex", help="rebuild the vector index from the document store")
+    add_answer_commands(commands)
     return parser
 
 
@@ -149,6 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_docs(service, args)
             if args.command == "collections":
                 return run_collections(service, args.json)
+            if args.command == "ask":
+                return run_ask(service, args)
+            if args.command == "chat":
+                return run_chat(service, args)
+            if args.command == "models":
+                return run_models(service, args)
             if args.command == "reindex":
                 count = service.rebuild_index()
                 print(f"Vector index rebuilt from the document store: {count} vectors")

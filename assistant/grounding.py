@@ -56,7 +56,7 @@ def split_claims(answer: str) -> list[Claim]:
         numbers = tuple(int(n) for group in _CITATION.findall(raw)
                         for n in re.split(r"\s*,\s*", group))
         text = " ".join(_CITATION.sub("", raw).split())
-        if text:
+        if text or numbers:
             claims.append(Claim(text, tuple(dict.fromkeys(numbers))))
     # A marker alone after a sentence break ("... fees. [2]") belongs to the sentence before.
     merged: list[Claim] = []
@@ -66,7 +66,7 @@ def split_claims(answer: str) -> list[Claim]:
             merged[-1] = Claim(previous.text, previous.citations + claim.citations)
         else:
             merged.append(claim)
-    return merged
+    return [claim for claim in merged if claim.text]
 
 
 def is_checkable(claim: Claim) -> bool:

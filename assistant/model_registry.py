@@ -8,6 +8,7 @@ from pathlib import Path
 
 from assistant.embedding import package_dir
 from assistant.errors import ModelError
+from assistant.gguf import context_length
 from assistant.paths import models_dir
 
 
@@ -62,3 +63,57 @@ def default_model(role: str = "chat", folder: Path | None = None) -> ModelEntry:
                 raise ModelError(f"the default {role} model file is missing: {entry.path}")
             return entry
     raise ModelError(f"no default {role} model in the registry")
+
+
+USER_MODELS_FILE = "models.json"
+
+
+def user_models(data_dir: Path) -> list[ModelEntry]:
+    """The GGUF files the user registered with ``assistant models add``."""
+    try:
+        raw = json.loads((data_dir / USER_MODELS_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {data_dir / USER_MODELS_FILE}: {exc}") from exc
+    return [ModelEntry(id=str(item["id"]), name=str(item["name"]), role="chat",
+                       path=Path(item["path"]), license="see the model's card",
+                       context_length=item.get("context_length"))
+            for item in raw.get("models", [])]
+
+
+def all_models(data_dir: Path) -> list[ModelEntry]:
+    """Bundled and registered chat models, the default first."""
+    bundled = [entry for entry in load_registry() if entry.role == "chat"]
+    return bundled + user_models(data_dir)
+
+
+def add_user_model(data_dir: Path, path: Path) -> ModelEntry:
+    """Register a GGUF file after checking that it is a readable model; returns its entry."""
+    from assistant.llm import check_model_file  # llm imports llama_cpp lazily
+
+    path = Path(path).expanduser().resolve()
+    metadata = check_model_file(path)
+    entries = [entry for entry in user_models(data_dir) if entry.path != path]
+    name = str(metadata.get("general.name") or path.stem)
+    entry = ModelEntry(id=path.stem, name=name, role="chat", path=path,
+                       license=str(metadata.get("general.license") or "see the model's card"),
+                       context_length=context_length(metadata))
+    entries.append(entry)
+    payload = {"models": [{"id": e.id, "name": e.name, "path": str(e.path),
+                           "context_length": e.context_length} for e in entries]}
+    target = data_dir / USER_MODELS_FILE
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    temporary.replace(target)
+    return entry
+
+
+def resolve_model(data_dir: Path, name_or_path: str | None) -> Path:
+    """The file of a model given by id, name or path; the default model for None."""
+    if not name_or_path:
+        return default_model().path
+    for entry in all_models(data_dir):
+        if name_or_path in (entry.id, entry.name):
+            return entry.path
+    return Path(name_or_path).expanduser()

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from typing import TextIO
 
+from assistant.answering import Answer
 from assistant.documents import DocumentInfo, Hit
 from assistant.ingest import plural
 
@@ -69,3 +70,31 @@ class ProgressBar:
             self.stream.write("\r" + " " * (columns - 1) + "\r")
             self.stream.flush()
             self._shown = False
+
+
+def format_answer_details(answer: Answer, width: int | None = None) -> str:
+    """What follows a streamed answer: flagged sentences, evidence and numbered sources."""
+    width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
+    lines: list[str] = []
+    if answer.unsupported:
+        lines.append("\nNot supported by the sources:")
+        for check in answer.unsupported:
+            lines.append(textwrap.fill(f"! {check.claim.text} ({check.reason})", width=width,
+                                       subsequent_indent="  "))
+    if answer.evidence:
+        lines.append("\nEvidence:")
+        for item in answer.evidence:
+            where = location(item.page, item.heading, item.title)
+            lines.append(textwrap.fill(f"[{item.sentence.source}] \"{item.sentence.text}\" "
+                                       f"— {item.title}, {where}", width=width,
+                                       subsequent_indent="    "))
+    if answer.sources:
+        lines.append("\nSources:")
+        for number, hit in enumerate(answer.sources, start=1):
+            lines.append(f"[{number}] {hit.title} — {location(hit.page, hit.heading, hit.title)}"
+                         f" (score {hit.score:.3f})\n    {hit.path}  chars {hit.start}–{hit.end}")
+    t = answer.timings
+    lines.append(f"\n{answer.model}: {t.completion_tokens} tokens, first after "
+                 f"{t.ttft_ms / 1000:.1f} s, {t.decode_tokens_per_s:.0f} tokens/s; "
+                 f"search {t.retrieval_ms:.0f} ms")
+    return "\n".join(lines)

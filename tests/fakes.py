@@ -35,3 +35,40 @@ class HashEmbedder:
             if not norm:
                 out[row, 0] = 1.0
         return out
+
+
+class FakeEngine:
+    """A language model that replies from a queue of token lists and records its prompts.
+
+    Tokens are counted as whitespace-separated words of the rendered messages, so tests can
+    reason about the context budget exactly.
+    """
+
+    model_id = "fake-engine"
+
+    def __init__(self, replies: Sequence[Sequence[str]] = (), n_ctx: int = 4096) -> None:
+        self.replies = [list(reply) for reply in replies]
+        self.n_ctx = n_ctx
+        self.prompts: list[list] = []
+
+    def count_tokens(self, messages: list) -> int:
+        return sum(len(m.content.split()) + 4 for m in messages)
+
+    def stream(self, messages: list, params, cancel=None):  # type: ignore[no-untyped-def]
+        from assistant.llm import GenerationStats, TokenStream
+
+        prompt_tokens = self.count_tokens(messages)
+        assert prompt_tokens + params.max_tokens <= self.n_ctx, "context window exceeded"
+        self.prompts.append(list(messages))
+        reply = self.replies.pop(0) if self.replies else ["No", " reply."]
+        stats = GenerationStats(prompt_tokens=prompt_tokens, stop_reason="stop")
+
+        def pieces():  # type: ignore[no-untyped-def]
+            for piece in reply[: params.max_tokens]:
+                if cancel is not None and cancel.is_set():
+                    stats.stop_reason = "cancelled"
+                    return
+                stats.completion_tokens += 1
+                yield piece
+
+        return TokenStream(pieces(), stats)

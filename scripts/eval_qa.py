@@ -1,0 +1,135 @@
+"""Evaluate answers on the dev question set (tests/qa/questions.jsonl); prints the figures.
+
+    .venv/bin/python scripts/eval_qa.py [--no-generate] [--model PATH] [--show-misses]
+
+Runs in a temporary data directory holding the bundled library, with the real embedder and
+(unless ``--no-generate``) the real language model. Reports retrieval hit@5 (the expected
+document among the first five passages), the fact-in-evidence and fact-in-answer rates, and
+the abstention rates for in-scope and out-of-scope questions, plus the passage similarities
+the abstention threshold is calibrated on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from assistant.answering import ABSTAIN_BELOW, AskOptions, Finished, best_similarity
+from assistant.paths import PROJECT_ROOT, library_dir
+from assistant.service import AssistantService
+
+QUESTIONS = PROJECT_ROOT / "tests" / "qa" / "questions.jsonl"
+
+
+def load_questions(path: Path = QUESTIONS) -> list[dict]:
+    """The dev questions, one JSON object a line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def has_fact(facts: list[str], text: str) -> bool:
+    """Whether any spelling of the fact occurs in ``text`` (case and spacing ignored)."""
+    haystack = " ".join(text.lower().split())
+    return any(" ".join(fact.lower().split()) in haystack for fact in facts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-generate", action="store_true",
+                        help="retrieval, evidence and abstention only (no language model)")
+    parser.add_argument("--model", type=Path, help="a GGUF model instead of the default")
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args(argv)
+    questions = load_questions()
+    with tempfile.TemporaryDirectory() as tmp, \
+            AssistantService(Path(tmp), library_dir=library_dir()) as service:
+        service.sync_library()
+        if args.no_generate:
+            service._engine = _NoEngine()  # abstention and evidence need no model
+        else:
+            service.load_model(args.model)
+        rows = [_evaluate(service, item, generate=not args.no_generate) for item in questions]
+    _report(rows, generate=not args.no_generate, show_misses=args.show_misses)
+    return 0
+
+
+class _NoEngine:
+    """Stands in for the model when only retrieval and evidence are measured."""
+
+    model_id = "none"
+    n_ctx = 8192
+
+    def count_tokens(self, messages: list) -> int:
+        return sum(len(m.content) // 4 for m in messages)
+
+    def stream(self, messages: list, params: object, cancel: object = None) -> object:
+        from assistant.llm import GenerationStats, TokenStream
+        return TokenStream(iter(()), GenerationStats(stop_reason="stop"))
+
+
+def _evaluate(service: AssistantService, item: dict, *, generate: bool) -> dict:
+    hits = service.search(item["question"], k=5)
+    row = {"id": item["id"], "kind": item["kind"], "question": item["question"],
+           "similarity": best_similarity(hits),
+           "hit": any(Path(hit.path).name == item.get("source") for hit in hits)}
+    answer = None
+    for event in service.ask(item["question"], options=AskOptions()):
+        if isinstance(event, Finished):
+            answer = event.answer
+    assert answer is not None
+    evidence = " ".join(e.sentence.text for e in answer.evidence)
+    facts = item.get("facts", [])
+    row.update(abstained=answer.abstained, evidence=bool(facts) and has_fact(facts, evidence),
+               answer=bool(facts) and has_fact(facts, answer.text), text=answer.text,
+               unsupported=len(answer.unsupported), checked=len(answer.checks),
+               ttft_ms=answer.timings.ttft_ms, total_ms=answer.timings.total_ms)
+    if generate:
+        print(f"{item['id']}: {'abstained' if answer.abstained else answer.text[:100]!r}",
+              file=sys.stderr)
+    return row
+
+
+def _rate(rows: list[dict], key: str) -> str:
+    hits = sum(1 for row in rows if row[key])
+    return f"{hits}/{len(rows)} = {100 * hits / max(1, len(rows)):.1f}%"
+
+
+def _report(rows: list[dict], *, generate: bool, show_misses: bool) -> None:
+    inside = [row for row in rows if row["kind"] == "in_scope"]
+    outside = [row for row in rows if row["kind"] == "out_of_scope"]
+    print(f"Dev set: {len(inside)} in-scope and {len(outside)} out-of-scope questions")
+    print(f"  retrieval hit@5            {_rate(inside, 'hit')}")
+    print(f"  fact in evidence           {_rate(inside, 'evidence')}")
+    if generate:
+        print(f"  fact in answer             {_rate(inside, 'answer')}")
+        answered = [row for row in inside if not row["abstained"]]
+        checked = sum(row["checked"] for row in answered)
+        flagged = sum(row["unsupported"] for row in answered)
+        print(f"  answer sentences flagged   {flagged}/{checked}")
+        ttft = [row["ttft_ms"] for row in answered if row["ttft_ms"]]
+        if ttft:
+            print(f"  time to first token        median {statistics.median(ttft):.0f} ms")
+    print(f"  in-scope abstained         {_rate(inside, 'abstained')}")
+    print(f"  out-of-scope abstained     {_rate(outside, 'abstained')}")
+    print(f"Abstention threshold: best passage similarity < {ABSTAIN_BELOW}")
+    for label, group in (("in-scope", inside), ("out-of-scope", outside)):
+        values = sorted(row["similarity"] for row in group)
+        print(f"  {label:13} similarity min {values[0]:.3f}  median "
+              f"{statistics.median(values):.3f}  max {values[-1]:.3f}")
+    if show_misses:
+        for row in rows:
+            missed = (row["kind"] == "in_scope" and not (row["hit"] and row["evidence"])) or \
+                (row["kind"] == "out_of_scope" and not row["abstained"]) or \
+                (row["kind"] == "in_scope" and row["abstained"])
+            if missed:
+                print(f"  miss {row['id']} sim={row['similarity']:.3f} hit={row['hit']} "
+                      f"evidence={row['evidence']} abstained={row['abstained']}: "
+                      f"{row['question']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Evidence, grounding and the answer pipeline, with a fake model and a hash embedder."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import AskOptions, Finished, Retrieved, Token
+from assistant.documents import Hit
+from assistant.errors import AssistantError
+from assistant.evidence import score_sentences, select_evidence, split_sentences
+from assistant.grounding import check_claims, split_claims
+from assistant.service import AssistantService
+from tests.fakes import FakeEngine, HashEmbedder
+
+PARAGUAY = ("# Paraguay\n\nParaguay sells surplus hydropower from the Itaipu dam. "
+            "Miners pay about 4 cents per kWh there. The grid is mostly renewable.\n")
+ETHIOPIA = ("# Ethiopia\n\nEthiopia's state utility signed power deals with miners. "
+            "The Grand Renaissance Dam supplies the electricity. Tariffs are low.\n")
+
+
+# The hash embedder's similarities run lower than MiniLM's, so its abstention line is lower.
+OPTIONS = AskOptions(abstain_below=0.2)
+
+
+def _hit(number: int, text: str) -> Hit:
+    return Hit(chunk_id=number, doc_id=number, score=1.0 / number, title=f"Doc {number}",
+               path=f"/docs/{number}.md", collection="c", page=None, heading=None,
+               start=100 * number, end=100 * number + len(text), text=text)
+
+
+def test_split_claims_reads_citation_markers() -> None:
+    claims = split_claims("Miners pay 4 cents [1]. The dam is big [1, 2]. Tariffs are low. [2]")
+    assert [(c.text, c.citations) for c in claims] == [
+        ("Miners pay 4 cents.", (1,)), ("The dam is big.", (1, 2)), ("Tariffs are low.", (2,))]
+
+
+def test_evidence_picks_the_answering_sentence_with_its_offsets() -> None:
+    embedder = HashEmbedder(dimension=512)
+    hits = [_hit(1, PARAGUAY), _hit(2, ETHIOPIA)]
+    sentences = split_sentences(hits)
+    assert all(not s.text.startswith("#") for s in sentences)
+    question = "How much do miners pay per kWh in Paraguay?"
+    vectors = embedder.embed([question] + [s.text for s in sentences])
+    scores = score_sentences(question, vectors[0], sentences, vectors[1:], [1.0, 0.5])
+    best = select_evidence(hits, sentences, scores, limit=2)[0]
+    assert best.sentence.text == "Miners pay about 4 cents per kWh there."
+    assert best.sentence.source == 1
+    assert PARAGUAY[best.sentence.start - 100:best.sentence.end - 100] == best.sentence.text
+
+
+def test_grounding_flags_unsupported_sentences_wrong_figures_and_wrong_citations() -> None:
+    embedder = HashEmbedder(dimension=512)
+    hits = [_hit(1, PARAGUAY), _hit(2, ETHIOPIA)]
+    sentences = split_sentences(hits)
+    answer = ("Paraguay sells surplus hydropower from the Itaipu dam [1]. "
+              "Miners pay about 9 cents per kWh there [1]. "
+              "Ethiopia's state utility signed power deals with miners [1]. "
+              "Quantum computers will replace every mining rig by next spring.")
+    claims = split_claims(answer)
+    checks = check_claims(claims, embedder.embed([c.text for c in claims]),
+                          [h.text for h in hits], sentences,
+                          embedder.embed([s.text for s in sentences]))
+    verdicts = [(c.supported_by[:1], c.reason) for c in checks]
+    assert verdicts[0] == ((1,), None)
+    assert verdicts[1][1] == "the figure 9 is not in the sources"
+    assert verdicts[2][0] == (2,)
+    assert verdicts[2][1].startswith("cites [1], which does not support it")
+    assert verdicts[3] == ((), "not supported by the sources")
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "paraguay.md").write_text(PARAGUAY, encoding="utf-8")
+    (folder / "ethiopia.md").write_text(ETHIOPIA, encoding="utf-8")
+    return folder
+
+
+def _service(tmp_path: Path, library: Path, engine: FakeEngine) -> AssistantService:
+    service = AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
+                               engine=engine)
+    service.ingest([library], collection="Notes")
+    return service
+
+
+def test_ask_streams_then_returns_a_checked_answer(tmp_path: Path, library: Path) -> None:
+    engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]."]])
+    with _service(tmp_path, library, engine) as service:
+        events = list(service.ask("Where does Paraguay's hydropower come from?",
+                                  options=replace(OPTIONS, k=2)))
+    assert isinstance(events[0], Retrieved)
+    assert [e.text for e in events if isinstance(e, Token)] == [
+        "Paraguay sells surplus hydropower", " from the Itaipu dam [1]."]
+    answer = events[-1].answer  # type: ignore[union-attr]
+    assert isinstance(events[-1], Finished)
+    assert not answer.abstained and answer.unsupported == []
+    assert answer.sources[0].path.endswith("paraguay.md")
+    assert "Itaipu" in engine.prompts[0][-1].content
+    payload = answer.to_json()
+    assert set(payload) >= {"question", "answer", "abstained", "evidence", "sources",
+                            "unsupported", "model", "timings"}
+    assert set(payload["sources"][0]) >= {"n", "title", "path", "page", "heading", "start",
+                                          "end", "score", "text"}
+    assert set(payload["timings"]) >= {"retrieval_ms", "ttft_ms", "total_ms", "prompt_tokens",
+                                       "completion_tokens", "decode_tokens_per_s"}
+
+
+def test_nothing_relevant_means_abstain_without_generating(tmp_path: Path,
+                                                            library: Path) -> None:
+    engine = FakeEngine([["should never be said"]])
+    with _service(tmp_path, library, engine) as service:
+        events = list(service.ask("Which painter decorated a chapel ceiling in Rome?",
+                                  options=OPTIONS))
+    answer = events[-1].answer  # type: ignore[union-attr]
+    assert answer.abstained and "don't cover" in answer.text
+    assert engine.prompts == [] and answer.sources == []
+    assert not any(isinstance(e, Token) for e in events)
+
+
+def test_a_conversation_is_stored_and_a_follow_up_is_resolved(tmp_path: Path,
+                                                              library: Path) -> None:
+    engine = FakeEngine([["Itaipu", " hydropower [1]."], ["The Grand Renaissance Dam [1]."]])
+    with _service(tmp_path, library, engine) as service:
+        conversation = service.new_conversation("Hydropower")
+        list(service.ask("Where does Paraguay's hydropower for miners come from?",
+                         conversation_id=conversation.id, options=OPTIONS))
+        events = list(service.ask("and what about Ethiopia?", conversation_id=conversation.id,
+                                  options=OPTIONS))
+        first = events[0]
+        assert isinstance(first, Retrieved)
+        assert first.query.startswith("Where does Paraguay's hydropower")
+        assert any(hit.path.endswith("ethiopia.md") for hit in first.sources)
+        # The second prompt carries the first turn exactly as it was sent.
+        assert engine.prompts[1][1].content == engine.prompts[0][1].content
+        assert engine.prompts[1][2].content == "Itaipu hydropower [1]."
+    with AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512)) as reopened:
+        turns = reopened.conversation_turns(conversation.id)
+        assert [t.answer for t in turns] == ["Itaipu hydropower [1].",
+                                            "The Grand Renaissance Dam [1]."]
+        assert turns[1].details["sources"]
+
+
+def test_cancel_stops_the_answer_and_keeps_what_was_said(tmp_path: Path, library: Path) -> None:
+    engine = FakeEngine([["Paraguay", " sells", " hydropower", " from", " Itaipu."]])
+    cancel = threading.Event()
+    with _service(tmp_path, library, engine) as service:
+        texts = []
+        for event in service.ask("Where does Paraguay's hydropower come from?",
+                                 options=OPTIONS, cancel=cancel):
+            if isinstance(event, Token):
+                texts.append(event.text)
+                cancel.set()
+            if isinstance(event, Finished):
+                answer = event.answer
+    assert texts == ["Paraguay"]
+    assert answer.stop_reason == "cancelled" and answer.text == "Paraguay"
+
+
+def test_bad_requests_are_clear_errors(tmp_path: Path, library: Path) -> None:
+    with _service(tmp_path, library, FakeEngine()) as service:
+        with pytest.raises(AssistantError, match="empty"):
+            service.ask("  ")
+        with pytest.raises(AssistantError, match="no collection named 'Nope'"):
+            service.ask("x", options=AskOptions(collections=("Nope",)))
+        with pytest.raises(AssistantError, match="no conversation 99"):
+            service.ask("x", conversation_id=99)
+    with AssistantService(tmp_path / "other", embedder=HashEmbedder(dimension=512)) as bare:
+        with pytest.raises(AssistantError, match="no language model"):
+            bare.ask("x")
