@@ -137,6 +137,17 @@ class LlamaEngine:
             eos_token=self._piece(self._llm.token_eos()),
         )
 
+    def close(self) -> None:
+        """Free the model's memory now rather than at interpreter exit."""
+        with self._lock:
+            self._llm.close()
+
+    def clear_cache(self) -> None:
+        """Forget the evaluated prompt, so the next one starts cold (for benchmarks)."""
+        with self._lock:
+            self._llm.reset()
+            self._llm._ctx.kv_cache_clear()
+
     def _piece(self, token: int) -> str:
         if token < 0:
             return ""

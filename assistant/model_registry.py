@@ -92,7 +92,7 @@ def add_user_model(data_dir: Path, path: Path) -> ModelEntry:
     """Register a GGUF file after checking that it is a readable model; returns its entry."""
     from assistant.llm import check_model_file  # llm imports llama_cpp lazily
 
-    path = Path(path).expanduser().resolve()
+    path = Path(path).expanduser().absolute()
     metadata = check_model_file(path)
     entries = [entry for entry in user_models(data_dir) if entry.path != path]
     name = str(metadata.get("general.name") or path.stem)

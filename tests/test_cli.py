@@ -99,3 +99,85 @@ def test_errors_are_clear_and_exit_nonzero(data_dir: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data-dir", data_dir, "docs", "remove", "/no/such/file.md"]) == 1
     assert "no document" in capsys.readouterr().err
+
+
+ANSWER_KEYS = {"question", "answer", "abstained", "evidence", "sources", "unsupported", "model",
+               "timings"}
+SOURCE_KEYS = {"n", "title", "path", "page", "heading", "start", "end", "score", "text"}
+TIMING_KEYS = {"retrieval_ms", "ttft_ms", "total_ms", "prompt_tokens", "completion_tokens",
+               "decode_tokens_per_s"}
+
+
+def test_ask_json_contract(data_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = _json(capsys, ["--data-dir", data_dir, "ask", "--json", "--max-tokens", "32",
+                            "--collection", "Library", "What is hashprice?"])
+    assert isinstance(result, dict) and set(result) >= ANSWER_KEYS
+    assert result["question"] == "What is hashprice?" and result["abstained"] is False
+    assert result["model"] == "SmolLM2-135M-Instruct.Q4_1" and result["answer"]
+    assert result["sources"] and set(result["sources"][0]) >= SOURCE_KEYS
+    assert [s["n"] for s in result["sources"]] == list(range(1, len(result["sources"]) + 1))
+    assert result["evidence"] and {"text", "source"} <= set(result["evidence"][0])
+    assert any("hashprice" in e["text"].lower() for e in result["evidence"])
+    assert set(result["timings"]) >= TIMING_KEYS
+    assert 0 < result["timings"]["completion_tokens"] <= 32
+    assert isinstance(result["unsupported"], list)
+
+
+def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from assistant import service as service_module
+
+    loads: list[object] = []
+    real = service_module.LlamaEngine
+
+    def counting(*args: object, **kwargs: object) -> object:
+        loads.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service_module, "LlamaEngine", counting)
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        "What is the Nakamoto coefficient?\n\nHow do I knit a woollen scarf?\n"))
+    assert main(["--data-dir", data_dir, "ask", "--json", "--max-tokens", "16", "-"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    answers = [json.loads(line) for line in lines]
+    assert [a["question"] for a in answers] == ["What is the Nakamoto coefficient?",
+                                               "How do I knit a woollen scarf?"]
+    assert [a["abstained"] for a in answers] == [False, True]
+    assert all(set(a) >= ANSWER_KEYS for a in answers)
+    assert len(loads) == 1
+
+
+def test_models_list_and_add(data_dir: str, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.model_registry import default_model
+
+    models = _json(capsys, ["--data-dir", data_dir, "models", "list", "--json"])
+    assert isinstance(models, list) and models[0]["default"] and models[0]["available"]
+    fake = tmp_path / "notes.gguf"
+    fake.write_text("this is not a model", encoding="utf-8")
+    assert main(["--data-dir", data_dir, "models", "add", str(fake)]) == 1
+    assert "not a GGUF model file: notes.gguf" in capsys.readouterr().err
+    copy = tmp_path / "my-model.gguf"
+    copy.symlink_to(default_model().path)
+    assert main(["--data-dir", data_dir, "models", "add", str(copy)]) == 0
+    assert "registered my-model" in capsys.readouterr().out
+    models = _json(capsys, ["--data-dir", data_dir, "models", "list", "--json"])
+    assert [m["id"] for m in models][-1] == "my-model"
+
+
+def test_chat_keeps_a_conversation(data_dir: str) -> None:
+    env = {**os.environ, "ASSISTANT_DATA_DIR": data_dir}
+    script = "Why are miners moving to Paraguay?\nand what about Ethiopia?\n/quit\n"
+    done = subprocess.run([sys.executable, "-m", "assistant", "chat", "--max-tokens", "24"],
+                          input=script, capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Evidence:") == 2 and "Ethiopia" in done.stdout
+    from assistant.service import AssistantService
+    from tests.fakes import HashEmbedder
+
+    with AssistantService(Path(data_dir), embedder=HashEmbedder(dimension=384)) as svc:
+        (conversation,) = [c for c in svc.conversations.list() if c.turns == 2]
+        assert conversation.title == "Why are miners moving to Paraguay?"

@@ -1,0 +1,147 @@
+"""Answers from the real default model (SmolLM2-135M) and the real embedder."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import Answer, AskOptions, Finished, Retrieved, Token
+from assistant.evidence import split_sentences
+from assistant.grounding import check_claims, split_claims
+from assistant.llm import EngineSettings, GenerationParams, LlamaEngine
+from assistant.model_registry import default_model
+from assistant.paths import library_dir
+from assistant.service import AssistantService
+from tests.documents_factory import make_pdf
+from tests.fakes import HashEmbedder
+
+pytestmark = pytest.mark.integration
+SHORT = AskOptions(params=GenerationParams(max_tokens=48))
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[LlamaEngine]:
+    loaded = LlamaEngine(EngineSettings(default_model().path, n_ctx=4096))
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ignore[no-untyped-def]
+            engine: LlamaEngine) -> Iterator[AssistantService]:
+    data = tmp_path_factory.mktemp("answers") / "data"
+    with AssistantService(data, embedder=real_embedder, library_dir=library_dir(),
+                          engine=engine) as svc:
+        svc.sync_library()
+        yield svc
+
+
+def _finish(events: Iterator[object]) -> tuple[list[object], Answer]:
+    seen = list(events)
+    final = seen[-1]
+    assert isinstance(final, Finished)
+    return seen, final.answer
+
+
+def test_an_answer_streams_with_sources_and_evidence(service: AssistantService) -> None:
+    events, answer = _finish(service.ask("Why are miners moving to Paraguay?", options=SHORT))
+    tokens = [e.text for e in events if isinstance(e, Token)]
+    assert isinstance(events[0], Retrieved)
+    assert len(tokens) >= 3 and "".join(tokens).strip() == answer.text
+    assert not answer.abstained and answer.sources and answer.evidence
+    assert any("Paraguay" in item.sentence.text for item in answer.evidence)
+    for item in answer.evidence:
+        source = answer.sources[item.sentence.source - 1]
+        text = service.document_text(source.doc_id) or ""
+        assert text[item.sentence.start:item.sentence.end] == item.sentence.text
+    timings = answer.timings
+    assert timings.prompt_tokens > 0 and 0 < timings.completion_tokens <= 48
+    assert 0 < timings.ttft_ms <= timings.total_ms and timings.decode_tokens_per_s > 0
+
+
+def test_cancel_stops_between_tokens(service: AssistantService) -> None:
+    cancel = threading.Event()
+    count = 0
+    answer = None
+    options = AskOptions(params=GenerationParams(max_tokens=200, temperature=0.8))
+    for event in service.ask("Explain hashprice in detail.", options=options, cancel=cancel):
+        if isinstance(event, Token):
+            count += 1
+            if count == 3:
+                cancel.set()
+        elif isinstance(event, Finished):
+            answer = event.answer
+    assert answer is not None and answer.stop_reason == "cancelled"
+    assert count == 3 and answer.timings.completion_tokens == 3
+
+
+def test_out_of_scope_questions_abstain_without_generating(service: AssistantService) -> None:
+    events, answer = _finish(service.ask("What is a good recipe for lasagne?", options=SHORT))
+    assert answer.abstained and answer.sources == [] and answer.evidence == []
+    assert not any(isinstance(e, Token) for e in events)
+    assert answer.timings.completion_tokens == 0
+
+
+def test_grounding_flags_invented_figures_and_wrong_citations(
+        service: AssistantService, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    hits = service.search("Why are miners moving to Paraguay?", k=3)
+    sentences = split_sentences(hits)
+    true_sentence = next(s for s in sentences if "Paraguay" in s.text)
+    wrong = 2 if true_sentence.source != 2 else 1
+    answer = (f"{true_sentence.text} [{true_sentence.source}] "
+              f"{true_sentence.text.rstrip('.')} [{wrong}]. "
+              "Miners in Paraguay pay 97 dollars per kWh for electricity. "
+              "The moon landing was filmed in a studio in Nevada.")
+    claims = split_claims(answer)
+    checks = check_claims(claims, real_embedder.embed([c.text for c in claims]),
+                          [h.text for h in hits], sentences,
+                          real_embedder.embed([s.text for s in sentences]))
+    assert checks[0].reason is None and true_sentence.source in checks[0].supported_by
+    assert checks[1].reason is not None and f"cites [{wrong}]" in checks[1].reason
+    assert checks[2].reason == "the figure 97 is not in the sources"
+    assert checks[3].reason == "not supported by the sources"
+
+
+def test_a_follow_up_reuses_the_cached_conversation(service: AssistantService) -> None:
+    conversation = service.new_conversation("Hydropower")
+    _, first = _finish(service.ask("Why are miners moving to Paraguay?", options=SHORT,
+                                   conversation_id=conversation.id))
+    _, second = _finish(service.ask("and what about Ethiopia?", options=SHORT,
+                                    conversation_id=conversation.id))
+    assert any("Ethiopia" in item.sentence.text for item in second.evidence)
+    assert second.timings.cached_tokens >= first.timings.prompt_tokens
+    turns = service.conversation_turns(conversation.id)
+    assert [t.question for t in turns] == ["Why are miners moving to Paraguay?",
+                                          "and what about Ethiopia?"]
+
+
+def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Path) -> None:
+    """A tiny 512-token window, every passage offered, a long answer asked for: it fits."""
+    pages = [f"Page {n}. The reservoir number {n} stores {n * 7} megawatt hours of water power "
+             f"for the valley grid. Operators log turbine {n} output every hour."
+             for n in range(1, 301)]
+    pdf = make_pdf(tmp_path / "reservoirs.pdf", pages)
+    small = LlamaEngine(EngineSettings(default_model().path, n_ctx=512))
+    options = AskOptions(k=40, context_sentences=200, abstain_below=0.0,
+                         params=GenerationParams(max_tokens=400))
+    with AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
+                          engine=small) as svc:
+        report = svc.ingest([pdf])
+        assert report.count("added") == 1 and report.results[0].chunks >= 300
+        conversation = svc.new_conversation("Reservoirs")
+        for n in range(48):  # a long conversation so far, stored as if it had been asked
+            svc.conversations.add_turn(
+                conversation.id, question=f"reservoir {n}?", query=f"reservoir {n}?",
+                sent="Sources:\n[1] " + " ".join(pages[n:n + 5]) + f"\n\nQuestion: reservoir {n}?",
+                answer="It stores water power for the grid. " * 20, abstained=False,
+                stop_reason="stop", details={})
+        for question in ("How much does reservoir 150 store?", "and turbine 151?"):
+            _, answer = _finish(svc.ask(question, options=options,
+                                        conversation_id=conversation.id))
+            used = answer.timings.prompt_tokens + answer.timings.completion_tokens
+            assert answer.timings.prompt_tokens > 0 and used <= 512
+        assert len(svc.conversation_turns(conversation.id)) == 50
+    small.close()
