@@ -126,7 +126,7 @@ def _stream_to_terminal(events: Iterator[object], out: TextIO) -> Answer:
                 out.write(answer.text)
             if answer.stop_reason == "cancelled":
                 out.write(" [stopped]")
-            out.write(format_answer_details(answer) + "\n")
+            out.write("\n" + format_answer_details(answer) + "\n")
             out.flush()
     if answer is None:
         raise AssistantError("the answer did not finish")
