@@ -21,7 +21,15 @@ from assistant.keywords import content_words
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.3
 PASSAGE_WEIGHT = 0.1
+# A sentence next to a strong one often holds the answer ("… because X. For that reason Y.").
+NEIGHBOUR_WEIGHT = 0.35
+# "How much / how many / what share" questions are answered by sentences with figures.
+QUANTITY_BONUS = 0.1
 MIN_SENTENCE_CHARS = 25
+_QUANTITY_QUESTION = re.compile(
+    r"\b(how (much|many|big|large|long|fast|high|low)|what (share|percentage|fraction|"
+    r"proportion|cost|price))\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 
 
@@ -78,18 +86,30 @@ def lexical_overlap(question_words: set[str], text: str) -> float:
 
 def score_sentences(question: str, question_vector: np.ndarray, sentences: Sequence[Sentence],
                     sentence_vectors: np.ndarray, passage_scores: Sequence[float]) -> list[float]:
-    """A relevance score per sentence: meaning, shared words, and its passage's rank."""
+    """A relevance score per sentence: meaning, shared words, its passage's rank, its
+    neighbours' scores, and whether it states a figure when the question asks for one."""
     words = content_words(question)
     if not sentences:
         return []
     dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(question_vector,
                                                                         dtype=np.float32)
-    return [
+    base = [
         DENSE_WEIGHT * float(dense[index])
         + LEXICAL_WEIGHT * lexical_overlap(words, sentence.text)
         + PASSAGE_WEIGHT * passage_scores[sentence.source - 1]
         for index, sentence in enumerate(sentences)
     ]
+    wants_figure = bool(_QUANTITY_QUESTION.search(question))
+    scores = []
+    for index, sentence in enumerate(sentences):
+        neighbours = [base[j] for j in (index - 1, index + 1)
+                      if 0 <= j < len(sentences) and sentences[j].source == sentence.source]
+        score = base[index] + NEIGHBOUR_WEIGHT * max(0.0, max(neighbours, default=0.0)
+                                                     - base[index])
+        if wants_figure and _DIGIT.search(sentence.text):
+            score += QUANTITY_BONUS
+        scores.append(score)
+    return scores
 
 
 def focus_sources(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Sequence[float],
