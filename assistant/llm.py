@@ -22,6 +22,9 @@ from assistant.chat_template import ChatMessage, ChatTemplate
 from assistant.errors import ModelError
 
 DEFAULT_CONTEXT = 8192
+# Prompt tokens evaluated per llama.cpp call: small enough to notice a cancel quickly,
+# large enough to cost nothing in throughput (measured: 128 and 512 evaluate equally fast).
+PROMPT_CHUNK = 128
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,20 @@ class LlamaEngine:
             self._llm.reset()
             self._llm._ctx.kv_cache_clear()
 
+    def _evaluate_prompt(self, tokens: list[int], cancel: threading.Event | None) -> int:
+        """Evaluate the part of ``tokens`` not in the KV cache, a chunk at a time, so a cancel
+        is seen within a fraction of a second; returns how many tokens were already cached."""
+        llm = self._llm
+        cached = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
+        if cached == len(tokens) == llm.n_tokens and not llm._requires_eval:
+            return cached
+        llm.n_tokens = min(cached, len(tokens) - 1)  # eval() drops the KV cache beyond this
+        for begin in range(llm.n_tokens, len(tokens), PROMPT_CHUNK):
+            if cancel is not None and cancel.is_set():
+                break
+            llm.eval(tokens[begin:begin + PROMPT_CHUNK])
+        return cached
+
     def _piece(self, token: int) -> str:
         if token < 0:
             return ""
@@ -184,10 +201,15 @@ class LlamaEngine:
         stats.prompt_tokens = len(tokens)
         with self._lock:
             llm = self._llm
-            stats.cached_tokens = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             started = time.perf_counter()
+            stats.cached_tokens = self._evaluate_prompt(tokens, cancel)
+            if cancel is not None and cancel.is_set():
+                stats.stop_reason = "cancelled"
+                stats.total_ms = (time.perf_counter() - started) * 1000
+                return
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             stats.stop_reason = "length"
+            # The prompt is evaluated already, so generate() finds it cached and samples.
             generator = llm.generate(
                 tokens, top_k=params.top_k, top_p=params.top_p, temp=params.temperature,
                 repeat_penalty=params.repeat_penalty, reset=True,

@@ -145,3 +145,31 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Pat
             assert answer.timings.prompt_tokens > 0 and used <= 512
         assert len(svc.conversation_turns(conversation.id)) == 50
     small.close()
+
+
+def test_cancel_during_a_long_prompt_stops_before_any_token(
+        engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.chat_template import ChatMessage
+    from assistant.llm import PROMPT_CHUNK
+
+    text = (library_dir() / "hashprice.md").read_text(encoding="utf-8")[:6000]
+    messages = [ChatMessage("user", f"{text}\n\nWhat is hashprice?")]
+    cancel = threading.Event()
+    real_eval = engine._llm.eval
+    chunks: list[int] = []
+
+    def eval_then_cancel(tokens: list[int]) -> None:  # the user presses Stop mid-prompt
+        real_eval(tokens)
+        chunks.append(len(tokens))
+        cancel.set()
+
+    monkeypatch.setattr(engine._llm, "eval", eval_then_cancel)
+    stream = engine.stream(messages, GenerationParams(max_tokens=40), cancel)
+    assert stream.text() == ""
+    monkeypatch.undo()
+    assert chunks == [PROMPT_CHUNK] and stream.stats.prompt_tokens > 4 * PROMPT_CHUNK
+    assert stream.stats.stop_reason == "cancelled" and stream.stats.completion_tokens == 0
+    # What was evaluated before the cancel is reused, and the engine still answers.
+    again = engine.stream(messages, GenerationParams(max_tokens=8))
+    assert again.text() and again.stats.stop_reason in ("length", "stop")
+    assert again.stats.cached_tokens == stream.stats.cached_tokens + PROMPT_CHUNK
