@@ -6,6 +6,7 @@ evidence first, then the answer's text pieces, then the finished :class:`Answer`
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -144,6 +145,24 @@ class Finished:
 AnswerEvent = Retrieved | Token | Finished
 
 
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:,\s*\d+)*\]){4,}\s*$")
+LOOP_TAIL_CHARS = 40
+
+
+def is_degenerate(text: str) -> bool:
+    """Whether a small model has fallen into a loop: a run of bare citation markers, or the
+    same stretch of text three times over."""
+    if _MARKER_RUN.search(text):
+        return True
+    tail = text[-LOOP_TAIL_CHARS:]
+    return len(text) > 4 * LOOP_TAIL_CHARS and len(tail.strip()) > 10 and text.count(tail) >= 3
+
+
+def trim_degenerate(text: str) -> str:
+    """``text`` without a trailing run of bare citation markers."""
+    return _MARKER_RUN.sub("", text)
+
+
 def best_similarity(hits: Sequence[Hit]) -> float:
     """The highest question-to-passage cosine similarity among ``hits``."""
     return max((hit.similarity for hit in hits if hit.similarity is not None), default=0.0)
@@ -215,7 +234,10 @@ class AnswerPipeline:
                 timings.ttft_ms = (time.perf_counter() - started) * 1000
             pieces.append(piece)
             yield Token(piece)
-        text = "".join(pieces).strip()
+            if is_degenerate("".join(pieces)):
+                stream.stop("repetition")
+                break
+        text = trim_degenerate("".join(pieces)).strip()
         stats = stream.stats
         timings.prompt_tokens = stats.prompt_tokens
         timings.cached_tokens = stats.cached_tokens

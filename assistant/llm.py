@@ -98,6 +98,13 @@ class TokenStream:
         """Consume the stream and return the whole reply."""
         return "".join(self._pieces)
 
+    def stop(self, reason: str) -> None:
+        """End generation early (the caller stops reading) and record why."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+        self.stats.stop_reason = reason
+
 
 def check_model_file(path: Path) -> dict[str, Any]:
     """The GGUF metadata of ``path``, or a :class:`ModelError` saying why it is unusable."""

@@ -172,3 +172,18 @@ def test_bad_requests_are_clear_errors(tmp_path: Path, library: Path) -> None:
     with AssistantService(tmp_path / "other", embedder=HashEmbedder(dimension=512)) as bare:
         with pytest.raises(AssistantError, match="no language model"):
             bare.ask("x")
+
+
+def test_a_looping_small_model_is_stopped_and_trimmed(tmp_path: Path, library: Path) -> None:
+    loop = ["Paraguay sells surplus hydropower [1]."] + [f" [{n}]" for n in range(2, 40)]
+    engine = FakeEngine([loop, ["Itaipu is big. "] * 30])
+    with _service(tmp_path, library, engine) as service:
+        *_, finished = service.ask("Where does Paraguay's hydropower come from?",
+                                   options=OPTIONS)
+        assert finished.answer.stop_reason == "repetition"  # type: ignore[union-attr]
+        assert finished.answer.text == "Paraguay sells surplus hydropower [1]."  # type: ignore[union-attr]
+        assert finished.answer.timings.completion_tokens == 5  # type: ignore[union-attr]
+        *_, finished = service.ask("Where does Paraguay's hydropower come from?",
+                                   options=OPTIONS)
+        assert finished.answer.stop_reason == "repetition"  # type: ignore[union-attr]
+        assert finished.answer.timings.completion_tokens < 12  # type: ignore[union-attr]
