@@ -1,6 +1,7 @@
 """Evaluate answers on the dev question set (tests/qa/questions.jsonl); prints the figures.
 
     .venv/bin/python scripts/eval_qa.py [--no-generate] [--model PATH] [--show-misses]
+                                        [--questions FILE]
 
 Runs in a temporary data directory holding the bundled library, with the real embedder and
 (unless ``--no-generate``) the real language model. Reports retrieval hit@5 (the expected
@@ -43,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="retrieval, evidence and abstention only (no language model)")
     parser.add_argument("--model", type=Path, help="a GGUF model instead of the default")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS,
+                        help="a question file (default: the dev set; tests/qa/heldout.jsonl "
+                             "is the held-out set)")
     args = parser.parse_args(argv)
-    questions = load_questions()
+    questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp, \
             AssistantService(Path(tmp), library_dir=library_dir()) as service:
         service.sync_library()
@@ -101,7 +105,7 @@ def _rate(rows: list[dict], key: str) -> str:
 def _report(rows: list[dict], *, generate: bool, show_misses: bool) -> None:
     inside = [row for row in rows if row["kind"] == "in_scope"]
     outside = [row for row in rows if row["kind"] == "out_of_scope"]
-    print(f"Dev set: {len(inside)} in-scope and {len(outside)} out-of-scope questions")
+    print(f"{len(inside)} in-scope and {len(outside)} out-of-scope questions")
     print(f"  retrieval hit@5            {_rate(inside, 'hit')}")
     print(f"  fact in evidence           {_rate(inside, 'evidence')}")
     if generate:
