@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.abstention import ABSTAIN_BELOW, abstain_reason
 from assistant.conversations import ConversationStore, Turn
 from assistant.documents import Hit
 from assistant.embedding import Embedder
@@ -31,12 +32,11 @@ from assistant.grounding import ClaimCheck, check_claims, split_claims
 from assistant.llm import Engine, GenerationParams
 from assistant.prompting import PastTurn, build_messages
 
-# Calibrated on the dev set (tests/qa): the best passage's cosine similarity to the question.
-ABSTAIN_BELOW = 0.40
-ABSTAIN_MESSAGE = ("The documents don't cover this question: nothing in {scope} is close "
-                   "enough to answer it.")
+ABSTAIN_MESSAGE = "The documents in {scope} don't cover this question: {reason}."
 
 Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
+# Whether a term occurs in any document of the given collections (None: all).
+Mentions = Callable[[str, Sequence[str] | None], bool]
 
 
 @dataclass(frozen=True)
@@ -163,11 +163,6 @@ def trim_degenerate(text: str) -> str:
     return _MARKER_RUN.sub("", text)
 
 
-def best_similarity(hits: Sequence[Hit]) -> float:
-    """The highest question-to-passage cosine similarity among ``hits``."""
-    return max((hit.similarity for hit in hits if hit.similarity is not None), default=0.0)
-
-
 def past_turns(turns: Sequence[Turn]) -> list[PastTurn]:
     """Stored turns in the form the prompt builder takes."""
     return [PastTurn(sent=t.sent, compact=t.question, answer=t.answer) for t in turns]
@@ -177,8 +172,10 @@ class AnswerPipeline:
     """Answers questions from a search function, an embedder and a language model."""
 
     def __init__(self, search: Search, embedder: Embedder, engine: Engine,
-                 conversations: ConversationStore | None = None) -> None:
+                 conversations: ConversationStore | None = None,
+                 mentions: Mentions | None = None) -> None:
         self.search = search
+        self.mentions = mentions or (lambda term, collections: True)
         self.embedder = embedder
         self.engine = engine
         self.conversations = conversations
@@ -200,10 +197,15 @@ class AnswerPipeline:
                                  [hit.score for hit in hits])
         timings.retrieval_ms = (time.perf_counter() - started) * 1000
 
-        if best_similarity(hits) < options.abstain_below or not sentences:
+        reason = abstain_reason(
+            question, hits, lambda term: self.mentions(term, options.collections),
+            below=options.abstain_below)
+        if reason is None and not sentences:
+            reason = "the passages found hold no usable sentences"
+        if reason is not None:
             scope = ", ".join(options.collections) if options.collections else "your library"
-            answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope), True, [], [], [],
-                            self.engine.model_id, timings)
+            answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope, reason=reason), True,
+                            [], [], [], self.engine.model_id, timings)
             yield Retrieved(query, [], [], True)
             timings.total_ms = (time.perf_counter() - started) * 1000
             self._store(answer, query, question, conversation_id)

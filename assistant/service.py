@@ -199,7 +199,9 @@ class AssistantService:
         pipeline = AnswerPipeline(
             lambda query, k, collections: self.retriever.search(query, k=k,
                                                                 collections=collections),
-            self.embedder, self.engine, self.conversations)
+            self.embedder, self.engine, self.conversations,
+            mentions=lambda term, collections: bool(
+                self.store.lexical_search(term, collections, 1)))
         return pipeline.run(question, options=options, conversation_id=conversation_id,
                             cancel=cancel)
 

@@ -19,7 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.answering import ABSTAIN_BELOW, AskOptions, Finished, best_similarity
+from assistant.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
+from assistant.answering import AskOptions, Finished
 from assistant.paths import PROJECT_ROOT, library_dir
 from assistant.service import AssistantService
 
@@ -119,7 +120,8 @@ def _report(rows: list[dict], *, generate: bool, show_misses: bool) -> None:
             print(f"  time to first token        median {statistics.median(ttft):.0f} ms")
     print(f"  in-scope abstained         {_rate(inside, 'abstained')}")
     print(f"  out-of-scope abstained     {_rate(outside, 'abstained')}")
-    print(f"Abstention threshold: best passage similarity < {ABSTAIN_BELOW}")
+    print(f"Abstention: best passage similarity < {ABSTAIN_BELOW}, or < {UNKNOWN_NAME_BELOW} "
+          "with a name the documents never mention")
     for label, group in (("in-scope", inside), ("out-of-scope", outside)):
         values = sorted(row["similarity"] for row in group)
         print(f"  {label:13} similarity min {values[0]:.3f}  median "
