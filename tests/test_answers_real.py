@@ -83,6 +83,10 @@ def test_out_of_scope_questions_abstain_without_generating(service: AssistantSer
     assert answer.abstained and answer.sources == [] and answer.evidence == []
     assert not any(isinstance(e, Token) for e in events)
     assert answer.timings.completion_tokens == 0
+    # Related-sounding, but about something the library never names.
+    question = "How does Monero's RandomX mining algorithm differ from Bitcoin's proof-of-work?"
+    _, answer = _finish(service.ask(question, options=SHORT))
+    assert answer.abstained and "never mention “Monero”, “RandomX”" in answer.text
 
 
 def test_grounding_flags_invented_figures_and_wrong_citations(
