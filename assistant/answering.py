@@ -214,32 +214,30 @@ class AnswerPipeline:
 
         hits, sentences, keep, texts = focus_sources(hits, sentences, scores,
                                                      limit=options.context_sentences)
-        sentence_vectors = vectors[1:][keep]
-        scores = [scores[i] for i in keep]
+        sentence_vectors, scores = vectors[1:][keep], [scores[i] for i in keep]
         params = options.params
         max_tokens = max(16, min(params.max_tokens, self.engine.n_ctx // 2))
         messages, kept = build_messages(question, [texts[n] for n in range(1, len(hits) + 1)],
                                         past_turns(turns), count=self.engine.count_tokens,
                                         budget=self.engine.n_ctx - max_tokens)
-        hits = hits[:kept]
-        keep = [i for i, s in enumerate(sentences) if s.source <= kept]
-        sentences = [sentences[i] for i in keep]
-        sentence_vectors = sentence_vectors[keep]
-        scores = [scores[i] for i in keep]
+        if kept < len(hits):  # the context window had no room for the last sources
+            keep = [i for i, sentence in enumerate(sentences) if sentence.source <= kept]
+            hits, sentences = hits[:kept], [sentences[i] for i in keep]
+            sentence_vectors, scores = sentence_vectors[keep], [scores[i] for i in keep]
         evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
         yield Retrieved(query, hits, evidence, False)
 
         stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
-        pieces: list[str] = []
+        text = ""
         for piece in stream:
-            if not pieces:
+            if not text:
                 timings.ttft_ms = (time.perf_counter() - started) * 1000
-            pieces.append(piece)
+            text += piece
             yield Token(piece)
-            if is_degenerate("".join(pieces)):
+            if is_degenerate(text):
                 stream.stop("repetition")
                 break
-        text = trim_degenerate("".join(pieces)).strip()
+        text = trim_degenerate(text).strip()
         stats = stream.stats
         timings.prompt_tokens = stats.prompt_tokens
         timings.cached_tokens = stats.cached_tokens
