@@ -99,6 +99,20 @@ def test_errors_are_clear_and_exit_nonzero(data_dir: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data-dir", data_dir, "docs", "remove", "/no/such/file.md"]) == 1
     assert "no document" in capsys.readouterr().err
+    assert main(["--data-dir", data_dir, "ask", "--model", "/no/such/model.gguf", "hi"]) == 1
+    assert "model file not found: /no/such/model.gguf" in capsys.readouterr().err
+    broken = Path(data_dir).parent / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 7)
+    assert main(["--data-dir", data_dir, "ask", "--model", str(broken), "hi"]) == 1
+    assert "invalid GGUF file: it ends too early" in capsys.readouterr().err
+    from assistant.model_registry import default_model
+
+    truncated = Path(data_dir).parent / "truncated.gguf"  # a good header, then nothing
+    truncated.write_bytes(default_model().path.read_bytes()[:3_000_000])
+    assert main(["--data-dir", data_dir, "ask", "--model", str(truncated), "hi"]) == 1
+    assert "llama.cpp could not load truncated.gguf" in capsys.readouterr().err
+    assert main(["--data-dir", data_dir, "ask", "--collection", "Nope", "hi"]) == 1
+    assert "no collection named 'Nope'" in capsys.readouterr().err
 
 
 ANSWER_KEYS = {"question", "answer", "abstained", "evidence", "sources", "unsupported", "model",
