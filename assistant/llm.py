@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from assistant import gguf
 from assistant.chat_template import ChatMessage, ChatTemplate
 from assistant.errors import ModelError
@@ -46,6 +48,8 @@ class GenerationParams:
     top_p: float = 0.9
     top_k: int = 40
     repeat_penalty: float = 1.0
+    # Small models often open with "The answer is:" and stop; no end of turn before this many.
+    min_tokens: int = 8
 
 
 @dataclass
@@ -128,6 +132,7 @@ class LlamaEngine:
         self.model_path = settings.model_path
         self.model_id = settings.model_path.stem
         self._lock = threading.Lock()
+        self._end_tokens: np.ndarray | None = None
         threads = settings.n_threads or max(1, os.cpu_count() or 1)
         try:
             import llama_cpp
@@ -157,6 +162,23 @@ class LlamaEngine:
         with self._lock:
             self._llm.reset()
             self._llm._ctx.kv_cache_clear()
+
+    def _hold_end(self, prompt_tokens: int, min_tokens: int) -> list[Any] | None:
+        """A logits processor that forbids ending the turn before ``min_tokens`` tokens."""
+        if min_tokens <= 0:
+            return None
+        if self._end_tokens is None:
+            vocab = self._llm._model.vocab
+            self._end_tokens = np.array(
+                [t for t in range(self._llm.n_vocab())
+                 if self._llama_cpp.llama_vocab_is_eog(vocab, t)], dtype=np.intc)
+
+        def hold(input_ids: Any, logits: np.ndarray) -> np.ndarray:
+            if len(input_ids) - prompt_tokens < min_tokens:
+                logits[self._end_tokens] = -np.inf
+            return logits
+
+        return [hold]
 
     def _evaluate_prompt(self, tokens: list[int], cancel: threading.Event | None) -> int:
         """Evaluate the part of ``tokens`` not in the KV cache, a chunk at a time, so a cancel
@@ -220,6 +242,7 @@ class LlamaEngine:
             generator = llm.generate(
                 tokens, top_k=params.top_k, top_p=params.top_p, temp=params.temperature,
                 repeat_penalty=params.repeat_penalty, reset=True,
+                logits_processor=self._hold_end(len(tokens), params.min_tokens),
             )
             try:
                 for token in generator:

@@ -94,6 +94,9 @@ def format_answer_details(answer: Answer, width: int | None = None) -> str:
             lines.append(f"[{number}] {hit.title} — {location(hit.page, hit.heading, hit.title)}"
                          f" (score {hit.score:.3f})\n    {hit.path}  chars {hit.start}–{hit.end}")
     t = answer.timings
+    if answer.abstained:
+        lines.append(f"\nNo answer generated; search {t.retrieval_ms:.0f} ms")
+        return "\n".join(lines)
     lines.append(f"\n{answer.model}: {t.completion_tokens} tokens, first after "
                  f"{t.ttft_ms / 1000:.1f} s, {t.decode_tokens_per_s:.0f} tokens/s; "
                  f"search {t.retrieval_ms:.0f} ms")
