@@ -177,3 +177,17 @@ def test_cancel_during_a_long_prompt_stops_before_any_token(
     again = engine.stream(messages, GenerationParams(max_tokens=8))
     assert again.text() and again.stats.stop_reason in ("length", "stop")
     assert again.stats.cached_tokens == stream.stats.cached_tokens + PROMPT_CHUNK
+
+
+def test_the_turn_does_not_end_before_min_tokens(engine: LlamaEngine) -> None:
+    from assistant.chat_template import ChatMessage
+
+    messages = [ChatMessage("user", "What is 2+2? Answer with a number only.")]
+    held = engine.stream(messages, GenerationParams(max_tokens=30, min_tokens=12,
+                                                    temperature=0.0))
+    held.text()
+    assert held.stats.completion_tokens >= 12
+    free = engine.stream(messages, GenerationParams(max_tokens=30, min_tokens=0,
+                                                    temperature=0.0))
+    free.text()
+    assert free.stats.stop_reason == "stop" and free.stats.completion_tokens < 12
