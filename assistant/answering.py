@@ -107,15 +107,8 @@ class Answer:
 
 
 def source_json(number: int, hit: Hit) -> dict[str, Any]:
-    """A numbered source as JSON: the passage, where it is, and its retrieval score."""
-    return {"n": number, "title": hit.title, "path": hit.path, "page": hit.page,
-            "heading": hit.heading, "start": hit.start, "end": hit.end,
-            "score": round(hit.score, 4), "similarity": _round(hit.similarity),
-            "collection": hit.collection, "text": hit.text}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+    """A numbered source as JSON: ``n`` and the hit as ``search --json`` prints it."""
+    return {"n": number, **hit.to_json()}
 
 
 @dataclass(frozen=True)
