@@ -191,3 +191,14 @@ def test_the_turn_does_not_end_before_min_tokens(engine: LlamaEngine) -> None:
                                                     temperature=0.0))
     free.text()
     assert free.stats.stop_reason == "stop" and free.stats.completion_tokens < 12
+
+
+def test_the_engine_uses_the_chat_template_stored_in_the_gguf(engine: LlamaEngine) -> None:
+    from assistant.chat_template import CHATML_TEMPLATE, ChatMessage
+    from assistant.gguf import read_metadata
+
+    stored = read_metadata(default_model().path)["tokenizer.chat_template"]
+    assert engine.template.source == stored != CHATML_TEMPLATE
+    # SmolLM2's own template adds its default system prompt when none is given.
+    assert "You are a helpful AI assistant named SmolLM" in engine.template.render(
+        [ChatMessage("user", "hi")])
