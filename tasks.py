@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "app":
-        return subprocess.call([str(python), "-m", "assistant", *rest], cwd=ROOT)
+        return subprocess.call([str(python), "-m", "ui", *rest], cwd=ROOT)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
 

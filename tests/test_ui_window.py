@@ -1,0 +1,94 @@
+"""The real MainWindow, offscreen, with the real service, embedder and default model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from assistant.answering import Answer
+from assistant.paths import library_dir
+from assistant.service import AssistantService
+from ui.controller import AppController
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.integration
+NOTES = ("paraguay-and-ethiopia-hydropower-mining.md", "hashprice.md")
+
+
+@pytest.fixture(scope="module")
+def window(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ignore[no-untyped-def]
+           qapp: QApplication) -> Iterator[MainWindow]:
+    root = tmp_path_factory.mktemp("ui")
+    library = root / "library"
+    library.mkdir()
+    for name in NOTES:
+        shutil.copy(library_dir() / name, library / name)
+    controller = AppController(lambda: AssistantService(root / "data", embedder=real_embedder,
+                                                        library_dir=library))
+    main = MainWindow(controller)
+    main.show()
+    ready: list[str] = []
+    controller.model_ready.connect(ready.append)
+    controller.start()
+    deadline = 180_000
+    while not ready and deadline > 0:
+        qapp.processEvents()
+        QApplication.instance().thread().msleep(20)  # type: ignore[union-attr]
+        deadline -= 20
+    assert ready, "the model did not load"
+    yield main
+    main.close()
+
+
+def test_the_window_is_offgrid_and_ready(window: MainWindow) -> None:
+    assert "Offgrid" in window.windowTitle()
+    assert window.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
+    assert window.starters.isVisible()
+
+
+def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tokens: list[str] = []
+    window.controller.token.connect(tokens.append)
+    window.input.setPlainText("Why are miners moving to Paraguay?")
+    with qtbot.waitSignal(window.controller.answered, timeout=120_000) as blocker:
+        qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    answer: Answer = blocker.args[0]
+    assert len(tokens) >= 3 and window.input.toPlainText() == ""
+    assert not answer.abstained and answer.sources
+    shown = window.chat.toPlainText()
+    assert "Why are miners moving to Paraguay?" in shown and answer.text[:30] in shown
+    cards = window.sources.toPlainText()
+    assert "[1] Paraguay and Ethiopia" in cards
+    assert answer.evidence[0].sentence.text[:40] in " ".join(cards.split())
+    assert not window.starters.isVisible()
+
+
+def test_stop_mid_answer_keeps_what_was_written(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller = window.controller
+    window.controller.options = type(controller.options)(
+        params=type(controller.options.params)(max_tokens=300, temperature=0.8))
+    stopped = []
+
+    def stop_once(_: str) -> None:
+        if not stopped:
+            stopped.append(True)
+            qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+
+    controller.token.connect(stop_once)
+    with qtbot.waitSignal(controller.answered, timeout=120_000) as blocker:
+        window.ask("Explain in detail how hashprice is calculated.")
+    controller.token.disconnect(stop_once)
+    answer: Answer = blocker.args[0]
+    assert answer.stop_reason == "cancelled" and answer.timings.completion_tokens < 100
+    qtbot.waitUntil(lambda: window.send_button.isEnabled())
+    assert not window.stop_button.isEnabled() and "(stopped)" in window.chat.toPlainText()
+
+
+def test_closing_leaves_no_thread_running(window: MainWindow) -> None:
+    controller = window.controller
+    window.close()
+    assert controller.jobs.running == 0 and controller.service is None

@@ -1,0 +1,27 @@
+"""Start the desktop app: ``python -m ui [--data-dir DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QApplication
+
+from assistant.paths import resolve_data_dir
+from ui.controller import AppController, default_service_factory
+from ui.main_window import MainWindow
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the window at once; the library and the model load in the background."""
+    parser = argparse.ArgumentParser(prog="python -m ui", description="Offgrid desktop app")
+    parser.add_argument("--data-dir", metavar="DIR", help="where the library is kept")
+    args, qt_args = parser.parse_known_args(argv)
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("Offgrid")
+    controller = AppController(default_service_factory(resolve_data_dir(args.data_dir)))
+    window = MainWindow(controller)
+    window.show()
+    controller.start()
+    return app.exec()

@@ -1,0 +1,110 @@
+"""The conversation as rendered Markdown, with citation markers as links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from assistant.answering import Answer
+
+_CITATION = re.compile(r"\[(\d+)\]")
+RENDER_DELAY_MS = 40
+
+
+@dataclass
+class ChatTurn:
+    """A question and its answer as far as it has been written."""
+
+    question: str
+    text: str = ""
+    answer: Answer | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+def answer_markdown(turn_index: int, text: str, flagged: list[str]) -> str:
+    """The answer's Markdown with ``[n]`` as links and flagged sentences marked."""
+    for number, sentence in enumerate(flagged, start=1):
+        if sentence and sentence in text:
+            text = text.replace(sentence, f"{sentence} [⚠](flag:{turn_index}/{number})", 1)
+    return _CITATION.sub(lambda m: f"[\\[{m.group(1)}\\]](cite:{turn_index}/{m.group(1)})", text)
+
+
+def turn_markdown(index: int, turn: ChatTurn) -> str:
+    """One exchange: the question, then the answer, the abstention, or a typing mark."""
+    question = turn.question.replace("\n", "  \n")
+    parts = [f"**You:** {question}", ""]
+    if turn.answer is not None and turn.answer.abstained:
+        parts.append(f"> {turn.answer.text}")
+    elif turn.text:
+        parts.append(answer_markdown(index, turn.text, turn.flags))
+        if turn.answer is not None and turn.answer.stop_reason == "cancelled":
+            parts.append("\n*(stopped)*")
+    else:
+        parts.append("*…*")
+    return "\n".join(parts)
+
+
+class ChatView(QTextBrowser):
+    """Shows the turns of the current conversation; emits ``citation_clicked(turn, n)``."""
+
+    citation_clicked = Signal(int, int)
+    flag_clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setAccessibleName("Conversation")
+        self.turns: list[ChatTurn] = []
+        self.anchorClicked.connect(self._anchor)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RENDER_DELAY_MS)
+        self._timer.timeout.connect(self.render)
+
+    def clear_turns(self) -> None:
+        """Empty the conversation."""
+        self.turns.clear()
+        self.render()
+
+    def add_question(self, question: str) -> None:
+        """Show a new question waiting for its answer."""
+        self.turns.append(ChatTurn(question))
+        self.render()
+
+    def append_text(self, piece: str) -> None:
+        """Add a streamed piece to the last answer (rendered a few times a second)."""
+        if self.turns:
+            self.turns[-1].text += piece
+            if not self._timer.isActive():
+                self._timer.start()
+
+    def finish(self, answer: Answer) -> None:
+        """Replace the streamed text with the finished, checked answer."""
+        if not self.turns:
+            self.turns.append(ChatTurn(answer.question))
+        turn = self.turns[-1]
+        turn.answer = answer
+        turn.text = answer.text
+        turn.flags = [check.claim.text for check in answer.unsupported]
+        self.render()
+
+    def render(self) -> None:
+        """Redraw every turn and keep the view at the bottom."""
+        self._timer.stop()
+        markdown = "\n\n---\n\n".join(turn_markdown(i, t) for i, t in enumerate(self.turns))
+        self.setMarkdown(markdown)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _anchor(self, url: QUrl) -> None:
+        kind = url.scheme()
+        turn, _, number = url.path().partition("/")
+        if not (turn.isdigit() and number.isdigit()):
+            return
+        if kind == "cite":
+            self.citation_clicked.emit(int(turn), int(number))
+        elif kind == "flag":
+            self.flag_clicked.emit(int(turn), int(number))

@@ -1,0 +1,156 @@
+"""The window's link to the core: opens the service, loads the model, asks and stops.
+
+Everything slow runs in :class:`~ui.jobs.Job` threads; results come back as signals on the
+GUI thread. The controller holds no widgets, so it is tested without a window.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from assistant.answering import AskOptions, Finished, Retrieved, Token
+from assistant.paths import library_dir
+from assistant.service import AssistantService
+from ui.jobs import JobRunner
+
+ServiceFactory = Callable[[], AssistantService]
+ModelLoader = Callable[[AssistantService], Any]
+
+
+def default_service_factory(data_dir: Path) -> ServiceFactory:
+    """Open the service on ``data_dir`` with the bundled library."""
+    return lambda: AssistantService(data_dir, library_dir=library_dir())
+
+
+def default_model_loader(service: AssistantService) -> Any:
+    """Load the default model (or the one chosen in settings, later)."""
+    return service.load_model()
+
+
+class AppController(QObject):
+    """Owns the service for the window; every call into the core starts here."""
+
+    status = Signal(str)
+    library_ready = Signal()
+    model_ready = Signal(str)
+    error = Signal(str)
+    question_asked = Signal(str)
+    retrieved = Signal(object)
+    token = Signal(str)
+    answered = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, open_service: ServiceFactory, *,
+                 load_model: ModelLoader = default_model_loader,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._open_service = open_service
+        self._load_model = load_model
+        self.jobs = JobRunner(self)
+        self.service: AssistantService | None = None
+        self.model_id: str | None = None
+        self.conversation_id: int | None = None
+        self.options = AskOptions()
+        self._cancel: threading.Event | None = None
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the library, then load the model, both in the background."""
+        self.status.emit("Opening the library…")
+        self.jobs.start(self._open_and_sync, on_success=self._library_opened,
+                        on_error=self._fatal)
+
+    def _open_and_sync(self) -> AssistantService:
+        service = self._open_service()
+        service.sync_library()
+        service.embedder.embed(["warm up"])  # load the embedding model now, not on first ask
+        return service
+
+    def _library_opened(self, service: AssistantService) -> None:
+        self.service = service
+        self.library_ready.emit()
+        self.status.emit("Loading the language model…")
+        self.jobs.start(lambda: self._load_model(service), on_success=self._model_loaded,
+                        on_error=self._fatal)
+
+    def _model_loaded(self, _engine: object) -> None:
+        assert self.service is not None
+        self.model_id = self.service.engine.model_id
+        self.model_ready.emit(self.model_id)
+        self.status.emit("Ready")
+
+    def _fatal(self, message: str) -> None:
+        self.error.emit(message)
+        self.status.emit(message)
+
+    # -- asking -----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether an answer is being generated."""
+        return self._cancel is not None
+
+    def ask(self, question: str) -> bool:
+        """Start answering ``question``; False (with an error signal) if that cannot start."""
+        question = question.strip()
+        if not question:
+            return False
+        if self.service is None or self.model_id is None:
+            self.error.emit("The model is still loading; ask again in a moment.")
+            return False
+        if self.busy:
+            self.error.emit("An answer is still being written; stop it first.")
+            return False
+        service = self.service
+        if self.conversation_id is None:
+            self.conversation_id = service.new_conversation(question).id
+        cancel = threading.Event()
+        self._cancel = cancel
+        conversation_id, options = self.conversation_id, self.options
+        self.question_asked.emit(question)
+        self.busy_changed.emit(True)
+        self.jobs.start(
+            lambda: service.ask(question, options=options, conversation_id=conversation_id,
+                                cancel=cancel),
+            on_yield=self._event, on_success=lambda _: self._done(),
+            on_error=self._ask_failed)
+        return True
+
+    def _event(self, event: object) -> None:
+        if isinstance(event, Token):
+            self.token.emit(event.text)
+        elif isinstance(event, Retrieved):
+            self.retrieved.emit(event)
+        elif isinstance(event, Finished):
+            self.answered.emit(event.answer)
+
+    def _done(self) -> None:
+        self._cancel = None
+        self.busy_changed.emit(False)
+
+    def _ask_failed(self, message: str) -> None:
+        self._done()
+        self.error.emit(message)
+
+    def stop(self) -> None:
+        """Stop the answer being written (it keeps what was said)."""
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def new_conversation(self) -> None:
+        """The next question starts a new conversation."""
+        self.conversation_id = None
+
+    def shutdown(self) -> None:
+        """Stop work, wait for the threads, close the stores."""
+        self.stop()
+        self.jobs.wait_all()
+        if self.service is not None:
+            self.service.close()
+            self.service = None

@@ -1,0 +1,158 @@
+"""The main window: chat, sources and status; it lays out and displays, the controller acts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.answering import Answer
+from ui.chat_view import ChatView
+from ui.controller import AppController
+from ui.sources_panel import SourcesPanel
+
+STARTER_QUESTIONS = (
+    "Why are miners moving to Paraguay and Ethiopia?",
+    "What is hashprice?",
+    "How does the difficulty adjustment work?",
+    "Why might AI decentralize while Bitcoin centralizes?",
+)
+
+
+class ChatInput(QPlainTextEdit):
+    """Multi-line question box: Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """Offgrid's window over an :class:`AppController`."""
+
+    def __init__(self, controller: AppController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.setWindowTitle("Offgrid — offline research assistant")
+        self.resize(1200, 780)
+
+        self.chat = ChatView()
+        self.sources = SourcesPanel()
+        self.input = ChatInput()
+        self.input.setPlaceholderText("Ask your documents… (Enter sends, Shift+Enter: new line)")
+        self.input.setAccessibleName("Question")
+        self.input.setFixedHeight(84)
+        self.send_button = QPushButton("Send")
+        self.send_button.setAccessibleName("Send question")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setAccessibleName("Stop answer")
+        self.stop_button.setEnabled(False)
+        self.starters = QWidget()
+        starter_row = QHBoxLayout(self.starters)
+        starter_row.setContentsMargins(0, 0, 0, 0)
+        for question in STARTER_QUESTIONS:
+            button = QPushButton(question)
+            button.setAccessibleName(f"Ask: {question}")
+            button.clicked.connect(lambda _=False, q=question: self.ask(q))
+            starter_row.addWidget(button)
+
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.input, 1)
+        input_row.addLayout(buttons)
+        chat_column = QWidget()
+        column = QVBoxLayout(chat_column)
+        column.addWidget(self.chat, 1)
+        column.addWidget(self.starters)
+        column.addLayout(input_row)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(chat_column)
+        splitter.addWidget(self.sources)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 480])
+        self.setCentralWidget(splitter)
+
+        self.model_label = QLabel("Model: loading…")
+        self.speed_label = QLabel("")
+        offline = QLabel("● Offline")
+        offline.setToolTip("Nothing leaves this computer: no network is used.")
+        self.statusBar().addPermanentWidget(self.speed_label)
+        self.statusBar().addPermanentWidget(self.model_label)
+        self.statusBar().addPermanentWidget(offline)
+
+        self.input.submitted.connect(self.send)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button.clicked.connect(controller.stop)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=controller.stop)
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_conversation)
+        controller.status.connect(self.statusBar().showMessage)
+        controller.model_ready.connect(lambda name: self.model_label.setText(f"Model: {name}"))
+        controller.question_asked.connect(self._question_asked)
+        controller.token.connect(self.chat.append_text)
+        controller.retrieved.connect(lambda event: None)
+        controller.answered.connect(self._answered)
+        controller.busy_changed.connect(self._busy)
+        controller.error.connect(self._error)
+        self.setTabOrder(self.input, self.send_button)
+        self.setTabOrder(self.send_button, self.stop_button)
+        self.input.setFocus()
+
+    def send(self) -> None:
+        """Ask the question in the input box."""
+        if self.ask(self.input.toPlainText()):
+            self.input.clear()
+
+    def ask(self, question: str) -> bool:
+        """Ask ``question`` in the current conversation."""
+        return self.controller.ask(question)
+
+    def new_conversation(self) -> None:
+        """Start over with an empty chat."""
+        if self.controller.busy:
+            return
+        self.controller.new_conversation()
+        self.chat.clear_turns()
+        self.starters.setVisible(True)
+
+    def _question_asked(self, question: str) -> None:
+        self.starters.setVisible(False)
+        self.chat.add_question(question)
+
+    def _answered(self, answer: Answer) -> None:
+        self.chat.finish(answer)
+        self.sources.show_answer(answer)
+        t = answer.timings
+        if not answer.abstained:
+            self.speed_label.setText(f"{t.decode_tokens_per_s:.0f} tokens/s · first token "
+                                     f"{t.ttft_ms / 1000:.1f} s")
+
+    def _busy(self, busy: bool) -> None:
+        self.stop_button.setEnabled(busy)
+        self.send_button.setEnabled(not busy)
+
+    def _error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+        if self.controller.model_id is not None or "loading" not in message:
+            QMessageBox.warning(self, "Offgrid", message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.controller.shutdown()
+        super().closeEvent(event)

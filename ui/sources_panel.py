@@ -1,0 +1,82 @@
+"""The sources of the selected answer: a card per source, evidence sentences highlighted."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from assistant.answering import Answer
+from assistant.terminal import location
+
+EVIDENCE_STYLE = "background-color: #fff1a8; color: #000;"
+_HEADING_MARK = re.compile(r"^\s*#{1,6}\s+", re.MULTILINE)
+
+
+def plain_snippet(text: str) -> str:
+    """A passage on one line, without Markdown heading marks."""
+    return " ".join(_HEADING_MARK.sub("", text).split())
+
+
+def highlighted_snippet(text: str, sentences: list[str]) -> str:
+    """The passage as HTML with each evidence sentence highlighted."""
+    spans: list[tuple[int, int]] = []
+    for sentence in sentences:
+        start = text.find(sentence)
+        if start >= 0:
+            spans.append((start, start + len(sentence)))
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        if start < cursor:
+            continue
+        out.append(html.escape(text[cursor:start]))
+        out.append(f'<span style="{EVIDENCE_STYLE}">{html.escape(text[start:end])}</span>')
+        cursor = end
+    out.append(html.escape(text[cursor:]))
+    return "".join(out)
+
+
+def sources_html(answer: Answer) -> str:
+    """Cards for an answer's sources, or the abstention and its reason."""
+    if answer.abstained:
+        return (f"<h3>No answer</h3><p>{html.escape(answer.text)}</p>"
+                "<p>Try other words, another collection, or import documents that cover it.</p>")
+    cards = []
+    for number, hit in enumerate(answer.sources, start=1):
+        evidence = [e.sentence.text for e in answer.evidence if e.sentence.source == number]
+        where = location(hit.page, hit.heading, hit.title)
+        cards.append(
+            f'<div><p><a href="source:{number}"><b>[{number}] {html.escape(hit.title)}</b></a>'
+            f"<br/><small>{html.escape(where)} · score {hit.score:.3f} · "
+            f"{html.escape(hit.collection)}</small></p>"
+            f"<p>{highlighted_snippet(plain_snippet(hit.text), evidence)}</p></div><hr/>")
+    flagged = "".join(f"<li>{html.escape(c.claim.text)} <i>({html.escape(c.reason or '')})</i></li>"
+                      for c in answer.unsupported)
+    if flagged:
+        cards.append(f"<h4>Not supported by the sources</h4><ul>{flagged}</ul>")
+    return "".join(cards) or "<p>No sources.</p>"
+
+
+class SourcesPanel(QTextBrowser):
+    """Shows the sources of one answer; emits ``source_clicked(n)``."""
+
+    source_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setAccessibleName("Sources")
+        self.answer: Answer | None = None
+        self.anchorClicked.connect(self._anchor)
+        self.setHtml("<p>Sources of the selected answer appear here.</p>")
+
+    def show_answer(self, answer: Answer) -> None:
+        """Show the cards for ``answer``."""
+        self.answer = answer
+        self.setHtml(sources_html(answer))
+
+    def _anchor(self, url: QUrl) -> None:
+        if url.scheme() == "source" and url.path().isdigit():
+            self.source_clicked.emit(int(url.path()))
