@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -63,13 +64,13 @@ class MainWindow(QMainWindow):
         self.stop_button.setAccessibleName("Stop answer")
         self.stop_button.setEnabled(False)
         self.starters = QWidget()
-        starter_row = QHBoxLayout(self.starters)
-        starter_row.setContentsMargins(0, 0, 0, 0)
-        for question in STARTER_QUESTIONS:
+        starter_grid = QGridLayout(self.starters)
+        starter_grid.setContentsMargins(0, 0, 0, 0)
+        for index, question in enumerate(STARTER_QUESTIONS):
             button = QPushButton(question)
             button.setAccessibleName(f"Ask: {question}")
             button.clicked.connect(lambda _=False, q=question: self.ask(q))
-            starter_row.addWidget(button)
+            starter_grid.addWidget(button, index // 2, index % 2)
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.sources)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self.sources.setMinimumWidth(320)
         splitter.setSizes([700, 480])
         self.setCentralWidget(splitter)
 
