@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
 from assistant.answering import Answer
@@ -16,7 +16,8 @@ from ui.controller import AppController
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.integration
-NOTES = ("paraguay-and-ethiopia-hydropower-mining.md", "hashprice.md")
+NOTES = ("paraguay-and-ethiopia-hydropower-mining.md", "hashprice.md",
+         "energy-cost-per-bitcoin.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,36 @@ def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None
     assert "[1] Paraguay and Ethiopia" in cards
     assert answer.evidence[0].sentence.text[:40] in " ".join(cards.split())
     assert not window.starters.isVisible()
+
+
+def test_a_source_card_opens_the_text_at_its_passage(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    answer = window.sources.answer
+    assert answer is not None
+    hit = answer.sources[0]
+    with qtbot.waitSignal(window.controller.passage_ready, timeout=10_000):
+        window.sources.anchorClicked.emit(QUrl("source:1"))
+    assert window.side.currentWidget() is window.viewer
+    assert window.viewer.stack.currentWidget() is window.viewer.text_view
+    start, end = window.viewer.selection or (0, 0)
+    assert (start, end) == (hit.start, hit.end)
+    assert len(window.viewer.text_view.extraSelections()) == 1
+    shown = window.viewer.text_view.toPlainText()
+    assert shown[start:end] == hit.text  # no characters past U+FFFF in these notes
+    assert hit.title in window.viewer.title.text()
+
+
+def test_a_pdf_source_opens_at_its_page(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.controller.answered, timeout=120_000) as blocker:
+        window.ask("What would the energy cost per bitcoin be at 8 cents per kWh?")
+    answer: Answer = blocker.args[0]
+    numbers = [n for n, hit in enumerate(answer.sources, start=1)
+               if hit.path.endswith(".pdf") and hit.page and hit.page > 1]
+    assert numbers, "the PDF should be among the sources"
+    hit = answer.sources[numbers[0] - 1]
+    with qtbot.waitSignal(window.controller.passage_ready, timeout=10_000):
+        window.chat.anchorClicked.emit(QUrl(f"cite:{len(window.chat.turns) - 1}/{numbers[0]}"))
+    assert window.viewer.stack.currentWidget() is window.viewer.pdf_view
+    assert window.viewer.pdf_view.pageNavigator().currentPage() == hit.page - 1
 
 
 def test_stop_mid_answer_keeps_what_was_written(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

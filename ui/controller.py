@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from assistant.answering import AskOptions, Finished, Retrieved, Token
+from assistant.documents import Hit
 from assistant.paths import library_dir
 from assistant.service import AssistantService
 from ui.jobs import JobRunner
@@ -44,6 +45,7 @@ class AppController(QObject):
     token = Signal(str)
     answered = Signal(object)
     busy_changed = Signal(bool)
+    passage_ready = Signal(object, str)
 
     def __init__(self, open_service: ServiceFactory, *,
                  load_model: ModelLoader = default_model_loader,
@@ -142,6 +144,24 @@ class AppController(QObject):
         """Stop the answer being written (it keeps what was said)."""
         if self._cancel is not None:
             self._cancel.set()
+
+    def open_passage(self, hit: Hit) -> None:
+        """Fetch the text of a source's document (PDFs open from their file)."""
+        if hit.path.lower().endswith(".pdf") and hit.page is not None:
+            self.passage_ready.emit(hit, "")
+            return
+        service = self.service
+        if service is None:
+            return
+        self.jobs.start(lambda: service.document_text(hit.doc_id),
+                        on_success=lambda text: self._passage_text(hit, text),
+                        on_error=self.error.emit)
+
+    def _passage_text(self, hit: Hit, text: str | None) -> None:
+        if text is None:
+            self.error.emit(f"{hit.title} is no longer in the library.")
+            return
+        self.passage_ready.emit(hit, text)
 
     def new_conversation(self) -> None:
         """The next question starts a new conversation."""

@@ -13,13 +13,17 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from assistant.answering import Answer
+from assistant.documents import Hit
+from assistant.terminal import location
 from ui.chat_view import ChatView
 from ui.controller import AppController
+from ui.document_viewer import DocumentViewer
 from ui.sources_panel import SourcesPanel
 
 STARTER_QUESTIONS = (
@@ -83,12 +87,16 @@ class MainWindow(QMainWindow):
         column.addWidget(self.chat, 1)
         column.addWidget(self.starters)
         column.addLayout(input_row)
+        self.viewer = DocumentViewer()
+        self.side = QTabWidget()
+        self.side.addTab(self.sources, "Sources")
+        self.side.addTab(self.viewer, "Document")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(chat_column)
-        splitter.addWidget(self.sources)
+        splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        self.sources.setMinimumWidth(320)
+        self.side.setMinimumWidth(340)
         splitter.setSizes([700, 480])
         self.setCentralWidget(splitter)
 
@@ -113,6 +121,9 @@ class MainWindow(QMainWindow):
         controller.answered.connect(self._answered)
         controller.busy_changed.connect(self._busy)
         controller.error.connect(self._error)
+        controller.passage_ready.connect(self._show_passage)
+        self.sources.source_clicked.connect(self._open_source)
+        self.chat.citation_clicked.connect(self._open_citation)
         self.setTabOrder(self.input, self.send_button)
         self.setTabOrder(self.send_button, self.stop_button)
         self.input.setFocus()
@@ -145,6 +156,27 @@ class MainWindow(QMainWindow):
         if not answer.abstained:
             self.speed_label.setText(f"{t.decode_tokens_per_s:.0f} tokens/s · first token "
                                      f"{t.ttft_ms / 1000:.1f} s")
+
+    def _open_citation(self, turn: int, number: int) -> None:
+        answer = self.chat.turns[turn].answer if turn < len(self.chat.turns) else None
+        if answer is None or not 1 <= number <= len(answer.sources):
+            self.statusBar().showMessage(f"[{number}] is not one of this answer's sources", 5000)
+            return
+        self.sources.show_answer(answer)
+        self._open_source(number)
+
+    def _open_source(self, number: int) -> None:
+        answer = self.sources.answer
+        if answer is not None and 1 <= number <= len(answer.sources):
+            self.controller.open_passage(answer.sources[number - 1])
+
+    def _show_passage(self, hit: Hit, text: str) -> None:
+        label = f"{hit.title} — {location(hit.page, hit.heading, hit.title)}"
+        if text:
+            self.viewer.show_text(hit.path, text, hit.start, hit.end, label)
+        elif not self.viewer.show_pdf(hit.path, hit.page or 1, hit.text, label):
+            return
+        self.side.setCurrentWidget(self.viewer)
 
     def _busy(self, busy: bool) -> None:
         self.stop_button.setEnabled(busy)
