@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from assistant.evidence import (
     split_sentences,
 )
 from assistant.followups import retrieval_query
-from assistant.grounding import ClaimCheck, check_claims, split_claims
+from assistant.grounding import Claim, ClaimCheck, check_claims, split_claims
 from assistant.llm import Engine, GenerationParams
 from assistant.prompting import PastTurn, build_messages
 
@@ -89,6 +89,23 @@ class Answer:
     def unsupported(self) -> list[ClaimCheck]:
         """The checked sentences that are flagged: no support, or a wrong citation."""
         return [check for check in self.checks if check.reason]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        """An answer back from :meth:`to_json` (a stored turn); checks are the flagged ones."""
+        hit_fields = {f.name for f in fields(Hit)}
+        sources = [Hit(**{k: v for k, v in item.items() if k in hit_fields})
+                   for item in data.get("sources", [])]
+        evidence = [Evidence(Sentence(e["source"], e["text"], e["start"], e["end"]), e["score"],
+                             e["title"], e["path"], e["page"], e["heading"])
+                    for e in data.get("evidence", [])]
+        checks = [ClaimCheck(Claim(c["text"], tuple(c["citations"])), c["support"],
+                             tuple(c["supported_by"]), c["reason"])
+                  for c in data.get("unsupported", [])]
+        return cls(data["question"], data["answer"], data["abstained"], sources, evidence,
+                   checks, data.get("model", ""), Timings(**data.get("timings", {})),
+                   stop_reason=data.get("stop_reason", "stop"),
+                   conversation_id=data.get("conversation_id"))
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON contract for one answer."""

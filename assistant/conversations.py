@@ -136,6 +136,19 @@ class ConversationStore:
         return [Turn(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], json.loads(r[8]),
                      r[9]) for r in rows]
 
+    def search(self, text: str) -> list[Conversation]:
+        """Conversations whose title, questions or answers contain ``text`` (any case)."""
+        pattern = f"%{text.strip()}%"
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, c.title, c.created, c.updated, "
+                "(SELECT COUNT(*) FROM turns x WHERE x.conversation_id = c.id) "
+                "FROM conversations c "
+                "WHERE c.title LIKE ? OR EXISTS (SELECT 1 FROM turns t WHERE "
+                "t.conversation_id = c.id AND (t.question LIKE ? OR t.answer LIKE ?)) "
+                "ORDER BY c.updated DESC, c.id DESC", (pattern, pattern, pattern)).fetchall()
+        return [Conversation(*row) for row in rows]
+
     def rename(self, conversation_id: int, title: str) -> None:
         """Give a conversation a new title."""
         with self._lock, self._db:

@@ -7,11 +7,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answering import AnswerEvent, AnswerPipeline, AskOptions
+from assistant.answering import Answer, AnswerEvent, AnswerPipeline, AskOptions
 from assistant.conversations import Conversation, ConversationStore, Turn
 from assistant.documents import DocumentInfo, Hit
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.errors import AssistantError, ModelError
+from assistant.export import conversation_markdown
 from assistant.index_sync import SyncReport, rebuild, reconcile, reembed_if_model_changed
 from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
 from assistant.library import (
@@ -212,3 +213,31 @@ class AssistantService:
     def conversation_turns(self, conversation_id: int) -> list[Turn]:
         """A conversation's turns, oldest first."""
         return self.conversations.turns(conversation_id)
+
+    def conversation_answers(self, conversation_id: int) -> list[Answer]:
+        """A stored conversation's answers, as the pipeline gave them."""
+        return [Answer.from_json(turn.details) for turn in self.conversations.turns(conversation_id)
+                if turn.details]
+
+    def list_conversations(self, search: str = "") -> list[Conversation]:
+        """Conversations, newest first; with ``search``, those that mention it."""
+        return self.conversations.search(search) if search.strip() else self.conversations.list()
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        """Give a conversation a new title (not empty)."""
+        if not title.strip():
+            raise AssistantError("a conversation needs a title")
+        self.conversations.rename(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation and its turns."""
+        if not self.conversations.delete(conversation_id):
+            raise AssistantError(f"no conversation {conversation_id}")
+
+    def export_conversation(self, conversation_id: int) -> str:
+        """A conversation as Markdown with its citations, evidence and sources."""
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            raise AssistantError(f"no conversation {conversation_id}")
+        return conversation_markdown(conversation.title,
+                                     self.conversation_answers(conversation_id))

@@ -187,3 +187,34 @@ def test_a_looping_small_model_is_stopped_and_trimmed(tmp_path: Path, library: P
                                    options=OPTIONS)
         assert finished.answer.stop_reason == "repetition"  # type: ignore[union-attr]
         assert finished.answer.timings.completion_tokens < 12  # type: ignore[union-attr]
+
+
+def test_conversations_list_search_rename_export_delete(tmp_path: Path, library: Path) -> None:
+    invented = "The dam stands on the moon near Jupiter."
+    engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]. ",
+                          f"{invented[:-1]} [2]."], ["The Grand Renaissance Dam [1]."]])
+    with _service(tmp_path, library, engine) as service:
+        first = service.new_conversation("Paraguay power")
+        list(service.ask("Where does Paraguay's hydropower come from?", options=OPTIONS,
+                         conversation_id=first.id))
+        second = service.new_conversation("Ethiopia")
+        list(service.ask("Which dam supplies Ethiopia's miners?", options=OPTIONS,
+                         conversation_id=second.id))
+        assert [c.id for c in service.list_conversations()] == [second.id, first.id]
+        assert [c.id for c in service.list_conversations("itaipu")] == [first.id]
+        service.rename_conversation(first.id, "Hydropower in Paraguay")
+        with pytest.raises(AssistantError, match="needs a title"):
+            service.rename_conversation(first.id, "  ")
+        (restored,) = service.conversation_answers(first.id)
+        assert restored.text.startswith("Paraguay sells surplus hydropower")
+        assert restored.sources[0].path.endswith("paraguay.md")
+        assert restored.unsupported and restored.unsupported[0].claim.text == invented
+        markdown = service.export_conversation(first.id)
+        assert markdown.startswith("# Hydropower in Paraguay\n")
+        assert "## Where does Paraguay's hydropower come from?" in markdown
+        assert f"**Not supported by the sources:**\n\n- {invented}" in markdown
+        assert "paraguay.md" in markdown and "**Evidence:**" in markdown
+        service.delete_conversation(first.id)
+        assert [c.id for c in service.list_conversations()] == [second.id]
+        with pytest.raises(AssistantError, match="no conversation"):
+            service.delete_conversation(first.id)
