@@ -69,6 +69,12 @@ class ChatView(QTextBrowser):
         self.turns.clear()
         self.render()
 
+    def show_answers(self, answers: list[Answer]) -> None:
+        """Show a stored conversation."""
+        self.turns = [ChatTurn(a.question, a.text, a, [c.claim.text for c in a.unsupported])
+                      for a in answers]
+        self.render()
+
     def add_question(self, question: str) -> None:
         """Show a new question waiting for its answer."""
         self.turns.append(ChatTurn(question))

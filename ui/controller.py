@@ -46,6 +46,8 @@ class AppController(QObject):
     answered = Signal(object)
     busy_changed = Signal(bool)
     passage_ready = Signal(object, str)
+    conversations_changed = Signal(list)
+    conversation_opened = Signal(int, list)
 
     def __init__(self, open_service: ServiceFactory, *,
                  load_model: ModelLoader = default_model_loader,
@@ -59,6 +61,7 @@ class AppController(QObject):
         self.conversation_id: int | None = None
         self.options = AskOptions()
         self._cancel: threading.Event | None = None
+        self._closed = False
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -75,14 +78,19 @@ class AppController(QObject):
         return service
 
     def _library_opened(self, service: AssistantService) -> None:
+        if self._closed:  # the window closed while the library was opening
+            service.close()
+            return
         self.service = service
         self.library_ready.emit()
+        self.refresh_conversations()
         self.status.emit("Loading the language model…")
         self.jobs.start(lambda: self._load_model(service), on_success=self._model_loaded,
                         on_error=self._fatal)
 
     def _model_loaded(self, _engine: object) -> None:
-        assert self.service is not None
+        if self.service is None:  # closed meanwhile
+            return
         self.model_id = self.service.engine.model_id
         self.model_ready.emit(self.model_id)
         self.status.emit("Ready")
@@ -135,6 +143,7 @@ class AppController(QObject):
     def _done(self) -> None:
         self._cancel = None
         self.busy_changed.emit(False)
+        self.refresh_conversations()
 
     def _ask_failed(self, message: str) -> None:
         self._done()
@@ -167,8 +176,58 @@ class AppController(QObject):
         """The next question starts a new conversation."""
         self.conversation_id = None
 
+    # -- conversations ----------------------------------------------------------------------
+
+    def _run(self, call: Callable[[AssistantService], Any],
+             then: Callable[[Any], None] | None = None) -> None:
+        service = self.service
+        if service is None:
+            self.error.emit("The library is still opening.")
+            return
+        self.jobs.start(lambda: call(service), on_success=then, on_error=self.error.emit)
+
+    def refresh_conversations(self, search: str | None = None) -> None:
+        """Reload the conversation list (filtered by the last search text)."""
+        if search is not None:
+            self._search = search
+        text = getattr(self, "_search", "")
+        self._run(lambda s: s.list_conversations(text), self.conversations_changed.emit)
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Continue a stored conversation: its answers come back by ``conversation_opened``."""
+        if self.busy:
+            self.error.emit("An answer is still being written; stop it first.")
+            return
+        self._run(lambda s: s.conversation_answers(conversation_id),
+                  lambda answers: self._opened(conversation_id, answers))
+
+    def _opened(self, conversation_id: int, answers: list) -> None:
+        self.conversation_id = conversation_id
+        self.conversation_opened.emit(conversation_id, answers)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        """Rename, then refresh the list."""
+        self._run(lambda s: s.rename_conversation(conversation_id, title),
+                  lambda _: self.refresh_conversations())
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete, then refresh the list (the chat empties if it was the open one)."""
+        if conversation_id == self.conversation_id:
+            self.conversation_id = None
+        self._run(lambda s: s.delete_conversation(conversation_id),
+                  lambda _: self.refresh_conversations())
+
+    def export_conversation(self, conversation_id: int, path: Path) -> None:
+        """Write a conversation to ``path`` as Markdown."""
+        def export(service: AssistantService) -> Path:
+            path.write_text(service.export_conversation(conversation_id), encoding="utf-8")
+            return path
+
+        self._run(export, lambda written: self.status.emit(f"Exported to {written}"))
+
     def shutdown(self) -> None:
         """Stop work, wait for the threads, close the stores."""
+        self._closed = True
         self.stop()
         self.jobs.wait_all()
         if self.service is not None:

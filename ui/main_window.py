@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -23,6 +27,7 @@ from assistant.documents import Hit
 from assistant.terminal import location
 from ui.chat_view import ChatView
 from ui.controller import AppController
+from ui.conversations_panel import ConversationsPanel
 from ui.document_viewer import DocumentViewer
 from ui.sources_panel import SourcesPanel
 
@@ -91,13 +96,15 @@ class MainWindow(QMainWindow):
         self.side = QTabWidget()
         self.side.addTab(self.sources, "Sources")
         self.side.addTab(self.viewer, "Document")
+        self.conversations = ConversationsPanel()
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.conversations)
         splitter.addWidget(chat_column)
         splitter.addWidget(self.side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 2)
         self.side.setMinimumWidth(340)
-        splitter.setSizes([700, 480])
+        splitter.setSizes([230, 620, 450])
         self.setCentralWidget(splitter)
 
         self.model_label = QLabel("Model: loading…")
@@ -113,6 +120,18 @@ class MainWindow(QMainWindow):
         self.stop_button.clicked.connect(controller.stop)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=controller.stop)
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_conversation)
+        QShortcut(QKeySequence.StandardKey.Find, self,
+                  activated=lambda: self.conversations.search.setFocus())
+        panel = self.conversations
+        panel.new_requested.connect(self.new_conversation)
+        panel.selected.connect(controller.open_conversation)
+        panel.search_changed.connect(lambda text: controller.refresh_conversations(text))
+        panel.rename_requested.connect(self._rename)
+        panel.delete_requested.connect(self._delete)
+        panel.export_requested.connect(self._export)
+        controller.conversations_changed.connect(
+            lambda items: panel.set_conversations(items, controller.conversation_id))
+        controller.conversation_opened.connect(self._conversation_opened)
         controller.status.connect(self.statusBar().showMessage)
         controller.model_ready.connect(lambda name: self.model_label.setText(f"Model: {name}"))
         controller.question_asked.connect(self._question_asked)
@@ -144,6 +163,40 @@ class MainWindow(QMainWindow):
         self.controller.new_conversation()
         self.chat.clear_turns()
         self.starters.setVisible(True)
+
+    def _conversation_opened(self, _conversation_id: int, answers: list[Answer]) -> None:
+        self.chat.show_answers(answers)
+        self.starters.setVisible(not answers)
+        if answers:
+            self.sources.show_answer(answers[-1])
+
+    def _rename(self, conversation_id: int) -> None:
+        item = self.conversations.list.currentItem()
+        current = item.toolTip() if item is not None else ""
+        title, ok = QInputDialog.getText(self, "Rename conversation", "Title:", text=current)
+        if ok and title.strip():
+            self.controller.rename_conversation(conversation_id, title.strip())
+
+    def _delete(self, conversation_id: int) -> None:
+        item = self.conversations.list.currentItem()
+        title = item.toolTip() if item is not None else "this conversation"
+        answer = QMessageBox.question(
+            self, "Delete conversation",
+            f"Delete “{title}” and all its answers? This cannot be undone.")
+        if answer == QMessageBox.StandardButton.Yes:
+            if conversation_id == self.controller.conversation_id:
+                self.chat.clear_turns()
+                self.starters.setVisible(True)
+            self.controller.delete_conversation(conversation_id)
+
+    def _export(self, conversation_id: int) -> None:
+        item = self.conversations.list.currentItem()
+        name = (item.toolTip() if item is not None else "conversation").strip() or "conversation"
+        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in name)[:60]
+        path, _ = QFileDialog.getSaveFileName(self, "Export conversation", f"{safe}.md",
+                                              "Markdown (*.md)")
+        if path:
+            self.controller.export_conversation(conversation_id, Path(path))
 
     def _question_asked(self, question: str) -> None:
         self.starters.setVisible(False)
