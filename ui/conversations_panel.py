@@ -36,6 +36,8 @@ class ConversationsPanel(QWidget):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setAccessibleName("Conversations")
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.new_button = QPushButton("New (Ctrl+N)")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
