@@ -143,6 +143,57 @@ def test_conversations_are_listed_searched_and_exported(window: MainWindow, qtbo
     assert "## Why are miners moving to Paraguay?" in text and "**Sources:**" in text
 
 
+FIELD_NOTE = """# The Okavango field station
+
+## Power
+
+The Okavango field station runs on a 42 kilowatt solar microgrid with a lithium iron phosphate
+battery bank, so researchers can keep their laptops and sensors running through the night.
+
+## Data
+
+Every night the station's laptops index the day's camera-trap photos offline.
+"""
+
+
+def test_import_shows_the_file_indexed_and_answers_cite_it(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                           tmp_path: Path) -> None:
+    note = tmp_path / "okavango.md"
+    note.write_text(FIELD_NOTE, encoding="utf-8")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    with qtbot.waitSignal(window.controller.import_finished, timeout=60_000) as blocker:
+        window.import_paths([note, broken])
+    report = blocker.args[0]
+    statuses = {Path(r.path).name: r for r in report.results}
+    assert statuses["okavango.md"].status == "added"
+    assert statuses["broken.pdf"].status == "failed"
+    qtbot.waitUntil(lambda: "okavango" in _tree_text(window).lower(), timeout=10_000)
+    tree = _tree_text(window)
+    chunks = statuses["okavango.md"].chunks
+    assert f"The Okavango field station | indexed · {chunks} chunk" in tree and chunks >= 1
+    assert f"broken.pdf | {statuses['broken.pdf'].reason}" in tree
+    assert "Last import: not added | 1 file" in tree
+    assert window.left.currentWidget() is window.library
+    with qtbot.waitSignal(window.controller.answered, timeout=120_000) as answered:
+        window.ask("What powers the Okavango field station?")
+    answer: Answer = answered.args[0]
+    assert not answer.abstained
+    assert any(hit.path == str(note.resolve()) for hit in answer.sources)
+
+
+def _tree_text(window: MainWindow) -> str:
+    lines = []
+    tree = window.library.tree
+    for index in range(tree.topLevelItemCount()):
+        node = tree.topLevelItem(index)
+        lines.append(f"{node.text(0)} | {node.text(1)}")
+        for child in range(node.childCount()):
+            leaf = node.child(child)
+            lines.append(f"{leaf.text(0)} | {leaf.text(1)}")
+    return "\n".join(lines)
+
+
 def test_closing_leaves_no_thread_running(window: MainWindow) -> None:
     controller = window.controller
     window.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from PySide6.QtCore import QObject, Signal
 
 from assistant.answering import AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
+from assistant.ingest import FileResult, IngestReport
 from assistant.paths import library_dir
-from assistant.service import AssistantService
+from assistant.service import DEFAULT_COLLECTION, AssistantService
 from ui.jobs import JobRunner
 
 ServiceFactory = Callable[[], AssistantService]
@@ -47,6 +49,9 @@ class AppController(QObject):
     busy_changed = Signal(bool)
     passage_ready = Signal(object, str)
     conversations_changed = Signal(list)
+    library_changed = Signal(list, list)
+    import_progress = Signal(int, int, str)
+    import_finished = Signal(object)
     conversation_opened = Signal(int, list)
 
     def __init__(self, open_service: ServiceFactory, *,
@@ -62,6 +67,7 @@ class AppController(QObject):
         self.options = AskOptions()
         self._cancel: threading.Event | None = None
         self._closed = False
+        self._import_cancel: threading.Event | None = None
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -84,6 +90,7 @@ class AppController(QObject):
         self.service = service
         self.library_ready.emit()
         self.refresh_conversations()
+        self.refresh_library()
         self.status.emit("Loading the language model…")
         self.jobs.start(lambda: self._load_model(service), on_success=self._model_loaded,
                         on_error=self._fatal)
@@ -116,6 +123,9 @@ class AppController(QObject):
             return False
         if self.busy:
             self.error.emit("An answer is still being written; stop it first.")
+            return False
+        if self.options.collections == ():
+            self.error.emit("Tick at least one collection in the Library to search.")
             return False
         service = self.service
         if self.conversation_id is None:
@@ -176,6 +186,73 @@ class AppController(QObject):
         """The next question starts a new conversation."""
         self.conversation_id = None
 
+    # -- library ----------------------------------------------------------------------------
+
+    def set_scope(self, collections: tuple[str, ...] | None) -> None:
+        """Which collections the chat searches (None: all)."""
+        self.options = replace(self.options, collections=collections)
+
+    def refresh_library(self) -> None:
+        """Reload the collections and documents."""
+        self._run(lambda s: (s.collections(), s.documents()),
+                  lambda result: self.library_changed.emit(*result))
+
+    @property
+    def importing(self) -> bool:
+        """Whether an import is running."""
+        return self._import_cancel is not None
+
+    def import_paths(self, paths: list[Path], collection: str = DEFAULT_COLLECTION) -> bool:
+        """Import files and folders in the background, reporting each file."""
+        if self.importing:
+            self.error.emit("An import is already running; wait for it or cancel it.")
+            return False
+        cancel = threading.Event()
+        self._import_cancel = cancel
+
+        def progress(result: FileResult, done: int, total: int) -> None:
+            self.import_progress.emit(done, total, result.line())  # queued to the GUI thread
+
+        def run(service: AssistantService) -> IngestReport:
+            return service.ingest(paths, collection=collection, on_progress=progress,
+                                  cancel=cancel)
+
+        self.import_progress.emit(0, max(1, len(paths)), "Reading files…")
+        service = self.service
+        if service is None:
+            self._import_cancel = None
+            self.error.emit("The library is still opening.")
+            return False
+        self.jobs.start(lambda: run(service), on_success=self._imported,
+                        on_error=self._import_failed)
+        return True
+
+    def _imported(self, report: IngestReport) -> None:
+        self._import_cancel = None
+        self.import_finished.emit(report)
+        self.status.emit(f"Import: {report.summary()}")
+        self.refresh_library()
+
+    def _import_failed(self, message: str) -> None:
+        self._import_cancel = None
+        self.error.emit(message)
+        self.refresh_library()
+
+    def cancel_import(self) -> None:
+        """Stop the import after the file being read."""
+        if self._import_cancel is not None:
+            self._import_cancel.set()
+
+    def remove_document(self, doc_id: int) -> None:
+        """Remove a document from the library."""
+        self._run(lambda s: s.remove(str(doc_id)), lambda _: self.refresh_library())
+
+    def reindex(self) -> None:
+        """Rebuild the vector index from the document store."""
+        self.status.emit("Rebuilding the search index…")
+        self._run(lambda s: s.rebuild_index(),
+                  lambda count: self.status.emit(f"Search index rebuilt: {count} passages"))
+
     # -- conversations ----------------------------------------------------------------------
 
     def _run(self, call: Callable[[AssistantService], Any],
@@ -229,6 +306,7 @@ class AppController(QObject):
         """Stop work, wait for the threads, close the stores."""
         self._closed = True
         self.stop()
+        self.cancel_import()
         self.jobs.wait_all()
         if self.service is not None:
             self.service.close()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -24,11 +31,13 @@ from PySide6.QtWidgets import (
 
 from assistant.answering import Answer
 from assistant.documents import Hit
+from assistant.ingest import IngestReport
 from assistant.terminal import location
 from ui.chat_view import ChatView
 from ui.controller import AppController
 from ui.conversations_panel import ConversationsPanel
 from ui.document_viewer import DocumentViewer
+from ui.library_panel import LibraryPanel
 from ui.sources_panel import SourcesPanel
 
 STARTER_QUESTIONS = (
@@ -97,14 +106,19 @@ class MainWindow(QMainWindow):
         self.side.addTab(self.sources, "Sources")
         self.side.addTab(self.viewer, "Document")
         self.conversations = ConversationsPanel()
+        self.library = LibraryPanel()
+        self.left = QTabWidget()
+        self.left.addTab(self.conversations, "Chats")
+        self.left.addTab(self.library, "Library")
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.conversations)
+        splitter.addWidget(self.left)
         splitter.addWidget(chat_column)
         splitter.addWidget(self.side)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 2)
         self.side.setMinimumWidth(340)
-        splitter.setSizes([230, 620, 450])
+        splitter.setSizes([260, 600, 440])
+        self.setAcceptDrops(True)
         self.setCentralWidget(splitter)
 
         self.model_label = QLabel("Model: loading…")
@@ -132,6 +146,17 @@ class MainWindow(QMainWindow):
         controller.conversations_changed.connect(
             lambda items: panel.set_conversations(items, controller.conversation_id))
         controller.conversation_opened.connect(self._conversation_opened)
+        library = self.library
+        QShortcut(QKeySequence.StandardKey.Open, self, activated=self.import_files)
+        library.import_files_requested.connect(self.import_files)
+        library.import_folder_requested.connect(self.import_folder)
+        library.cancel_requested.connect(controller.cancel_import)
+        library.reindex_requested.connect(controller.reindex)
+        library.remove_requested.connect(self._remove_document)
+        library.scope_changed.connect(controller.set_scope)
+        controller.library_changed.connect(library.set_library)
+        controller.import_progress.connect(library.show_progress)
+        controller.import_finished.connect(self._import_finished)
         controller.status.connect(self.statusBar().showMessage)
         controller.model_ready.connect(lambda name: self.model_label.setText(f"Model: {name}"))
         controller.question_asked.connect(self._question_asked)
@@ -163,6 +188,46 @@ class MainWindow(QMainWindow):
         self.controller.new_conversation()
         self.chat.clear_turns()
         self.starters.setVisible(True)
+
+    def import_files(self) -> None:
+        """Choose files to import (Ctrl+O)."""
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import files", "",
+            "Documents (*.pdf *.docx *.md *.markdown *.txt *.html *.htm);;All files (*)")
+        if paths:
+            self.import_paths([Path(p) for p in paths])
+
+    def import_folder(self) -> None:
+        """Choose a folder to import, with its subfolders."""
+        folder = QFileDialog.getExistingDirectory(self, "Import folder")
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def import_paths(self, paths: list[Path]) -> None:
+        """Import files and folders into "My documents"."""
+        if self.controller.import_paths(paths):
+            self.left.setCurrentWidget(self.library)
+
+    def _import_finished(self, report: IngestReport) -> None:
+        self.library.failures = [r for r in report.results if r.status == "failed"]
+        self.library.hide_progress()
+
+    def _remove_document(self, doc_id: int, title: str) -> None:
+        answer = QMessageBox.question(self, "Remove document",
+                                      f"Remove “{title}” from the library? The file itself "
+                                      "is not touched.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.remove_document(doc_id)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
 
     def _conversation_opened(self, _conversation_id: int, answers: list[Answer]) -> None:
         self.chat.show_answers(answers)
