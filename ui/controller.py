@@ -211,7 +211,9 @@ class AppController(QObject):
         self._import_cancel = cancel
 
         def progress(result: FileResult, done: int, total: int) -> None:
-            self.import_progress.emit(done, total, result.line())  # queued to the GUI thread
+            reason = f": {result.reason}" if result.reason else ""
+            line = f"{Path(result.path).name} — {result.status}{reason}"
+            self.import_progress.emit(done, total, line)  # queued to the GUI thread
 
         def run(service: AssistantService) -> IngestReport:
             return service.ingest(paths, collection=collection, on_progress=progress,

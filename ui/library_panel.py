@@ -47,7 +47,7 @@ class LibraryPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Document", "Status"])
         self.tree.setAccessibleName("Library")
-        self.tree.setColumnWidth(0, 170)
+        self.tree.setColumnWidth(0, 200)
         self.import_files = QPushButton("Import files…")
         self.import_folder = QPushButton("Import folder…")
         self.remove = QPushButton("Remove")

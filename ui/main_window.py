@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 2)
         self.side.setMinimumWidth(340)
-        splitter.setSizes([260, 600, 440])
+        splitter.setSizes([330, 540, 430])
         self.setAcceptDrops(True)
         self.setCentralWidget(splitter)
 
