@@ -22,7 +22,7 @@ from assistant.library import (
     library_fingerprint,
 )
 from assistant.llm import Engine, EngineSettings, LlamaEngine
-from assistant.model_registry import default_model
+from assistant.model_registry import ModelEntry, add_user_model, all_models, default_model
 from assistant.retrieval import HybridRetriever
 from assistant.store import Store
 from assistant.vector_index import VectorIndex
@@ -74,9 +74,13 @@ class AssistantService:
         self.close()
 
     def close(self) -> None:
-        """Release the stores."""
+        """Release the stores and the model."""
         self.store.close()
         self.conversations.close()
+        close = getattr(self._engine, "close", None)
+        if close is not None:
+            close()
+        self._engine = None
 
     # -- library ----------------------------------------------------------------------------
 
@@ -181,10 +185,25 @@ class AssistantService:
 
     def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
                    n_threads: int | None = None) -> Engine:
-        """Load a GGUF model (the default one if ``path`` is None) for answering."""
+        """Load a GGUF model (the default one if ``path`` is None) for answering.
+
+        If it fails, the model loaded before stays in use; if it loads, the old one is freed.
+        """
         model_path = Path(path).expanduser() if path else default_model().path
-        self._engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads))
-        return self._engine
+        engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads))
+        previous, self._engine = self._engine, engine
+        close = getattr(previous, "close", None)
+        if close is not None:
+            close()
+        return engine
+
+    def models(self) -> list[ModelEntry]:
+        """The chat models: bundled, in ``models/``, and registered by the user."""
+        return all_models(self.data_dir)
+
+    def add_model(self, path: Path) -> ModelEntry:
+        """Register a GGUF file after checking it is a readable model."""
+        return add_user_model(self.data_dir, Path(path))
 
     def ask(self, question: str, *, options: AskOptions | None = None,
             conversation_id: int | None = None,

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtWidgets import QApplication
 
 from assistant.answering import Answer
+from assistant.model_registry import default_model
 from assistant.paths import library_dir
 from assistant.service import AssistantService
 from tests.documents_factory import make_pdf
@@ -236,6 +237,45 @@ def _tree_text(window: MainWindow) -> str:
             leaf = node.child(child)
             lines.append(f"{leaf.text(0)} | {leaf.text(1)}")
     return "\n".join(lines)
+
+
+def test_a_bad_model_is_a_clear_error_and_the_current_model_stays(
+        window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    controller = window.controller
+    fake = tmp_path / "notes.gguf"
+    fake.write_text("not a model", encoding="utf-8")
+    with qtbot.waitSignal(controller.error, timeout=30_000) as blocker:
+        controller.add_model(fake)
+    assert "not a GGUF model file: notes.gguf" in blocker.args[0]
+    assert window.error_box is not None and "notes.gguf" in window.error_box.text()
+    window.error_box.close()
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(default_model().path.read_bytes()[:3_000_000])
+    with qtbot.waitSignal(controller.error, timeout=30_000) as blocker:
+        controller.use_model(truncated)
+    assert "llama.cpp could not load truncated.gguf" in blocker.args[0]
+    window.error_box.close()
+    assert controller.model_id == "SmolLM2-135M-Instruct.Q4_1"
+    assert window.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
+    with qtbot.waitSignal(controller.answered, timeout=120_000) as answered:
+        window.ask("What is hashprice?")
+    assert answered.args[0].model == "SmolLM2-135M-Instruct.Q4_1"
+
+
+def test_add_model_registers_and_switches_to_it(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                tmp_path: Path) -> None:
+    controller = window.controller
+    before = window.model_combo.count()
+    copy = tmp_path / "my-model.gguf"
+    copy.symlink_to(default_model().path)
+    with qtbot.waitSignal(controller.model_ready, timeout=60_000) as blocker:
+        controller.add_model(copy)
+    assert blocker.args[0] == "my-model"
+    qtbot.waitUntil(lambda: window.model_combo.count() == before + 1, timeout=10_000)
+    assert Path(window.model_combo.currentData()).name == "my-model.gguf"
+    with qtbot.waitSignal(controller.model_ready, timeout=60_000):
+        window.model_combo.activated.emit(0)
+    assert controller.model_id == "SmolLM2-135M-Instruct.Q4_1"
 
 
 def test_closing_leaves_no_thread_running(window: MainWindow) -> None:

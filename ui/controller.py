@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from assistant.answering import AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
 from assistant.ingest import FileResult, IngestReport
+from assistant.model_registry import ModelEntry
 from assistant.paths import library_dir
 from assistant.service import DEFAULT_COLLECTION, AssistantService
 from ui.jobs import JobRunner
@@ -52,6 +53,8 @@ class AppController(QObject):
     library_changed = Signal(list, list)
     import_progress = Signal(int, int, str)
     import_finished = Signal(object)
+    models_changed = Signal(list)
+    model_loading = Signal(str)
     conversation_opened = Signal(int, list)
 
     def __init__(self, open_service: ServiceFactory, *,
@@ -101,6 +104,43 @@ class AppController(QObject):
         self.model_id = self.service.engine.model_id
         self.model_ready.emit(self.model_id)
         self.status.emit("Ready")
+        self.refresh_models()
+
+    # -- models -----------------------------------------------------------------------------
+
+    def refresh_models(self) -> None:
+        """Reload the list of chat models."""
+        self._run(lambda s: s.models(), self.models_changed.emit)
+
+    def use_model(self, path: Path) -> None:
+        """Load another GGUF model; if it fails, the current one stays in use."""
+        if self.busy:
+            self.error.emit("An answer is still being written; stop it first.")
+            return
+        previous = self.model_id
+        self.model_id = None  # no questions while loading
+        self.model_loading.emit(path.name)
+        self.status.emit(f"Loading {path.name}…")
+        loader = self._load_path
+
+        def failed(message: str) -> None:
+            self.model_id = previous
+            if previous is not None:
+                self.model_ready.emit(previous)
+            self.error.emit(message)
+
+        self._run(lambda s: loader(s, path), self._model_loaded, on_error=failed)
+
+    def _load_path(self, service: AssistantService, path: Path) -> object:
+        return service.load_model(path)
+
+    def add_model(self, path: Path) -> None:
+        """Register a GGUF file (checked first), then switch to it."""
+        def added(entry: ModelEntry) -> None:
+            self.refresh_models()
+            self.use_model(entry.path)
+
+        self._run(lambda s: s.add_model(path), added)
 
     def _fatal(self, message: str) -> None:
         self.error.emit(message)
@@ -258,12 +298,14 @@ class AppController(QObject):
     # -- conversations ----------------------------------------------------------------------
 
     def _run(self, call: Callable[[AssistantService], Any],
-             then: Callable[[Any], None] | None = None) -> None:
+             then: Callable[[Any], None] | None = None, *,
+             on_error: Callable[[str], None] | None = None) -> None:
         service = self.service
         if service is None:
             self.error.emit("The library is still opening.")
             return
-        self.jobs.start(lambda: call(service), on_success=then, on_error=self.error.emit)
+        self.jobs.start(lambda: call(service), on_success=then,
+                        on_error=on_error or self.error.emit)
 
     def refresh_conversations(self, search: str | None = None) -> None:
         """Reload the conversation list (filtered by the last search text)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
 from assistant.answering import Answer
 from assistant.documents import Hit
 from assistant.ingest import IngestReport
+from assistant.model_registry import ModelEntry
 from assistant.terminal import location
 from ui.chat_view import ChatView
 from ui.controller import AppController
@@ -39,6 +43,7 @@ from ui.conversations_panel import ConversationsPanel
 from ui.document_viewer import DocumentViewer
 from ui.library_panel import LibraryPanel
 from ui.sources_panel import SourcesPanel
+from ui.status import process_memory_mb
 
 STARTER_QUESTIONS = (
     "Why are miners moving to Paraguay and Ethiopia?",
@@ -121,11 +126,30 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setCentralWidget(splitter)
 
+        self.model_combo = QComboBox()
+        self.model_combo.setAccessibleName("Model")
+        self.model_combo.setMinimumWidth(280)
+        self.add_model_button = QPushButton("Add model…")
+        self.add_model_button.setAccessibleName("Add a GGUF model file")
+        toolbar = QToolBar("Model")
+        toolbar.setObjectName("model-toolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(" Model: "))
+        toolbar.addWidget(self.model_combo)
+        toolbar.addWidget(self.add_model_button)
+        self.model_progress = QProgressBar()
+        self.model_progress.setRange(0, 0)  # busy: llama.cpp gives no loading progress
+        self.model_progress.setMaximumWidth(120)
+        self.model_progress.setAccessibleName("Loading the model")
+        toolbar.addWidget(self.model_progress)
+        self.addToolBar(toolbar)
         self.model_label = QLabel("Model: loading…")
+        self.memory_label = QLabel("")
         self.speed_label = QLabel("")
         offline = QLabel("● Offline")
         offline.setToolTip("Nothing leaves this computer: no network is used.")
         self.statusBar().addPermanentWidget(self.speed_label)
+        self.statusBar().addPermanentWidget(self.memory_label)
         self.statusBar().addPermanentWidget(self.model_label)
         self.statusBar().addPermanentWidget(offline)
 
@@ -158,7 +182,15 @@ class MainWindow(QMainWindow):
         controller.import_progress.connect(library.show_progress)
         controller.import_finished.connect(self._import_finished)
         controller.status.connect(self.statusBar().showMessage)
-        controller.model_ready.connect(lambda name: self.model_label.setText(f"Model: {name}"))
+        controller.model_ready.connect(self._model_ready)
+        controller.model_loading.connect(self._model_loading)
+        controller.models_changed.connect(self._models_changed)
+        self.model_combo.activated.connect(self._model_chosen)
+        self.add_model_button.clicked.connect(self._add_model)
+        self._memory_timer = QTimer(self)
+        self._memory_timer.timeout.connect(self._show_memory)
+        self._memory_timer.start(2000)
+        self._show_memory()
         controller.question_asked.connect(self._question_asked)
         controller.token.connect(self.chat.append_text)
         controller.retrieved.connect(lambda event: None)
@@ -170,6 +202,7 @@ class MainWindow(QMainWindow):
         self.chat.citation_clicked.connect(self._open_citation)
         self.setTabOrder(self.input, self.send_button)
         self.setTabOrder(self.send_button, self.stop_button)
+        self.error_box: QMessageBox | None = None
         self.input.setFocus()
 
     def send(self) -> None:
@@ -188,6 +221,47 @@ class MainWindow(QMainWindow):
         self.controller.new_conversation()
         self.chat.clear_turns()
         self.starters.setVisible(True)
+
+    def _model_ready(self, model_id: str) -> None:
+        self.model_label.setText(f"Model: {model_id}")
+        self.model_progress.setVisible(False)
+        self.model_combo.setEnabled(True)
+        self._select_model(model_id)
+
+    def _model_loading(self, name: str) -> None:
+        self.model_label.setText(f"Model: loading {name}…")
+        self.model_progress.setVisible(True)
+        self.model_combo.setEnabled(False)
+
+    def _models_changed(self, entries: list[ModelEntry]) -> None:
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for entry in entries:
+            missing = "" if entry.path.exists() else " (file missing)"
+            self.model_combo.addItem(f"{entry.name}{missing}", str(entry.path))
+        self.model_combo.blockSignals(False)
+        if self.controller.model_id:
+            self._select_model(self.controller.model_id)
+
+    def _select_model(self, model_id: str) -> None:
+        for index in range(self.model_combo.count()):
+            if Path(self.model_combo.itemData(index)).stem == model_id:
+                self.model_combo.setCurrentIndex(index)
+                return
+
+    def _model_chosen(self, index: int) -> None:
+        path = Path(self.model_combo.itemData(index))
+        if path.stem != self.controller.model_id:
+            self.controller.use_model(path)
+
+    def _add_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add a GGUF model", "",
+                                              "GGUF models (*.gguf);;All files (*)")
+        if path:
+            self.controller.add_model(Path(path))
+
+    def _show_memory(self) -> None:
+        self.memory_label.setText(f"{process_memory_mb():.0f} MB")
 
     def import_files(self) -> None:
         """Choose files to import (Ctrl+O)."""
@@ -301,9 +375,13 @@ class MainWindow(QMainWindow):
         self.send_button.setEnabled(not busy)
 
     def _error(self, message: str) -> None:
+        """Show an error in the status bar and in a message box that does not block."""
+        self.model_progress.setVisible(self.controller.model_id is None and
+                                       self.controller.service is not None)
         self.statusBar().showMessage(message, 10_000)
-        if self.controller.model_id is not None or "loading" not in message:
-            QMessageBox.warning(self, "Offgrid", message)
+        self.error_box = QMessageBox(QMessageBox.Icon.Warning, "Offgrid", message,
+                                     QMessageBox.StandardButton.Ok, self)
+        self.error_box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.controller.shutdown()
