@@ -30,7 +30,7 @@ from assistant.evidence import (
 from assistant.followups import retrieval_query
 from assistant.grounding import Claim, ClaimCheck, check_claims, split_claims
 from assistant.llm import Engine, GenerationParams
-from assistant.prompting import PastTurn, build_messages
+from assistant.prompting import SYSTEM_PROMPT, PastTurn, build_messages
 
 ABSTAIN_MESSAGE = "The documents in {scope} don't cover this question: {reason}."
 
@@ -48,6 +48,7 @@ class AskOptions:
     evidence: int = 5
     context_sentences: int = 8
     abstain_below: float = ABSTAIN_BELOW
+    system_prompt: str = SYSTEM_PROMPT
     params: GenerationParams = field(default_factory=GenerationParams)
 
 
@@ -229,7 +230,8 @@ class AnswerPipeline:
         max_tokens = max(16, min(params.max_tokens, self.engine.n_ctx // 2))
         messages, kept = build_messages(question, [texts[n] for n in range(1, len(hits) + 1)],
                                         past_turns(turns), count=self.engine.count_tokens,
-                                        budget=self.engine.n_ctx - max_tokens)
+                                        budget=self.engine.n_ctx - max_tokens,
+                                        system=options.system_prompt)
         if kept < len(hits):  # the context window had no room for the last sources
             keep = [i for i, sentence in enumerate(sentences) if sentence.source <= kept]
             hits, sentences = hits[:kept], [sentences[i] for i in keep]

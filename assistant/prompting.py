@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from assistant.chat_template import ChatMessage
 from assistant.errors import ModelError
@@ -45,8 +46,9 @@ def user_message(question: str, sources: Sequence[str], *, max_chars: int | None
     return "Sources:\n" + "\n".join(lines) + f"\n\nQuestion: {question}"
 
 
-def _messages(history: Sequence[PastTurn], compact_upto: int, current: str) -> list[ChatMessage]:
-    messages = [ChatMessage("system", SYSTEM_PROMPT)]
+def _messages(history: Sequence[PastTurn], compact_upto: int, current: str,
+              system: str = SYSTEM_PROMPT) -> list[ChatMessage]:
+    messages = [ChatMessage("system", system)]
     for index, turn in enumerate(history):
         content = turn.compact if index < compact_upto else turn.sent
         messages += [ChatMessage("user", content), ChatMessage("assistant", turn.answer)]
@@ -55,33 +57,36 @@ def _messages(history: Sequence[PastTurn], compact_upto: int, current: str) -> l
 
 
 def build_messages(question: str, sources: Sequence[str], history: Sequence[PastTurn], *,
-                   count: TokenCounter, budget: int) -> tuple[list[ChatMessage], int]:
+                   count: TokenCounter, budget: int,
+                   system: str = SYSTEM_PROMPT) -> tuple[list[ChatMessage], int]:
     """Messages within ``budget`` prompt tokens, and how many sources they kept."""
+    make = partial(_messages, system=system)
     current = user_message(question, sources)
-    messages = _messages(history, 0, current)
+    messages = make(history, 0, current)
     if count(messages) <= budget:
         return messages, len(sources)
-    messages = _messages(history, len(history), current)
+    messages = make(history, len(history), current)
     if count(messages) <= budget:
         return messages, len(sources)
     # Drop the oldest turns, leaving history at most half the room so this happens rarely.
     kept = list(history)
-    base = count(_messages([], 0, current))
-    while kept and (count(_messages(kept, len(kept), current)) - base > (budget - base) // 2
-                    or count(_messages(kept, len(kept), current)) > budget):
+    base = count(make([], 0, current))
+    while kept and (count(make(kept, len(kept), current)) - base > (budget - base) // 2
+                    or count(make(kept, len(kept), current)) > budget):
         kept.pop(0)
-    messages = _messages(kept, len(kept), current)
+    messages = make(kept, len(kept), current)
     if count(messages) <= budget:
         return messages, len(sources)
-    return _shrink_sources(question, list(sources), count=count, budget=budget)
+    return _shrink_sources(question, list(sources), count=count, budget=budget,
+                           make=make)
 
 
-def _shrink_sources(question: str, sources: list[str], *, count: TokenCounter,
-                    budget: int) -> tuple[list[ChatMessage], int]:
+def _shrink_sources(question: str, sources: list[str], *, count: TokenCounter, budget: int,
+                    make: Callable[..., list[ChatMessage]]) -> tuple[list[ChatMessage], int]:
     max_chars = max((len(text) for text in sources), default=0)
     while True:
         current = user_message(question, sources, max_chars=max_chars)
-        messages = _messages([], 0, current)
+        messages = make([], 0, current)
         if count(messages) <= budget:
             return messages, len(sources)
         if max_chars > MIN_SOURCE_CHARS:
@@ -94,7 +99,7 @@ def _shrink_sources(question: str, sources: list[str], *, count: TokenCounter,
     words = question.split()
     while words:
         words = words[len(words) // 4 + 1:]
-        messages = _messages([], 0, " ".join(words))
+        messages = make([], 0, " ".join(words))
         if count(messages) <= budget:
             return messages, 0
     raise ModelError(f"the model's context ({budget} tokens for the prompt) is too small "

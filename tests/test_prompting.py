@@ -93,3 +93,11 @@ def test_a_follow_up_is_searched_with_the_question_before_it() -> None:
         "Why are miners moving to Paraguay? and what about Ethiopia?"
     assert retrieval_query("What is hashprice?", previous) == "What is hashprice?"
     assert retrieval_query("and Ethiopia?", []) == "and Ethiopia?"
+
+
+def test_a_custom_system_prompt_is_used_in_every_shape() -> None:
+    history = [PastTurn(sent="x " * 400, compact="q0", answer="a0")]
+    for budget in (2000, 300, 60):
+        messages, _ = build_messages("q1", ["s " * 100], history, count=words, budget=budget,
+                                     system="Answer in French.")
+        assert messages[0] == ChatMessage("system", "Answer in French.")

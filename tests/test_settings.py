@@ -1,0 +1,38 @@
+"""Settings: saved in the data directory, checked, and safe to load when damaged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.settings import SETTINGS_FILE, Settings, load_settings, save_settings
+
+
+def test_settings_round_trip(tmp_path: Path) -> None:
+    assert load_settings(tmp_path) == Settings()
+    chosen = replace(Settings(), temperature=0.7, max_tokens=500, theme="dark", font_size=14,
+                     system_prompt="Be terse.", context_length=4096, threads=2)
+    save_settings(tmp_path, chosen)
+    assert load_settings(tmp_path) == chosen
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"temperature": 3.0}, "temperature"), ({"max_tokens": 2}, "max tokens"),
+    ({"context_length": 100}, "context length"), ({"theme": "pink"}, "theme"),
+    ({"system_prompt": "  "}, "system prompt"), ({"font_size": 99}, "font size"),
+])
+def test_bad_values_are_refused_by_name(tmp_path: Path, change: dict, message: str) -> None:
+    with pytest.raises(AssistantError, match=message):
+        save_settings(tmp_path, replace(Settings(), **change))
+    assert not (tmp_path / SETTINGS_FILE).exists()
+
+
+def test_a_damaged_file_gives_defaults(tmp_path: Path) -> None:
+    (tmp_path / SETTINGS_FILE).write_text("{not json", encoding="utf-8")
+    assert load_settings(tmp_path) == Settings()
+    (tmp_path / SETTINGS_FILE).write_text('{"temperature": "hot", "extra": 1}',
+                                          encoding="utf-8")
+    assert load_settings(tmp_path) == Settings()
