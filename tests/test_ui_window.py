@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -278,6 +279,31 @@ def test_add_model_registers_and_switches_to_it(window: MainWindow, qtbot,  # ty
     assert controller.model_id == "SmolLM2-135M-Instruct.Q4_1"
 
 
+def test_settings_are_applied_saved_and_reload_the_model(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller = window.controller
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.temperature.setValue(0.3)
+    dialog.max_tokens.setValue(64)
+    dialog.context.setValue(4096)
+    dialog.theme.setCurrentIndex(1)
+    dialog.font_size.setValue(13)
+    dialog.system_prompt.setPlainText("Answer from the numbered sources only. Cite them as [1].")
+    with qtbot.waitSignal(controller.model_ready, timeout=60_000):
+        dialog.accept()
+    assert controller.service is not None and controller.service.engine.n_ctx == 4096
+    params = controller.options.params
+    assert params.max_tokens == 64 and params.temperature == 0.3
+    assert controller.options.system_prompt.startswith("Answer from the numbered sources only")
+    assert QApplication.instance().font().pointSize() == 13  # type: ignore[union-attr]
+    saved = json.loads((controller.service.data_dir / "settings.json").read_text())
+    assert saved["theme"] == "dark" and saved["context_length"] == 4096
+    with qtbot.waitSignal(controller.answered, timeout=120_000) as answered:
+        window.ask("What is hashprice?")
+    assert answered.args[0].timings.completion_tokens <= 64
+
+
 def test_closing_leaves_no_thread_running(window: MainWindow) -> None:
     controller = window.controller
     window.close()
@@ -300,5 +326,6 @@ def test_conversations_survive_a_restart(window: MainWindow, real_embedder,  # t
     assert "Why are miners moving to Paraguay?" in shown
     assert "Explain in detail how hashprice is calculated." in shown
     assert again.sources.answer is not None
+    assert controller.settings.theme == "dark" and controller.settings.font_size == 13
     again.close()
     assert controller.jobs.running == 0

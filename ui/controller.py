@@ -16,24 +16,38 @@ from PySide6.QtCore import QObject, Signal
 
 from assistant.answering import AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
+from assistant.errors import AssistantError
 from assistant.ingest import FileResult, IngestReport
+from assistant.llm import GenerationParams
 from assistant.model_registry import ModelEntry
 from assistant.paths import library_dir
 from assistant.service import DEFAULT_COLLECTION, AssistantService
+from assistant.settings import Settings, load_settings, save_settings
 from ui.jobs import JobRunner
 
 ServiceFactory = Callable[[], AssistantService]
-ModelLoader = Callable[[AssistantService], Any]
+ModelLoader = Callable[[AssistantService, Settings], Any]
+
+
+def configured_model_loader(service: AssistantService, settings: Settings) -> Any:
+    """Load the model chosen in the settings (the default one if none is, or it is gone)."""
+    chosen = Path(settings.model_path) if settings.model_path else None
+    return service.load_model(chosen if chosen is not None and chosen.exists() else None,
+                              n_ctx=settings.context_length or None,
+                              n_threads=settings.threads or None)
+
+
+def ask_options(settings: Settings, collections: tuple[str, ...] | None) -> AskOptions:
+    """The answer options the settings and the chosen collections give."""
+    return AskOptions(collections=collections, system_prompt=settings.system_prompt,
+                      params=GenerationParams(max_tokens=settings.max_tokens,
+                                              temperature=settings.temperature,
+                                              top_k=settings.top_k))
 
 
 def default_service_factory(data_dir: Path) -> ServiceFactory:
     """Open the service on ``data_dir`` with the bundled library."""
     return lambda: AssistantService(data_dir, library_dir=library_dir())
-
-
-def default_model_loader(service: AssistantService) -> Any:
-    """Load the default model (or the one chosen in settings, later)."""
-    return service.load_model()
 
 
 class AppController(QObject):
@@ -50,6 +64,7 @@ class AppController(QObject):
     busy_changed = Signal(bool)
     passage_ready = Signal(object, str)
     conversations_changed = Signal(list)
+    settings_changed = Signal(object)
     library_changed = Signal(list, list)
     import_progress = Signal(int, int, str)
     import_finished = Signal(object)
@@ -58,7 +73,7 @@ class AppController(QObject):
     conversation_opened = Signal(int, list)
 
     def __init__(self, open_service: ServiceFactory, *,
-                 load_model: ModelLoader = default_model_loader,
+                 load_model: ModelLoader = configured_model_loader,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._open_service = open_service
@@ -67,6 +82,7 @@ class AppController(QObject):
         self.service: AssistantService | None = None
         self.model_id: str | None = None
         self.conversation_id: int | None = None
+        self.settings = Settings()
         self.options = AskOptions()
         self._cancel: threading.Event | None = None
         self._closed = False
@@ -80,23 +96,26 @@ class AppController(QObject):
         self.jobs.start(self._open_and_sync, on_success=self._library_opened,
                         on_error=self._fatal)
 
-    def _open_and_sync(self) -> AssistantService:
+    def _open_and_sync(self) -> tuple[AssistantService, Settings]:
         service = self._open_service()
+        settings = load_settings(service.data_dir)
         service.sync_library()
         service.embedder.embed(["warm up"])  # load the embedding model now, not on first ask
-        return service
+        return service, settings
 
-    def _library_opened(self, service: AssistantService) -> None:
+    def _library_opened(self, opened: tuple[AssistantService, Settings]) -> None:
+        service, settings = opened
         if self._closed:  # the window closed while the library was opening
             service.close()
             return
         self.service = service
+        self._settings_applied(settings)
         self.library_ready.emit()
         self.refresh_conversations()
         self.refresh_library()
         self.status.emit("Loading the language model…")
-        self.jobs.start(lambda: self._load_model(service), on_success=self._model_loaded,
-                        on_error=self._fatal)
+        self.jobs.start(lambda: self._load_model(service, settings),
+                        on_success=self._model_loaded, on_error=self._fatal)
 
     def _model_loaded(self, _engine: object) -> None:
         if self.service is None:  # closed meanwhile
@@ -132,7 +151,38 @@ class AppController(QObject):
         self._run(lambda s: loader(s, path), self._model_loaded, on_error=failed)
 
     def _load_path(self, service: AssistantService, path: Path) -> object:
-        return service.load_model(path)
+        engine = service.load_model(path, n_ctx=self.settings.context_length or None,
+                                    n_threads=self.settings.threads or None)
+        chosen = replace(self.settings, model_path=str(path))
+        save_settings(service.data_dir, chosen)
+        self.settings = chosen
+        return engine
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Check and save new settings; reload the model if its context or threads changed."""
+        previous = self.settings
+        try:
+            settings.checked()
+        except AssistantError as exc:
+            self.error.emit(str(exc))
+            return
+
+        def saved(_: object) -> None:
+            self._settings_applied(settings)
+            if (settings.context_length, settings.threads) != \
+                    (previous.context_length, previous.threads) and self.service is not None:
+                path = getattr(self.service.engine, "model_path", None) if self.model_id else None
+                if path is not None:
+                    self.use_model(path)
+
+        self._run(lambda s: save_settings(s.data_dir, settings), saved)
+
+    def _settings_applied(self, settings: Settings) -> None:
+        self.settings = settings
+        self.options = ask_options(settings, self.options.collections)
+        self.settings_changed.emit(settings)
 
     def add_model(self, path: Path) -> None:
         """Register a GGUF file (checked first), then switch to it."""

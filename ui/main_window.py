@@ -37,11 +37,13 @@ from assistant.documents import Hit
 from assistant.ingest import IngestReport
 from assistant.model_registry import ModelEntry
 from assistant.terminal import location
+from ui.appearance import apply_appearance
 from ui.chat_view import ChatView
 from ui.controller import AppController
 from ui.conversations_panel import ConversationsPanel
 from ui.document_viewer import DocumentViewer
 from ui.library_panel import LibraryPanel
+from ui.settings_dialog import SettingsDialog
 from ui.sources_panel import SourcesPanel
 from ui.status import process_memory_mb
 
@@ -142,6 +144,10 @@ class MainWindow(QMainWindow):
         self.model_progress.setMaximumWidth(120)
         self.model_progress.setAccessibleName("Loading the model")
         toolbar.addWidget(self.model_progress)
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.setAccessibleName("Settings (Ctrl+,)")
+        toolbar.addSeparator()
+        toolbar.addWidget(self.settings_button)
         self.addToolBar(toolbar)
         self.model_label = QLabel("Model: loading…")
         self.memory_label = QLabel("")
@@ -187,6 +193,11 @@ class MainWindow(QMainWindow):
         controller.models_changed.connect(self._models_changed)
         self.model_combo.activated.connect(self._model_chosen)
         self.add_model_button.clicked.connect(self._add_model)
+        self.settings_button.clicked.connect(self.open_settings)
+        QShortcut(QKeySequence.StandardKey.Preferences, self, activated=self.open_settings)
+        QShortcut(QKeySequence("Ctrl+,"), self, activated=self.open_settings)
+        controller.settings_changed.connect(
+            lambda settings: apply_appearance(settings.theme, settings.font_size))
         self._memory_timer = QTimer(self)
         self._memory_timer.timeout.connect(self._show_memory)
         self._memory_timer.start(2000)
@@ -203,6 +214,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.input, self.send_button)
         self.setTabOrder(self.send_button, self.stop_button)
         self.error_box: QMessageBox | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.input.setFocus()
 
     def send(self) -> None:
@@ -259,6 +271,13 @@ class MainWindow(QMainWindow):
                                               "GGUF models (*.gguf);;All files (*)")
         if path:
             self.controller.add_model(Path(path))
+
+    def open_settings(self) -> None:
+        """Edit the settings; OK saves and applies them."""
+        dialog = SettingsDialog(self.controller.settings, self)
+        self.settings_dialog = dialog
+        dialog.accepted.connect(lambda: self.controller.apply_settings(dialog.settings()))
+        dialog.open()
 
     def _show_memory(self) -> None:
         self.memory_label.setText(f"{process_memory_mb():.0f} MB")
