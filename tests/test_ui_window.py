@@ -56,6 +56,7 @@ def test_the_window_is_offgrid_and_ready(window: MainWindow) -> None:
     assert "Offgrid" in window.windowTitle()
     assert window.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
     assert window.starters.isVisible()
+    assert not window.model_progress_action.isVisible()
 
 
 def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -143,7 +143,8 @@ class MainWindow(QMainWindow):
         self.model_progress.setRange(0, 0)  # busy: llama.cpp gives no loading progress
         self.model_progress.setMaximumWidth(120)
         self.model_progress.setAccessibleName("Loading the model")
-        toolbar.addWidget(self.model_progress)
+        # A toolbar shows or hides a widget through its action.
+        self.model_progress_action = toolbar.addWidget(self.model_progress)
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setAccessibleName("Settings (Ctrl+,)")
         toolbar.addSeparator()
@@ -236,13 +237,13 @@ class MainWindow(QMainWindow):
 
     def _model_ready(self, model_id: str) -> None:
         self.model_label.setText(f"Model: {model_id}")
-        self.model_progress.setVisible(False)
+        self.model_progress_action.setVisible(False)
         self.model_combo.setEnabled(True)
         self._select_model(model_id)
 
     def _model_loading(self, name: str) -> None:
         self.model_label.setText(f"Model: loading {name}…")
-        self.model_progress.setVisible(True)
+        self.model_progress_action.setVisible(True)
         self.model_combo.setEnabled(False)
 
     def _models_changed(self, entries: list[ModelEntry]) -> None:
@@ -395,8 +396,8 @@ class MainWindow(QMainWindow):
 
     def _error(self, message: str) -> None:
         """Show an error in the status bar and in a message box that does not block."""
-        self.model_progress.setVisible(self.controller.model_id is None and
-                                       self.controller.service is not None)
+        self.model_progress_action.setVisible(self.controller.model_id is None and
+                                              self.controller.service is not None)
         self.statusBar().showMessage(message, 10_000)
         self.error_box = QMessageBox(QMessageBox.Icon.Warning, "Offgrid", message,
                                      QMessageBox.StandardButton.Ok, self)
