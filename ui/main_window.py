@@ -16,7 +16,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -89,13 +88,15 @@ class MainWindow(QMainWindow):
         self.stop_button.setAccessibleName("Stop answer")
         self.stop_button.setEnabled(False)
         self.starters = QWidget()
-        starter_grid = QGridLayout(self.starters)
-        starter_grid.setContentsMargins(0, 0, 0, 0)
-        for index, question in enumerate(STARTER_QUESTIONS):
+        starter_list = QVBoxLayout(self.starters)
+        starter_list.setContentsMargins(0, 0, 0, 0)
+        starter_list.addWidget(QLabel("Try one of these, or ask your own question:"))
+        for question in STARTER_QUESTIONS:
             button = QPushButton(question)
             button.setAccessibleName(f"Ask: {question}")
+            button.setStyleSheet("text-align: left; padding: 4px 8px;")
             button.clicked.connect(lambda _=False, q=question: self.ask(q))
-            starter_grid.addWidget(button, index // 2, index % 2)
+            starter_list.addWidget(button)
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
