@@ -1,0 +1,123 @@
+"""UI pieces with fakes: rendering helpers, the controller, the panels (offscreen, fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from assistant.answering import Answer, Timings
+from assistant.conversations import Conversation
+from assistant.documents import DocumentInfo, Hit
+from assistant.evidence import Evidence, Sentence
+from assistant.grounding import Claim, ClaimCheck
+from assistant.service import AssistantService, CollectionInfo
+from tests.fakes import FakeEngine, HashEmbedder
+from ui.chat_view import answer_markdown
+from ui.controller import AppController
+from ui.conversations_panel import ConversationsPanel
+from ui.library_panel import LibraryPanel, document_status
+from ui.sources_panel import highlighted_snippet, sources_html
+
+NOTE = "# Reservoir\n\nThe reservoir stores 40 megawatt hours of water power for the valley.\n"
+
+
+def _answer(abstained: bool = False) -> Answer:
+    hit = Hit(chunk_id=1, doc_id=1, score=0.9, title="Reservoir <notes>", path="/r.md",
+              collection="Notes", page=None, heading="Reservoir", start=0, end=40,
+              text="The reservoir stores 40 MWh. It feeds the valley.")
+    evidence = [Evidence(Sentence(1, "The reservoir stores 40 MWh.", 0, 28), 0.8, hit.title,
+                         hit.path, None, "Reservoir")]
+    checks = [ClaimCheck(Claim("It is on Mars.", (1,)), 0.1, (), "not supported by the sources")]
+    return Answer("q?", "It stores 40 MWh [1]. It is on Mars.", abstained,
+                  [] if abstained else [hit], evidence, checks, "fake", Timings())
+
+
+def test_citations_become_links_and_flagged_sentences_are_marked() -> None:
+    markdown = answer_markdown(2, "It stores 40 MWh [1]. It is on Mars.", ["It is on Mars."])
+    assert "[\\[1\\]](cite:2/1)" in markdown
+    assert "It is on Mars. [⚠](flag:2/1)" in markdown
+
+
+def test_sources_html_escapes_and_highlights_the_evidence() -> None:
+    page = sources_html(_answer())
+    assert "Reservoir &lt;notes&gt;" in page
+    assert '<span style="background-color: #fff1a8; color: #000;">The reservoir stores 40 ' \
+           "MWh.</span> It feeds the valley." in page
+    assert "It is on Mars." in page and "not supported by the sources" in page
+    assert highlighted_snippet("a b c", ["zzz"]) == "a b c"
+    abstained = sources_html(_answer(abstained=True))
+    assert abstained.startswith("<h3>No answer</h3>")
+
+
+def test_document_status_line() -> None:
+    doc = DocumentInfo(id=1, title="t", path="/t.pdf", collection="c", kind="pdf", chunks=12,
+                       pages=3, size=1, sha256="x", added_at="", updated_at="")
+    assert document_status(doc) == "indexed · 12 chunks · 3 pages"
+
+
+def test_library_panel_scope_follows_the_ticks(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = LibraryPanel()
+    qtbot.addWidget(panel)
+    panel.set_library([CollectionInfo("Library", 14, 500), CollectionInfo("Mine", 1, 3)], [])
+    assert panel.scope() is None
+    with qtbot.waitSignal(panel.scope_changed) as blocker:
+        panel.tree.topLevelItem(0).setCheckState(0, Qt.CheckState.Unchecked)
+    assert blocker.args[0] == ("Mine",)
+    panel.set_library([CollectionInfo("Library", 14, 500), CollectionInfo("Mine", 1, 3)], [])
+    assert panel.scope() == ("Mine",)  # a refresh keeps the choice
+
+
+def test_conversations_panel_buttons_need_a_selection(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = ConversationsPanel()
+    qtbot.addWidget(panel)
+    assert not panel.delete_button.isEnabled()
+    panel.set_conversations([Conversation(3, "Hydro", 0.0, 0.0, 2)], current=3)
+    assert panel.current_id() == 3 and panel.delete_button.isEnabled()
+    with qtbot.waitSignal(panel.delete_requested) as blocker:
+        panel.delete_button.click()
+    assert blocker.args == [3]
+
+
+@pytest.fixture
+def controller(tmp_path: Path, qtbot):  # type: ignore[no-untyped-def]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    engine = FakeEngine([["It stores", " 40 megawatt hours [1]."]])
+
+    def open_service() -> AssistantService:
+        return AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
+                                library_dir=notes)
+
+    def load_model(service: AssistantService, settings: object) -> FakeEngine:
+        service._engine = engine
+        return engine
+
+    made = AppController(open_service, load_model=load_model)
+    with qtbot.waitSignal(made.model_ready, timeout=30_000):
+        made.start()
+    made.options = type(made.options)(abstain_below=0.1)
+    yield made
+    made.shutdown()
+
+
+def test_controller_streams_an_answer_and_lists_the_conversation(controller, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tokens: list[str] = []
+    controller.token.connect(tokens.append)
+    with qtbot.waitSignal(controller.conversations_changed, timeout=10_000,
+                          check_params_cb=lambda items: len(items) == 1):
+        with qtbot.waitSignal(controller.answered, timeout=10_000) as blocker:
+            assert controller.ask("How much does the reservoir store?")
+    assert tokens == ["It stores", " 40 megawatt hours [1]."]
+    assert blocker.args[0].sources[0].path.endswith("reservoir.md")
+    assert not controller.busy
+
+
+def test_controller_refuses_clearly(controller, qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert not controller.ask("   ")
+    controller.set_scope(())
+    with qtbot.waitSignal(controller.error) as blocker:
+        assert not controller.ask("How much?")
+    assert "Tick at least one collection" in blocker.args[0]
