@@ -76,6 +76,9 @@ def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None
     assert "[1] Paraguay and Ethiopia" in cards
     assert answer.evidence[0].sentence.text[:40] in " ".join(cards.split())
     assert not window.starters.isVisible()
+    window.copy_button.click()
+    copied = QApplication.clipboard().text()
+    assert copied.startswith("**Why are miners moving to Paraguay?**") and "**Sources:**" in copied
 
 
 def test_a_source_card_opens_the_text_at_its_passage(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from assistant.answering import Answer
 from assistant.documents import Hit
+from assistant.export import answer_markdown as answer_as_text
 from assistant.ingest import IngestReport
 from assistant.model_registry import ModelEntry
 from assistant.terminal import location
@@ -98,9 +100,13 @@ class MainWindow(QMainWindow):
             button.clicked.connect(lambda _=False, q=question: self.ask(q))
             starter_list.addWidget(button)
 
+        self.copy_button = QPushButton("Copy answer")
+        self.copy_button.setAccessibleName("Copy the last answer with its sources")
+        self.copy_button.setEnabled(False)
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.copy_button)
         input_row = QHBoxLayout()
         input_row.addWidget(self.input, 1)
         input_row.addLayout(buttons)
@@ -213,6 +219,8 @@ class MainWindow(QMainWindow):
         controller.passage_ready.connect(self._show_passage)
         self.sources.source_clicked.connect(self._open_source)
         self.chat.citation_clicked.connect(self._open_citation)
+        self.chat.flag_clicked.connect(self._show_flags)
+        self.copy_button.clicked.connect(self.copy_answer)
         self.setTabOrder(self.input, self.send_button)
         self.setTabOrder(self.send_button, self.stop_button)
         self.error_box: QMessageBox | None = None
@@ -365,6 +373,7 @@ class MainWindow(QMainWindow):
     def _answered(self, answer: Answer) -> None:
         self.chat.finish(answer)
         self.sources.show_answer(answer)
+        self.copy_button.setEnabled(True)
         t = answer.timings
         if not answer.abstained:
             self.speed_label.setText(f"{t.decode_tokens_per_s:.0f} tokens/s · first token "
@@ -377,6 +386,22 @@ class MainWindow(QMainWindow):
             return
         self.sources.show_answer(answer)
         self._open_source(number)
+
+    def _show_flags(self, turn: int, _number: int) -> None:
+        answer = self.chat.turns[turn].answer if turn < len(self.chat.turns) else None
+        if answer is not None:
+            self.sources.show_answer(answer)
+            self.side.setCurrentWidget(self.sources)
+            self.sources.scrollToAnchor("unsupported")
+
+    def copy_answer(self) -> None:
+        """Copy the answer shown in the sources panel (or the last one) with its sources."""
+        answer = self.sources.answer or next(
+            (t.answer for t in reversed(self.chat.turns) if t.answer is not None), None)
+        if answer is None:
+            return
+        QApplication.clipboard().setText(answer_as_text(answer))
+        self.statusBar().showMessage("Answer copied with its sources", 4000)
 
     def _open_source(self, number: int) -> None:
         answer = self.sources.answer

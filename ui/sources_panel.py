@@ -55,7 +55,8 @@ def sources_html(answer: Answer) -> str:
     flagged = "".join(f"<li>{html.escape(c.claim.text)} <i>({html.escape(c.reason or '')})</i></li>"
                       for c in answer.unsupported)
     if flagged:
-        cards.append(f"<h4>Not supported by the sources</h4><ul>{flagged}</ul>")
+        cards.append(f'<h4><a name="unsupported"></a>Not supported by the sources</h4>'
+                     f"<ul>{flagged}</ul>")
     return "".join(cards) or "<p>No sources.</p>"
 
 
