@@ -26,6 +26,9 @@ def apply_appearance(theme: str, font_size: int) -> None:
     if theme == "dark":
         for role, color in DARK.items():
             palette.setColor(role, QColor(color))
+        for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text,
+                     QPalette.ColorRole.WindowText):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
     app.setPalette(palette)
     font = QFont(app.font())
     font.setPointSize(font_size)
