@@ -93,8 +93,10 @@ class MainWindow(QMainWindow):
         starter_list = QVBoxLayout(self.starters)
         starter_list.setContentsMargins(0, 0, 0, 0)
         starter_list.addWidget(QLabel("Try one of these, or ask your own question:"))
+        self.starter_buttons: list[QPushButton] = []
         for question in STARTER_QUESTIONS:
             button = QPushButton(question)
+            self.starter_buttons.append(button)
             button.setAccessibleName(f"Ask: {question}")
             button.setStyleSheet("text-align: left; padding: 4px 8px;")
             button.clicked.connect(lambda _=False, q=question: self.ask(q))
@@ -119,11 +121,13 @@ class MainWindow(QMainWindow):
         self.side = QTabWidget()
         self.side.addTab(self.sources, "Sources")
         self.side.addTab(self.viewer, "Document")
+        self.side.setAccessibleName("Sources and document")
         self.conversations = ConversationsPanel()
         self.library = LibraryPanel()
         self.left = QTabWidget()
         self.left.addTab(self.conversations, "Chats")
         self.left.addTab(self.library, "Library")
+        self.left.setAccessibleName("Conversations and library")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.left)
         splitter.addWidget(chat_column)
@@ -221,8 +225,15 @@ class MainWindow(QMainWindow):
         self.chat.citation_clicked.connect(self._open_citation)
         self.chat.flag_clicked.connect(self._show_flags)
         self.copy_button.clicked.connect(self.copy_answer)
-        self.setTabOrder(self.input, self.send_button)
-        self.setTabOrder(self.send_button, self.stop_button)
+        # Reading order: conversations, the chat, the question and its buttons, the sources.
+        panel = self.conversations
+        chain = [panel.search, panel.list, panel.new_button, panel.rename_button,
+                 panel.delete_button, panel.export_button, self.chat, *self.starter_buttons,
+                 self.input,
+                 self.send_button, self.stop_button, self.copy_button, self.side,
+                 self.sources, self.model_combo, self.add_model_button, self.settings_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            self.setTabOrder(first, second)
         self.error_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.input.setFocus()
