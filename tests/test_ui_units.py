@@ -121,3 +121,13 @@ def test_controller_refuses_clearly(controller, qtbot) -> None:  # type: ignore[
     with qtbot.waitSignal(controller.error) as blocker:
         assert not controller.ask("How much?")
     assert "Tick at least one collection" in blocker.args[0]
+
+
+def test_only_the_newest_conversation_search_is_shown(controller, qtbot) -> None:  # type: ignore[no-untyped-def]
+    shown: list[list] = []
+    controller.conversations_changed.connect(shown.append)
+    for text in ("r", "re", "res", "zzz-no-match"):  # typing: four refreshes in flight
+        controller.refresh_conversations(text)
+    qtbot.waitUntil(lambda: controller.jobs.running == 0, timeout=10_000)
+    qtbot.wait(50)
+    assert shown == [[]]

@@ -87,6 +87,8 @@ class AppController(QObject):
         self._cancel: threading.Event | None = None
         self._closed = False
         self._import_cancel: threading.Event | None = None
+        self._search = ""
+        self._list_request = 0
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -358,11 +360,22 @@ class AppController(QObject):
                         on_error=on_error or self.error.emit)
 
     def refresh_conversations(self, search: str | None = None) -> None:
-        """Reload the conversation list (filtered by the last search text)."""
+        """Reload the conversation list (filtered by the last search text).
+
+        Refreshes run in parallel (one per keystroke in the search box); only the newest
+        one's result is shown, so a slow older one cannot overwrite it.
+        """
         if search is not None:
             self._search = search
-        text = getattr(self, "_search", "")
-        self._run(lambda s: s.list_conversations(text), self.conversations_changed.emit)
+        text = self._search
+        self._list_request += 1
+        request = self._list_request
+
+        def listed(conversations: list) -> None:
+            if request == self._list_request:
+                self.conversations_changed.emit(conversations)
+
+        self._run(lambda s: s.list_conversations(text), listed)
 
     def open_conversation(self, conversation_id: int) -> None:
         """Continue a stored conversation: its answers come back by ``conversation_opened``."""
