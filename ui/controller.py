@@ -88,7 +88,7 @@ class AppController(QObject):
         self._closed = False
         self._import_cancel: threading.Event | None = None
         self._search = ""
-        self._list_request = 0
+        self._requests: dict[str, int] = {}
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ class AppController(QObject):
 
     def refresh_models(self) -> None:
         """Reload the list of chat models."""
-        self._run(lambda s: s.models(), self.models_changed.emit)
+        self._run_latest("models", lambda s: s.models(), self.models_changed.emit)
 
     def use_model(self, path: Path) -> None:
         """Load another GGUF model; if it fails, the current one stays in use."""
@@ -286,8 +286,8 @@ class AppController(QObject):
 
     def refresh_library(self) -> None:
         """Reload the collections and documents."""
-        self._run(lambda s: (s.collections(), s.documents()),
-                  lambda result: self.library_changed.emit(*result))
+        self._run_latest("library", lambda s: (s.collections(), s.documents()),
+                         lambda result: self.library_changed.emit(*result))
 
     @property
     def importing(self) -> bool:
@@ -368,14 +368,19 @@ class AppController(QObject):
         if search is not None:
             self._search = search
         text = self._search
-        self._list_request += 1
-        request = self._list_request
+        self._run_latest("conversations", lambda s: s.list_conversations(text),
+                         self.conversations_changed.emit)
 
-        def listed(conversations: list) -> None:
-            if request == self._list_request:
-                self.conversations_changed.emit(conversations)
+    def _run_latest(self, key: str, call: Callable[[AssistantService], Any],
+                    then: Callable[[Any], None]) -> None:
+        """Like ``_run``, but drop the result if a newer call with the same key started."""
+        self._requests[key] = request = self._requests.get(key, 0) + 1
 
-        self._run(lambda s: s.list_conversations(text), listed)
+        def done(result: Any) -> None:
+            if self._requests[key] == request:
+                then(result)
+
+        self._run(call, done)
 
     def open_conversation(self, conversation_id: int) -> None:
         """Continue a stored conversation: its answers come back by ``conversation_opened``."""
