@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from assistant.answering import Answer
@@ -228,6 +229,26 @@ def test_the_gui_thread_never_stalls_while_importing_and_answering(
     answer_gap = beat.longest_ms
     print(f"longest GUI-thread gap: import {import_gap:.0f} ms, answer {answer_gap:.0f} ms")
     assert import_gap < 250 and answer_gap < 250
+
+
+def test_dropping_files_on_the_window_imports_them(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                   tmp_path: Path) -> None:
+    note = tmp_path / "dropped.md"
+    note.write_text("# Dropped note\n\nA note about the Kalahari weather station's batteries.\n",
+                    encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(note))])
+    position = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(position, Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.controller.import_finished, timeout=60_000) as blocker:
+        window.dropEvent(drop)
+    assert [r.status for r in blocker.args[0].results] == ["added"]
+    qtbot.waitUntil(lambda: "Dropped note | indexed" in _tree_text(window), timeout=10_000)
 
 
 def _tree_text(window: MainWindow) -> str:
