@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
             button = QPushButton(question)
             self.starter_buttons.append(button)
             button.setAccessibleName(f"Ask: {question}")
-            button.setStyleSheet("text-align: left; padding: 4px 8px;")
             button.clicked.connect(lambda _=False, q=question: self.ask(q))
             starter_list.addWidget(button)
 
