@@ -18,7 +18,7 @@ from ui.chat_view import answer_markdown
 from ui.controller import AppController
 from ui.conversations_panel import ConversationsPanel
 from ui.library_panel import LibraryPanel, document_status
-from ui.sources_panel import highlighted_snippet, sources_html
+from ui.sources_panel import highlighted_snippet, plain_snippet, sources_html
 
 NOTE = "# Reservoir\n\nThe reservoir stores 40 megawatt hours of water power for the valley.\n"
 
@@ -47,6 +47,8 @@ def test_sources_html_escapes_and_highlights_the_evidence() -> None:
            "MWh.</span> It feeds the valley." in page
     assert "It is on Mars." in page and "not supported by the sources" in page
     assert highlighted_snippet("a b c", ["zzz"]) == "a b c"
+    snippet = plain_snippet("## Why\n\n- **Cheap power.** It  helps.")
+    assert snippet == "Why - Cheap power. It helps."
     abstained = sources_html(_answer(abstained=True))
     assert abstained.startswith("<h3>No answer</h3>")
 

@@ -16,8 +16,8 @@ _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+", re.MULTILINE)
 
 
 def plain_snippet(text: str) -> str:
-    """A passage on one line, without Markdown heading marks."""
-    return " ".join(_HEADING_MARK.sub("", text).split())
+    """A passage on one line, without Markdown heading and bold marks."""
+    return " ".join(_HEADING_MARK.sub("", text).replace("**", "").split())
 
 
 def highlighted_snippet(text: str, sentences: list[str]) -> str:
@@ -45,7 +45,8 @@ def sources_html(answer: Answer) -> str:
                 "<p>Try other words, another collection, or import documents that cover it.</p>")
     cards = []
     for number, hit in enumerate(answer.sources, start=1):
-        evidence = [e.sentence.text for e in answer.evidence if e.sentence.source == number]
+        evidence = [plain_snippet(e.sentence.text) for e in answer.evidence
+                    if e.sentence.source == number]
         where = location(hit.page, hit.heading, hit.title)
         cards.append(
             f'<div><p><a href="source:{number}"><b>[{number}] {html.escape(hit.title)}</b></a>'
