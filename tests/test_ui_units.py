@@ -133,3 +133,36 @@ def test_only_the_newest_conversation_search_is_shown(controller, qtbot) -> None
     qtbot.waitUntil(lambda: controller.jobs.running == 0, timeout=10_000)
     qtbot.wait(50)
     assert shown == [[]]
+
+
+def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
+        tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    engine = FakeEngine([["It stores 40 megawatt hours [1]."]])
+    gate = threading.Event()
+
+    def slow_load(service: AssistantService, settings: object) -> FakeEngine:
+        gate.wait(30)
+        service._engine = engine
+        return engine
+
+    controller = AppController(
+        lambda: AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
+                                 library_dir=notes), load_model=slow_load)
+    asked: list[str] = []
+    controller.question_asked.connect(asked.append)
+    with qtbot.waitSignal(controller.library_ready, timeout=30_000):
+        controller.start()
+    controller.options = type(controller.options)(abstain_below=0.1)
+    assert controller.ask("How much does the reservoir store?")
+    assert asked == ["How much does the reservoir store?"]
+    assert not controller.ask("A second question?")  # one at a time
+    with qtbot.waitSignal(controller.answered, timeout=30_000) as blocker:
+        gate.set()
+    assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
+    assert asked == ["How much does the reservoir store?"]  # not announced twice
+    controller.shutdown()

@@ -89,6 +89,7 @@ class AppController(QObject):
         self._import_cancel: threading.Event | None = None
         self._search = ""
         self._requests: dict[str, int] = {}
+        self._pending: str | None = None
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -126,6 +127,9 @@ class AppController(QObject):
         self.model_ready.emit(self.model_id)
         self.status.emit("Ready")
         self.refresh_models()
+        if self._pending is not None:
+            question, self._pending = self._pending, None
+            self._start(question, announce=False)
 
     # -- models -----------------------------------------------------------------------------
 
@@ -195,6 +199,9 @@ class AppController(QObject):
         self._run(lambda s: s.add_model(path), added)
 
     def _fatal(self, message: str) -> None:
+        if self._pending is not None:  # the waiting question cannot be answered now
+            self._pending = None
+            self.busy_changed.emit(False)
         self.error.emit(message)
         self.status.emit(message)
 
@@ -206,18 +213,34 @@ class AppController(QObject):
         return self._cancel is not None
 
     def ask(self, question: str) -> bool:
-        """Start answering ``question``; False (with an error signal) if that cannot start."""
+        """Start answering ``question``; False (with an error signal) if that cannot start.
+
+        Asked while the library or the model is still loading, the question waits and is
+        answered as soon as they are ready.
+        """
         question = question.strip()
         if not question:
             return False
-        if self.service is None or self.model_id is None:
-            self.error.emit("The model is still loading; ask again in a moment.")
+        if self.busy or self._pending is not None:
+            self.error.emit("An answer is still being written; stop it first.")
             return False
+        if self.service is None or self.model_id is None:
+            self._pending = question
+            self.question_asked.emit(question)
+            self.busy_changed.emit(True)
+            self.status.emit("Your question will be answered as soon as the model is ready…")
+            return True
+        return self._start(question, announce=True)
+
+    def _start(self, question: str, *, announce: bool) -> bool:
+        assert self.service is not None
         if self.busy:
             self.error.emit("An answer is still being written; stop it first.")
             return False
         if self.options.collections == ():
             self.error.emit("Tick at least one collection in the Library to search.")
+            if not announce:
+                self.busy_changed.emit(False)
             return False
         service = self.service
         if self.conversation_id is None:
@@ -225,8 +248,9 @@ class AppController(QObject):
         cancel = threading.Event()
         self._cancel = cancel
         conversation_id, options = self.conversation_id, self.options
-        self.question_asked.emit(question)
-        self.busy_changed.emit(True)
+        if announce:
+            self.question_asked.emit(question)
+            self.busy_changed.emit(True)
         self.jobs.start(
             lambda: service.ask(question, options=options, conversation_id=conversation_id,
                                 cancel=cancel),
@@ -252,9 +276,13 @@ class AppController(QObject):
         self.error.emit(message)
 
     def stop(self) -> None:
-        """Stop the answer being written (it keeps what was said)."""
+        """Stop the answer being written (it keeps what was said), or drop a waiting one."""
         if self._cancel is not None:
             self._cancel.set()
+        elif self._pending is not None:
+            self._pending = None
+            self.busy_changed.emit(False)
+            self.status.emit("The waiting question was dropped.")
 
     def open_passage(self, hit: Hit) -> None:
         """Fetch the text of a source's document (PDFs open from their file)."""
