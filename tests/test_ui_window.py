@@ -142,11 +142,15 @@ def test_conversations_are_listed_searched_and_exported(window: MainWindow, qtbo
     qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=10_000)
     panel.search.clear()
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
-    target = tmp_path / "export.md"
     conversation_id = panel.list.item(0).data(Qt.ItemDataRole.UserRole)
+    controller.rename_conversation(conversation_id, "Hydropower destinations")
+    qtbot.waitUntil(lambda: panel.list.item(0).text().startswith("Hydropower destinations"),
+                    timeout=10_000)
+    target = tmp_path / "export.md"
     with qtbot.waitSignal(controller.status, timeout=10_000):
         controller.export_conversation(conversation_id, target)
     text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Hydropower destinations")
     assert "## Why are miners moving to Paraguay?" in text and "**Sources:**" in text
 
 
