@@ -57,7 +57,7 @@ def test_the_window_is_offgrid_and_ready(window: MainWindow) -> None:
     assert "Offgrid" in window.windowTitle()
     assert window.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
     assert window.starters.isVisible()
-    assert not window.model_progress_action.isVisible()
+    assert not window.model_bar.progress_action.isVisible()
 
 
 def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -293,16 +293,16 @@ def test_a_bad_model_is_a_clear_error_and_the_current_model_stays(
 def test_add_model_registers_and_switches_to_it(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
                                                 tmp_path: Path) -> None:
     controller = window.controller
-    before = window.model_combo.count()
+    before = window.model_bar.combo.count()
     copy = tmp_path / "my-model.gguf"
     copy.symlink_to(default_model().path)
     with qtbot.waitSignal(controller.model_ready, timeout=60_000) as blocker:
         controller.add_model(copy)
     assert blocker.args[0] == "my-model"
-    qtbot.waitUntil(lambda: window.model_combo.count() == before + 1, timeout=10_000)
-    assert Path(window.model_combo.currentData()).name == "my-model.gguf"
+    qtbot.waitUntil(lambda: window.model_bar.combo.count() == before + 1, timeout=10_000)
+    assert Path(window.model_bar.combo.currentData()).name == "my-model.gguf"
     with qtbot.waitSignal(controller.model_ready, timeout=60_000):
-        window.model_combo.activated.emit(0)
+        window.model_bar.combo.activated.emit(0)
     assert controller.model_id == "SmolLM2-135M-Instruct.Q4_1"
 
 

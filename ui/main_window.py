@@ -15,7 +15,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -23,11 +22,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +33,6 @@ from assistant.answering import Answer
 from assistant.documents import Hit
 from assistant.export import answer_markdown as answer_as_text
 from assistant.ingest import IngestReport
-from assistant.model_registry import ModelEntry
 from assistant.terminal import location
 from ui.appearance import apply_appearance
 from ui.chat_view import ChatView
@@ -44,6 +40,7 @@ from ui.controller import AppController
 from ui.conversations_panel import ConversationsPanel
 from ui.document_viewer import DocumentViewer
 from ui.library_panel import LibraryPanel
+from ui.model_bar import ModelBar
 from ui.settings_dialog import SettingsDialog
 from ui.sources_panel import SourcesPanel
 from ui.status import process_memory_mb
@@ -138,28 +135,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setCentralWidget(splitter)
 
-        self.model_combo = QComboBox()
-        self.model_combo.setAccessibleName("Model")
-        self.model_combo.setMinimumWidth(280)
-        self.add_model_button = QPushButton("Add model…")
-        self.add_model_button.setAccessibleName("Add a GGUF model file")
-        toolbar = QToolBar("Model")
-        toolbar.setObjectName("model-toolbar")
-        toolbar.setMovable(False)
-        toolbar.addWidget(QLabel(" Model: "))
-        toolbar.addWidget(self.model_combo)
-        toolbar.addWidget(self.add_model_button)
-        self.model_progress = QProgressBar()
-        self.model_progress.setRange(0, 0)  # busy: llama.cpp gives no loading progress
-        self.model_progress.setMaximumWidth(120)
-        self.model_progress.setAccessibleName("Loading the model")
-        # A toolbar shows or hides a widget through its action.
-        self.model_progress_action = toolbar.addWidget(self.model_progress)
-        self.settings_button = QPushButton("Settings…")
-        self.settings_button.setAccessibleName("Settings (Ctrl+,)")
-        toolbar.addSeparator()
-        toolbar.addWidget(self.settings_button)
-        self.addToolBar(toolbar)
+        self.model_bar = ModelBar()
+        self.addToolBar(self.model_bar)
         self.model_label = QLabel("Model: loading…")
         self.memory_label = QLabel("")
         self.speed_label = QLabel("")
@@ -201,10 +178,10 @@ class MainWindow(QMainWindow):
         controller.status.connect(self.statusBar().showMessage)
         controller.model_ready.connect(self._model_ready)
         controller.model_loading.connect(self._model_loading)
-        controller.models_changed.connect(self._models_changed)
-        self.model_combo.activated.connect(self._model_chosen)
-        self.add_model_button.clicked.connect(self._add_model)
-        self.settings_button.clicked.connect(self.open_settings)
+        controller.models_changed.connect(self.model_bar.set_models)
+        self.model_bar.chosen.connect(controller.use_model)
+        self.model_bar.add_button.clicked.connect(self._add_model)
+        self.model_bar.settings_button.clicked.connect(self.open_settings)
         QShortcut(QKeySequence.StandardKey.Preferences, self, activated=self.open_settings)
         QShortcut(QKeySequence("Ctrl+,"), self, activated=self.open_settings)
         controller.settings_changed.connect(
@@ -230,7 +207,8 @@ class MainWindow(QMainWindow):
                  panel.delete_button, panel.export_button, self.chat, *self.starter_buttons,
                  self.input,
                  self.send_button, self.stop_button, self.copy_button, self.side,
-                 self.sources, self.model_combo, self.add_model_button, self.settings_button]
+                 self.sources, self.model_bar.combo, self.model_bar.add_button,
+                 self.model_bar.settings_button]
         for first, second in zip(chain, chain[1:], strict=False):
             self.setTabOrder(first, second)
         self.error_box: QMessageBox | None = None
@@ -256,35 +234,11 @@ class MainWindow(QMainWindow):
 
     def _model_ready(self, model_id: str) -> None:
         self.model_label.setText(f"Model: {model_id}")
-        self.model_progress_action.setVisible(False)
-        self.model_combo.setEnabled(True)
-        self._select_model(model_id)
+        self.model_bar.ready(model_id)
 
     def _model_loading(self, name: str) -> None:
         self.model_label.setText(f"Model: loading {name}…")
-        self.model_progress_action.setVisible(True)
-        self.model_combo.setEnabled(False)
-
-    def _models_changed(self, entries: list[ModelEntry]) -> None:
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for entry in entries:
-            missing = "" if entry.path.exists() else " (file missing)"
-            self.model_combo.addItem(f"{entry.name}{missing}", str(entry.path))
-        self.model_combo.blockSignals(False)
-        if self.controller.model_id:
-            self._select_model(self.controller.model_id)
-
-    def _select_model(self, model_id: str) -> None:
-        for index in range(self.model_combo.count()):
-            if Path(self.model_combo.itemData(index)).stem == model_id:
-                self.model_combo.setCurrentIndex(index)
-                return
-
-    def _model_chosen(self, index: int) -> None:
-        path = Path(self.model_combo.itemData(index))
-        if path.stem != self.controller.model_id:
-            self.controller.use_model(path)
+        self.model_bar.loading()
 
     def _add_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Add a GGUF model", "",
@@ -432,8 +386,8 @@ class MainWindow(QMainWindow):
 
     def _error(self, message: str) -> None:
         """Show an error in the status bar and in a message box that does not block."""
-        self.model_progress_action.setVisible(self.controller.model_id is None and
-                                              self.controller.service is not None)
+        self.model_bar.progress_action.setVisible(self.controller.model_id is None and
+                                                  self.controller.service is not None)
         self.statusBar().showMessage(message, 10_000)
         self.error_box = QMessageBox(QMessageBox.Icon.Warning, "Offgrid", message,
                                      QMessageBox.StandardButton.Ok, self)
