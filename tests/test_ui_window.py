@@ -173,7 +173,7 @@ def test_import_shows_the_file_indexed_and_answers_cite_it(window: MainWindow, q
     note.write_text(FIELD_NOTE, encoding="utf-8")
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
-    with qtbot.waitSignal(window.controller.import_finished, timeout=60_000) as blocker:
+    with qtbot.waitSignal(window.controller.library.import_finished, timeout=60_000) as blocker:
         window.import_paths([note, broken])
     report = blocker.args[0]
     statuses = {Path(r.path).name: r for r in report.results}
@@ -224,7 +224,7 @@ def test_the_gui_thread_never_stalls_while_importing_and_answering(
              "and the operators compare it with the river gauge before noon." for n in range(40)]
     pdf = make_pdf(tmp_path / "turbines.pdf", pages)
     with Heartbeat() as beat:
-        with qtbot.waitSignal(window.controller.import_finished, timeout=120_000):
+        with qtbot.waitSignal(window.controller.library.import_finished, timeout=120_000):
             window.import_paths([pdf])
     import_gap = beat.longest_ms
     with Heartbeat() as beat:
@@ -249,7 +249,7 @@ def test_dropping_files_on_the_window_imports_them(window: MainWindow, qtbot,  #
     assert enter.isAccepted()
     drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(window.controller.import_finished, timeout=60_000) as blocker:
+    with qtbot.waitSignal(window.controller.library.import_finished, timeout=60_000) as blocker:
         window.dropEvent(drop)
     assert [r.status for r in blocker.args[0].results] == ["added"]
     qtbot.waitUntil(lambda: "Dropped note | indexed" in _tree_text(window), timeout=10_000)

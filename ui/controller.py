@@ -17,13 +17,13 @@ from PySide6.QtCore import QObject, Signal
 from assistant.answering import AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
 from assistant.errors import AssistantError
-from assistant.ingest import FileResult, IngestReport
 from assistant.llm import GenerationParams
 from assistant.model_registry import ModelEntry
 from assistant.paths import library_dir
-from assistant.service import DEFAULT_COLLECTION, AssistantService
+from assistant.service import AssistantService
 from assistant.settings import Settings, load_settings, save_settings
 from ui.jobs import JobRunner
+from ui.library_controller import LibraryController
 
 ServiceFactory = Callable[[], AssistantService]
 ModelLoader = Callable[[AssistantService, Settings], Any]
@@ -65,9 +65,6 @@ class AppController(QObject):
     passage_ready = Signal(object, str)
     conversations_changed = Signal(list)
     settings_changed = Signal(object)
-    library_changed = Signal(list, list)
-    import_progress = Signal(int, int, str)
-    import_finished = Signal(object)
     models_changed = Signal(list)
     model_loading = Signal(str)
     conversation_opened = Signal(int, list)
@@ -79,6 +76,7 @@ class AppController(QObject):
         self._open_service = open_service
         self._load_model = load_model
         self.jobs = JobRunner(self)
+        self.library = LibraryController(self)
         self.service: AssistantService | None = None
         self.model_id: str | None = None
         self.conversation_id: int | None = None
@@ -86,7 +84,6 @@ class AppController(QObject):
         self.options = AskOptions()
         self._cancel: threading.Event | None = None
         self._closed = False
-        self._import_cancel: threading.Event | None = None
         self._search = ""
         self._requests: dict[str, int] = {}
         self._pending: str | None = None
@@ -115,7 +112,7 @@ class AppController(QObject):
         self._settings_applied(settings)
         self.library_ready.emit()
         self.refresh_conversations()
-        self.refresh_library()
+        self.library.refresh()
         self.status.emit("Loading the language model…")
         self.jobs.start(lambda: self._load_model(service, settings),
                         on_success=self._model_loaded, on_error=self._fatal)
@@ -135,7 +132,7 @@ class AppController(QObject):
 
     def refresh_models(self) -> None:
         """Reload the list of chat models."""
-        self._run_latest("models", lambda s: s.models(), self.models_changed.emit)
+        self.run_latest("models", lambda s: s.models(), self.models_changed.emit)
 
     def use_model(self, path: Path) -> None:
         """Load another GGUF model; if it fails, the current one stays in use."""
@@ -154,7 +151,7 @@ class AppController(QObject):
                 self.model_ready.emit(previous)
             self.error.emit(message)
 
-        self._run(lambda s: loader(s, path), self._model_loaded, on_error=failed)
+        self.run(lambda s: loader(s, path), self._model_loaded, on_error=failed)
 
     def _load_path(self, service: AssistantService, path: Path) -> object:
         engine = service.load_model(path, n_ctx=self.settings.context_length or None,
@@ -183,7 +180,7 @@ class AppController(QObject):
                 if path is not None:
                     self.use_model(path)
 
-        self._run(lambda s: save_settings(s.data_dir, settings), saved)
+        self.run(lambda s: save_settings(s.data_dir, settings), saved)
 
     def _settings_applied(self, settings: Settings) -> None:
         self.settings = settings
@@ -196,7 +193,7 @@ class AppController(QObject):
             self.refresh_models()
             self.use_model(entry.path)
 
-        self._run(lambda s: s.add_model(path), added)
+        self.run(lambda s: s.add_model(path), added)
 
     def _fatal(self, message: str) -> None:
         if self._pending is not None:  # the waiting question cannot be answered now
@@ -312,74 +309,12 @@ class AppController(QObject):
         """Which collections the chat searches (None: all)."""
         self.options = replace(self.options, collections=collections)
 
-    def refresh_library(self) -> None:
-        """Reload the collections and documents."""
-        self._run_latest("library", lambda s: (s.collections(), s.documents()),
-                         lambda result: self.library_changed.emit(*result))
-
-    @property
-    def importing(self) -> bool:
-        """Whether an import is running."""
-        return self._import_cancel is not None
-
-    def import_paths(self, paths: list[Path], collection: str = DEFAULT_COLLECTION) -> bool:
-        """Import files and folders in the background, reporting each file."""
-        if self.importing:
-            self.error.emit("An import is already running; wait for it or cancel it.")
-            return False
-        cancel = threading.Event()
-        self._import_cancel = cancel
-
-        def progress(result: FileResult, done: int, total: int) -> None:
-            reason = f": {result.reason}" if result.reason else ""
-            line = f"{Path(result.path).name} — {result.status}{reason}"
-            self.import_progress.emit(done, total, line)  # queued to the GUI thread
-
-        def run(service: AssistantService) -> IngestReport:
-            return service.ingest(paths, collection=collection, on_progress=progress,
-                                  cancel=cancel)
-
-        self.import_progress.emit(0, max(1, len(paths)), "Reading files…")
-        service = self.service
-        if service is None:
-            self._import_cancel = None
-            self.error.emit("The library is still opening.")
-            return False
-        self.jobs.start(lambda: run(service), on_success=self._imported,
-                        on_error=self._import_failed)
-        return True
-
-    def _imported(self, report: IngestReport) -> None:
-        self._import_cancel = None
-        self.import_finished.emit(report)
-        self.status.emit(f"Import: {report.summary()}")
-        self.refresh_library()
-
-    def _import_failed(self, message: str) -> None:
-        self._import_cancel = None
-        self.error.emit(message)
-        self.refresh_library()
-
-    def cancel_import(self) -> None:
-        """Stop the import after the file being read."""
-        if self._import_cancel is not None:
-            self._import_cancel.set()
-
-    def remove_document(self, doc_id: int) -> None:
-        """Remove a document from the library."""
-        self._run(lambda s: s.remove(str(doc_id)), lambda _: self.refresh_library())
-
-    def reindex(self) -> None:
-        """Rebuild the vector index from the document store."""
-        self.status.emit("Rebuilding the search index…")
-        self._run(lambda s: s.rebuild_index(),
-                  lambda count: self.status.emit(f"Search index rebuilt: {count} passages"))
-
     # -- conversations ----------------------------------------------------------------------
 
-    def _run(self, call: Callable[[AssistantService], Any],
-             then: Callable[[Any], None] | None = None, *,
-             on_error: Callable[[str], None] | None = None) -> None:
+    def run(self, call: Callable[[AssistantService], Any],
+            then: Callable[[Any], None] | None = None, *,
+            on_error: Callable[[str], None] | None = None) -> None:
+        """Call ``call(service)`` in the background; ``then`` gets its result on this thread."""
         service = self.service
         if service is None:
             self.error.emit("The library is still opening.")
@@ -396,26 +331,26 @@ class AppController(QObject):
         if search is not None:
             self._search = search
         text = self._search
-        self._run_latest("conversations", lambda s: s.list_conversations(text),
+        self.run_latest("conversations", lambda s: s.list_conversations(text),
                          self.conversations_changed.emit)
 
-    def _run_latest(self, key: str, call: Callable[[AssistantService], Any],
+    def run_latest(self, key: str, call: Callable[[AssistantService], Any],
                     then: Callable[[Any], None]) -> None:
-        """Like ``_run``, but drop the result if a newer call with the same key started."""
+        """Like :meth:`run`, but drop the result if a newer call with the same key started."""
         self._requests[key] = request = self._requests.get(key, 0) + 1
 
         def done(result: Any) -> None:
             if self._requests[key] == request:
                 then(result)
 
-        self._run(call, done)
+        self.run(call, done)
 
     def open_conversation(self, conversation_id: int) -> None:
         """Continue a stored conversation: its answers come back by ``conversation_opened``."""
         if self.busy:
             self.error.emit("An answer is still being written; stop it first.")
             return
-        self._run(lambda s: s.conversation_answers(conversation_id),
+        self.run(lambda s: s.conversation_answers(conversation_id),
                   lambda answers: self._opened(conversation_id, answers))
 
     def _opened(self, conversation_id: int, answers: list) -> None:
@@ -424,14 +359,14 @@ class AppController(QObject):
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         """Rename, then refresh the list."""
-        self._run(lambda s: s.rename_conversation(conversation_id, title),
+        self.run(lambda s: s.rename_conversation(conversation_id, title),
                   lambda _: self.refresh_conversations())
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete, then refresh the list (the chat empties if it was the open one)."""
         if conversation_id == self.conversation_id:
             self.conversation_id = None
-        self._run(lambda s: s.delete_conversation(conversation_id),
+        self.run(lambda s: s.delete_conversation(conversation_id),
                   lambda _: self.refresh_conversations())
 
     def export_conversation(self, conversation_id: int, path: Path) -> None:
@@ -440,13 +375,13 @@ class AppController(QObject):
             path.write_text(service.export_conversation(conversation_id), encoding="utf-8")
             return path
 
-        self._run(export, lambda written: self.status.emit(f"Exported to {written}"))
+        self.run(export, lambda written: self.status.emit(f"Exported to {written}"))
 
     def shutdown(self) -> None:
         """Stop work, wait for the threads, close the stores."""
         self._closed = True
         self.stop()
-        self.cancel_import()
+        self.library.cancel_import()
         self.jobs.wait_all()
         if self.service is not None:
             self.service.close()

@@ -168,13 +168,13 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Open, self, activated=self.import_files)
         library.import_files_requested.connect(self.import_files)
         library.import_folder_requested.connect(self.import_folder)
-        library.cancel_requested.connect(controller.cancel_import)
-        library.reindex_requested.connect(controller.reindex)
+        library.cancel_requested.connect(controller.library.cancel_import)
+        library.reindex_requested.connect(controller.library.reindex)
         library.remove_requested.connect(self._remove_document)
         library.scope_changed.connect(controller.set_scope)
-        controller.library_changed.connect(library.set_library)
-        controller.import_progress.connect(library.show_progress)
-        controller.import_finished.connect(self._import_finished)
+        controller.library.library_changed.connect(library.set_library)
+        controller.library.import_progress.connect(library.show_progress)
+        controller.library.import_finished.connect(self._import_finished)
         controller.status.connect(self.statusBar().showMessage)
         controller.model_ready.connect(self._model_ready)
         controller.model_loading.connect(self._model_loading)
@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import files and folders into "My documents"."""
-        if self.controller.import_paths(paths):
+        if self.controller.library.import_paths(paths):
             self.left.setCurrentWidget(self.library)
 
     def _import_finished(self, report: IngestReport) -> None:
@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
                                       f"Remove “{title}” from the library? The file itself "
                                       "is not touched.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.controller.remove_document(doc_id)
+            self.controller.library.remove_document(doc_id)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
         if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
