@@ -6,6 +6,7 @@ GUI thread. The controller holds no widgets, so it is tested without a window.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -109,6 +110,7 @@ class AppController(QObject):
             service.close()
             return
         self.service = service
+        gc.freeze()  # see _model_loaded
         self._settings_applied(settings)
         self.library_ready.emit()
         self.refresh_conversations()
@@ -121,6 +123,9 @@ class AppController(QObject):
         if self.service is None:  # closed meanwhile
             return
         self.model_id = self.service.engine.model_id
+        # The models leave ~500,000 long-lived objects; a full garbage collection over them
+        # takes ~300 ms and holds the GIL, freezing the window. Frozen objects are skipped.
+        gc.freeze()
         self.model_ready.emit(self.model_id)
         self.status.emit("Ready")
         self.refresh_models()
