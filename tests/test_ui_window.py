@@ -63,11 +63,15 @@ def test_the_window_is_offgrid_and_ready(window: MainWindow) -> None:
 def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     tokens: list[str] = []
     window.controller.token.connect(tokens.append)
+    early_cards: list[tuple[str, int]] = []  # the cards when the sources arrive, and tokens
+    window.controller.retrieved.connect(
+        lambda _: early_cards.append((window.sources.toPlainText(), len(tokens))))
     window.input.setPlainText("Why are miners moving to Paraguay?")
     with qtbot.waitSignal(window.controller.answered, timeout=120_000) as blocker:
         qtbot.keyClick(window.input, Qt.Key.Key_Return)
     answer: Answer = blocker.args[0]
     assert len(tokens) >= 3 and window.input.toPlainText() == ""
+    assert "[1] Paraguay and Ethiopia" in early_cards[0][0] and early_cards[0][1] == 0
     assert not answer.abstained and answer.sources
     shown = window.chat.toPlainText()
     assert "Why are miners moving to Paraguay?" in shown

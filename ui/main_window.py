@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.answering import Answer
+from assistant.answering import Answer, Retrieved, Timings
 from assistant.documents import Hit
 from assistant.export import answer_markdown as answer_as_text
 from assistant.ingest import IngestReport
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self._show_memory()
         controller.question_asked.connect(self._question_asked)
         controller.token.connect(self.chat.append_text)
-        controller.retrieved.connect(lambda event: None)
+        controller.retrieved.connect(self._retrieved)
         controller.answered.connect(self._answered)
         controller.busy_changed.connect(self._busy)
         controller.error.connect(self._error)
@@ -334,6 +334,15 @@ class MainWindow(QMainWindow):
         self.starters.setVisible(False)
         self.chat.add_question(question)
 
+    def _retrieved(self, event: Retrieved) -> None:
+        """Show the sources and evidence as soon as they are found, before the answer."""
+        if event.abstained or not self.chat.turns:
+            return
+        early = Answer(self.chat.turns[-1].question, "", False, event.sources, event.evidence,
+                       [], self.controller.model_id or "", Timings())
+        self.sources.show_answer(early)
+        self.side.setCurrentWidget(self.sources)
+
     def _answered(self, answer: Answer) -> None:
         self.chat.finish(answer)
         self.sources.show_answer(answer)
@@ -374,11 +383,12 @@ class MainWindow(QMainWindow):
 
     def _show_passage(self, hit: Hit, text: str) -> None:
         label = f"{hit.title} — {location(hit.page, hit.heading, hit.title)}"
+        # Show the viewer first: a PDF view laid out after the jump lands on another page.
+        self.side.setCurrentWidget(self.viewer)
         if text:
             self.viewer.show_text(hit.path, text, hit.start, hit.end, label)
-        elif not self.viewer.show_pdf(hit.path, hit.page or 1, hit.text, label):
-            return
-        self.side.setCurrentWidget(self.viewer)
+        else:
+            self.viewer.show_pdf(hit.path, hit.page or 1, hit.text, label)
 
     def _busy(self, busy: bool) -> None:
         self.stop_button.setEnabled(busy)
