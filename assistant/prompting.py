@@ -71,8 +71,10 @@ def build_messages(question: str, sources: Sequence[str], history: Sequence[Past
     # Drop the oldest turns, leaving history at most half the room so this happens rarely.
     kept = list(history)
     base = count(make([], 0, current))
-    while kept and (count(make(kept, len(kept), current)) - base > (budget - base) // 2
-                    or count(make(kept, len(kept), current)) > budget):
+    while kept:
+        used = count(make(kept, len(kept), current))
+        if used <= budget and used - base <= (budget - base) // 2:
+            break
         kept.pop(0)
     messages = make(kept, len(kept), current)
     if count(messages) <= budget:

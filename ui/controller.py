@@ -86,7 +86,7 @@ class AppController(QObject):
         self._cancel: threading.Event | None = None
         self._closed = False
         self._search = ""
-        self._requests: dict[str, int] = {}
+        self._latest: dict[str, int] = {}  # the newest call of each run_latest key
         self._pending: str | None = None
 
     # -- start-up ---------------------------------------------------------------------------
@@ -148,7 +148,17 @@ class AppController(QObject):
         self.model_id = None  # no questions while loading
         self.model_loading.emit(path.name)
         self.status.emit(f"Loading {path.name}…")
-        loader = self._load_path
+        chosen = replace(self.settings, model_path=str(path))
+
+        def load(service: AssistantService) -> object:
+            engine = service.load_model(path, n_ctx=chosen.context_length or None,
+                                        n_threads=chosen.threads or None)
+            save_settings(service.data_dir, chosen)  # remembered for the next start
+            return engine
+
+        def loaded(engine: object) -> None:
+            self.settings = chosen
+            self._model_loaded(engine)
 
         def failed(message: str) -> None:
             self.model_id = previous
@@ -156,15 +166,7 @@ class AppController(QObject):
                 self.model_ready.emit(previous)
             self.error.emit(message)
 
-        self.run(lambda s: loader(s, path), self._model_loaded, on_error=failed)
-
-    def _load_path(self, service: AssistantService, path: Path) -> object:
-        engine = service.load_model(path, n_ctx=self.settings.context_length or None,
-                                    n_threads=self.settings.threads or None)
-        chosen = replace(self.settings, model_path=str(path))
-        save_settings(service.data_dir, chosen)
-        self.settings = chosen
-        return engine
+        self.run(load, loaded, on_error=failed)
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -342,10 +344,10 @@ class AppController(QObject):
     def run_latest(self, key: str, call: Callable[[AssistantService], Any],
                     then: Callable[[Any], None]) -> None:
         """Like :meth:`run`, but drop the result if a newer call with the same key started."""
-        self._requests[key] = request = self._requests.get(key, 0) + 1
+        self._latest[key] = request = self._latest.get(key, 0) + 1
 
         def done(result: Any) -> None:
-            if self._requests[key] == request:
+            if self._latest[key] == request:
                 then(result)
 
         self.run(call, done)
