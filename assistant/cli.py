@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.answer_commands import add_answer_commands, run_ask, run_chat, run_models
+from assistant.bench.command import add_bench_command, run_bench
 from assistant.errors import AssistantError
 from assistant.ingest import FileResult, IngestReport, plural
 from assistant.paths import library_dir, resolve_data_dir
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("reindex", help="rebuild the vector index from the document store")
     add_answer_commands(commands)
+    add_bench_command(commands)
     return parser
 
 
@@ -137,6 +139,8 @@ def run_collections(service: AssistantService, as_json: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``assistant`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "bench":  # works in its own scratch directories, never the data dir
+        return run_bench(args)
     try:
         with open_service(args.data_dir) as service:
             if args.command is None:
@@ -168,3 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

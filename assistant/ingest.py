@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from assistant.chunking import ChunkingParams, chunk_document
 from assistant.documents import Chunk, ExtractedDocument
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError, IngestError
+from assistant.foreground import ForegroundGate
 from assistant.loaders import PARSER_VERSION, is_supported, load_document
 from assistant.store import NewDocument, Store
 from assistant.vector_index import VectorIndex
@@ -79,6 +82,9 @@ class IngestLimits:
     # Chunks of several files are embedded in one call: the embedder sorts a call's texts by
     # length, so larger groups pad less (256 measured ~10% faster than 64 on the library).
     embed_batch_chunks: int = 256
+    # ...but handed to the embedder a slice at a time (shortest first), so that an answer
+    # asked meanwhile waits at most one slice for the cores.
+    embed_slice_chunks: int = 16
 
 
 ProgressCallback = Callable[[FileResult, int, int], None]
@@ -180,18 +186,27 @@ class Ingestor:
 
     def __init__(self, store: Store, index: VectorIndex, embedder: Embedder,
                  *, limits: IngestLimits | None = None,
-                 chunking: ChunkingParams | None = None) -> None:
+                 chunking: ChunkingParams | None = None,
+                 gate: ForegroundGate | None = None) -> None:
         self.store = store
         self.index = index
         self.embedder = embedder
         self.limits = limits or IngestLimits()
         self.chunking = chunking or ChunkingParams()
+        self.gate = gate
+        self._cancel: threading.Event | None = None
+
+    def _step_aside(self) -> None:
+        """Wait while an answer is being produced (between pages, files and slices)."""
+        if self.gate is not None:
+            self.gate.wait_idle(self._cancel)
 
     def ingest(self, paths: Sequence[Path], *, collection: str,
                on_progress: ProgressCallback | None = None,
                cancel: threading.Event | None = None) -> IngestReport:
         """Ingest files and folders into ``collection``; never raises for a bad file."""
         started = time.perf_counter()
+        self._cancel = cancel
         files, failures, skipped = discover_files(paths)
         report = IngestReport(skipped=skipped)
         total = len(files) + len(failures)
@@ -212,6 +227,7 @@ class Ingestor:
                 for rest in files[position:]:
                     emit(FileResult(str(rest), "cancelled", "cancelled before indexing"))
                 break
+            self._step_aside()
             try:
                 outcome = self._prepare(path, collection)
             except IngestError as exc:
@@ -259,17 +275,30 @@ class Ingestor:
                 if twin.parser_version == PARSER_VERSION and not Path(twin.path).exists():
                     self.store.move_document(twin.id, key)
                     return FileResult(key, "updated", f"moved from {twin.path}", doc_id=twin.id)
-        document = load_document(path)
+        document = load_document(path, pause=self._step_aside)
         chunks = chunk_document(document, self.chunking)
         if not chunks:
             raise IngestError("no extractable text")
         return _Parsed(path, sha256, size, document, chunks, existed=existing is not None)
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` a slice at a time, shortest first (less padding), stepping aside
+        between slices; rows come back in the order of ``texts``."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        size = max(1, self.limits.embed_slice_chunks)
+        for first in range(0, len(order), size):
+            if first:
+                self._step_aside()
+            rows = order[first:first + size]
+            vectors[rows] = self.embedder.embed([texts[i] for i in rows])
+        return vectors
+
     def _commit(self, pending: list[_Parsed], collection: str,
                 emit: Callable[[FileResult], None]) -> None:
         """Embed the pending files' chunks together, then write each file atomically."""
         try:
-            vectors = self.embedder.embed([c.text for p in pending for c in p.chunks])
+            vectors = self._embed([c.text for p in pending for c in p.chunks])
         except AssistantError as exc:
             for item in pending:
                 emit(FileResult(str(item.path), "failed", str(exc)))

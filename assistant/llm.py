@@ -9,6 +9,9 @@ tokens as the last one (the conversation so far) is only evaluated from where it
 from __future__ import annotations
 
 import codecs
+import ctypes
+import hashlib
+import logging
 import os
 import threading
 import time
@@ -29,14 +32,32 @@ DEFAULT_CONTEXT = 8192
 PROMPT_CHUNK = 128
 
 
+# llama.cpp logs through this logger; only its errors are worth showing.
+logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
+
+# GGUF ``general.file_type`` values whose CPU kernels are slow here, and the near-lossless
+# format they are converted to once (measured on 2 cores with the bundled SmolLM2 Q4_1:
+# prompt 235 -> 577 tok/s, decode 60 -> 81 tok/s, top-1 token agreement 96% with Q4_1 itself,
+# as close as F16 of the same weights at 98%; Q4_0 would be faster still but agrees only 70%).
+SLOW_FILE_TYPES = {3: "Q4_1"}
+FAST_FILE_TYPE = (7, "Q8_0")
+# Larger files are loaded as they are: the converted copy costs about twice their disk space.
+MAX_CONVERTED_BYTES = 2 * 1024**3
+
+
 @dataclass(frozen=True)
 class EngineSettings:
-    """How to load a model: ``n_ctx`` None means the model's own length, capped at 8192."""
+    """How to load a model: ``n_ctx`` None means the model's own length, capped at 8192.
+
+    With a ``weights_cache`` folder, a model stored in a weight format that is slow on CPUs
+    (:data:`SLOW_FILE_TYPES`) is converted once to Q8_0 there and the copy is loaded instead.
+    """
 
     model_path: Path
     n_ctx: int | None = None
     n_threads: int | None = None
     seed: int = 0
+    weights_cache: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +143,40 @@ def check_model_file(path: Path) -> dict[str, Any]:
     return metadata
 
 
+def fast_weights_path(model_path: Path, metadata: dict[str, Any], cache: Path) -> Path:
+    """The copy of ``model_path`` in a fast CPU weight format, converting it the first time;
+    ``model_path`` itself when its format is fast already, or it is too large to copy."""
+    source_type = metadata.get("general.file_type")
+    size = model_path.stat().st_size
+    if source_type not in SLOW_FILE_TYPES or size > MAX_CONVERTED_BYTES:
+        return model_path
+    stat = model_path.stat()
+    key = hashlib.sha256(
+        f"{model_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    target = cache / f"{model_path.stem}-{key}.{FAST_FILE_TYPE[1]}.gguf"
+    if target.is_file():
+        return target
+    import llama_cpp
+
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = FAST_FILE_TYPE[0]
+    params.allow_requantize = True
+    params.nthread = max(1, os.cpu_count() or 1)
+    try:
+        status = llama_cpp.llama_model_quantize(
+            str(model_path).encode(), str(partial).encode(), ctypes.byref(params))
+        if status != 0:
+            return model_path  # llama.cpp cannot convert it: load the original
+        os.replace(partial, target)  # atomic: a crash never leaves a half-written copy
+    except OSError:
+        return model_path  # e.g. a full disk: the original still works, only slower
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
 class LlamaEngine:
     """A GGUF chat model loaded with llama.cpp."""
 
@@ -134,11 +189,16 @@ class LlamaEngine:
         self._lock = threading.Lock()
         self._end_tokens: np.ndarray | None = None
         threads = settings.n_threads or max(1, os.cpu_count() or 1)
+        # The file llama.cpp actually runs (a converted copy, or the model itself).
+        self.weights_path = settings.model_path
         try:
             import llama_cpp
             self._llama_cpp = llama_cpp
+            if settings.weights_cache is not None:
+                self.weights_path = fast_weights_path(
+                    settings.model_path, metadata, settings.weights_cache)
             self._llm = llama_cpp.Llama(
-                model_path=str(settings.model_path), n_ctx=self.n_ctx, n_threads=threads,
+                model_path=str(self.weights_path), n_ctx=self.n_ctx, n_threads=threads,
                 n_threads_batch=threads, seed=settings.seed, flash_attn=True, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:

@@ -13,6 +13,7 @@ from assistant.documents import DocumentInfo, Hit
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.errors import AssistantError, ModelError
 from assistant.export import conversation_markdown
+from assistant.foreground import ForegroundGate
 from assistant.index_sync import SyncReport, rebuild, reconcile, reembed_if_model_changed
 from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
 from assistant.library import (
@@ -60,7 +61,10 @@ class AssistantService:
         self.index = VectorIndex(self.data_dir / VECTOR_DIR,
                                  embedder_id=self.embedder.model_id,
                                  dimension=self.embedder.dimension)
-        self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits)
+        # Answers run in the foreground: ingestion steps aside while one is produced.
+        self.gate = ForegroundGate()
+        self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits,
+                                 gate=self.gate)
         self.retriever = HybridRetriever(self.store, self.index, self.embedder)
         self.reembedded = reembed_if_model_changed(self.store, self.index, self.embedder)
         self.last_repair: SyncReport = reconcile(self.store, self.index)
@@ -177,6 +181,11 @@ class AssistantService:
     # -- answers ----------------------------------------------------------------------------
 
     @property
+    def weights_cache(self) -> Path:
+        """Where models in a weight format slow on CPUs are kept converted (derived data)."""
+        return self.data_dir / "model-cache"
+
+    @property
     def engine(self) -> Engine:
         """The loaded language model."""
         if self._engine is None:
@@ -190,7 +199,8 @@ class AssistantService:
         If it fails, the model loaded before stays in use; if it loads, the old one is freed.
         """
         model_path = Path(path).expanduser() if path else default_model().path
-        engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads))
+        engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads,
+                                            weights_cache=self.weights_cache))
         previous, self._engine = self._engine, engine
         close = getattr(previous, "close", None)
         if close is not None:
@@ -222,8 +232,13 @@ class AssistantService:
             self.embedder, self.engine, self.conversations,
             mentions=lambda term, collections: bool(
                 self.store.lexical_search(term, collections, 1)))
-        return pipeline.run(question, options=options, conversation_id=conversation_id,
-                            cancel=cancel)
+        return self._in_foreground(pipeline.run(
+            question, options=options, conversation_id=conversation_id, cancel=cancel))
+
+    def _in_foreground(self, events: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
+        """Hold the foreground gate while the answer's events are produced."""
+        with self.gate.active():
+            yield from events
 
     def new_conversation(self, title: str) -> Conversation:
         """Start a conversation; its turns are kept in the data directory."""

@@ -14,6 +14,7 @@ from assistant.loaders.pdf import load_pdf
 from assistant.loaders.text import load_text
 
 Loader = Callable[[Path], ExtractedDocument]
+Pause = Callable[[], object]
 
 LOADERS: dict[str, Loader] = {
     ".txt": load_text,
@@ -25,6 +26,8 @@ LOADERS: dict[str, Loader] = {
     ".pdf": load_pdf,
     ".docx": load_docx,
 }
+# Loaders of long, paged documents take a ``pause`` called between pages.
+PAGED_LOADERS: dict[str, Callable[[Path, Pause | None], ExtractedDocument]] = {".pdf": load_pdf}
 
 # Bumped whenever a loader or the chunker changes what it extracts, so stored documents
 # parsed by an older version are re-indexed on the next ingest.
@@ -36,14 +39,19 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load_document(path: Path) -> ExtractedDocument:
-    """Extract the text of ``path``; raise :class:`IngestError` with a specific reason."""
+def load_document(path: Path, pause: Pause | None = None) -> ExtractedDocument:
+    """Extract the text of ``path``; raise :class:`IngestError` with a specific reason.
+
+    ``pause`` is called between pages of long documents, so background parsing can wait
+    while the user is being answered.
+    """
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         supported = ", ".join(sorted(LOADERS))
         raise IngestError(f"unsupported type '{path.suffix or '(none)'}' (supported: {supported})")
     try:
-        document = loader(path)
+        paged = PAGED_LOADERS.get(path.suffix.lower())
+        document = paged(path, pause) if paged is not None else loader(path)
     except IngestError:
         raise
     except MemoryError as exc:

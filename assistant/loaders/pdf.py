@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.documents import ExtractedDocument, TextBuilder
@@ -11,8 +12,9 @@ from assistant.errors import IngestError
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def load_pdf(path: Path) -> ExtractedDocument:
-    """A ``.pdf`` file; page numbers are 1-based as a reader counts them."""
+def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> ExtractedDocument:
+    """A ``.pdf`` file; page numbers are 1-based as a reader counts them. ``pause`` is
+    called before each page."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -30,6 +32,8 @@ def load_pdf(path: Path) -> ExtractedDocument:
                 raise IngestError("encrypted PDF: cannot extract text without its password")
         builder = TextBuilder()
         for number, page in enumerate(reader.pages, start=1):
+            if pause is not None:
+                pause()
             builder.add(page.extract_text() or "", page=number, separator="\n\n")
         pages = len(reader.pages)
         text = builder.text()

@@ -1,0 +1,48 @@
+"""The bundled Q4_1 model is converted once to Q8_0, which llama.cpp runs faster on CPUs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import gguf
+from assistant.chat_template import ChatMessage
+from assistant.llm import EngineSettings, GenerationParams, LlamaEngine, fast_weights_path
+from assistant.model_registry import default_model
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_default_model_is_converted_once_and_the_copy_answers(tmp_path: Path) -> None:
+    source = default_model().path
+    metadata = gguf.read_metadata(source)
+    assert metadata["general.file_type"] == 3  # Q4_1, the slow format
+    cache = tmp_path / "model-cache"
+    converted = fast_weights_path(source, metadata, cache)
+    assert converted.parent == cache and converted.name.endswith(".Q8_0.gguf")
+    assert gguf.read_metadata(converted)["general.file_type"] == 7
+    assert [p.name for p in cache.iterdir()] == [converted.name]  # no partial file left
+    written = converted.stat().st_mtime_ns
+    assert fast_weights_path(source, metadata, cache) == converted
+    assert converted.stat().st_mtime_ns == written  # reused, not converted again
+    # a model already in a fast format is loaded as it is
+    assert fast_weights_path(converted, gguf.read_metadata(converted), cache) == converted
+
+    engine = LlamaEngine(EngineSettings(source, n_ctx=1024, weights_cache=cache))
+    try:
+        assert engine.weights_path == converted
+        assert engine.model_id == source.stem
+        reply = engine.stream([ChatMessage("user", "Say hello.")],
+                              GenerationParams(max_tokens=12)).text()
+        assert reply.strip()
+    finally:
+        engine.close()
+
+
+def test_a_file_llama_cpp_cannot_convert_is_loaded_as_it_is(tmp_path: Path) -> None:
+    fake = tmp_path / "broken.gguf"
+    fake.write_bytes(b"GGUF" + b"\0" * 64)
+    metadata = {"general.file_type": 3, "general.architecture": "llama"}
+    assert fast_weights_path(fake, metadata, tmp_path / "cache") == fake
+    assert not any((tmp_path / "cache").glob("*"))

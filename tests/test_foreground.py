@@ -1,0 +1,98 @@
+"""Chat first: ingestion steps aside while an answer is produced (fake embedder, real store)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from assistant.foreground import ForegroundGate
+from assistant.ingest import IngestLimits
+from assistant.service import AssistantService
+from tests.documents_factory import make_pdf
+from tests.fakes import FakeEngine, HashEmbedder
+
+
+class RecordingGate(ForegroundGate):
+    """A gate that records where background work stepped aside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def wait_idle(self, cancel: threading.Event | None = None, limit_s: float = 300.0) -> float:
+        self.calls += 1
+        return super().wait_idle(cancel, limit_s)
+
+
+def test_wait_idle_returns_at_once_when_nothing_runs() -> None:
+    gate = ForegroundGate()
+    assert not gate.busy
+    assert gate.wait_idle() < 0.05
+
+
+def test_background_work_waits_until_the_answer_ends() -> None:
+    gate = ForegroundGate()
+    resumed = threading.Event()
+
+    def background() -> None:
+        gate.wait_idle()
+        resumed.set()
+
+    with gate.active():
+        assert gate.busy
+        worker = threading.Thread(target=background)
+        worker.start()
+        assert not resumed.wait(0.3)  # still held back while the answer runs
+    assert resumed.wait(5)
+    worker.join(5)
+    assert gate.waited_s >= 0.3
+
+
+def test_cancel_ends_the_wait() -> None:
+    gate = ForegroundGate()
+    cancel = threading.Event()
+    cancel.set()
+    with gate.active():
+        assert gate.wait_idle(cancel) < 0.5
+
+
+def test_ingestion_steps_aside_between_files_pages_and_slices(tmp_path: Path) -> None:
+    embedder = HashEmbedder()
+    with AssistantService(tmp_path / "data", embedder=embedder,
+                          limits=IngestLimits(embed_slice_chunks=2)) as service:
+        gate = RecordingGate()
+        service.ingestor.gate = gate
+        (tmp_path / "docs").mkdir()
+        pdf = make_pdf(tmp_path / "docs" / "paper.pdf",
+                       [f"Page {n} talks about kelp number {n}. " * 40 for n in range(1, 5)])
+        (tmp_path / "docs" / "note.md").write_text("# Note\n\nSeagrass meadows store carbon.\n")
+        report = service.ingest([tmp_path / "docs"])
+        assert [r.status for r in report.results] == ["added", "added"], report.results
+        chunks = sum(r.chunks for r in report.results)
+        slices = -(-chunks // 2)
+        # once before each of 2 files, once before each of 4 PDF pages, between slices
+        assert gate.calls == 2 + 4 + (slices - 1)
+        # the slices were embedded shortest first, yet each chunk kept its own vector
+        vectors = {chunk_id: vector for ids, batch, _, _ in service.store.iter_vectors()
+                   for chunk_id, vector in zip(ids, batch, strict=True)}
+        texts = [pair for batch in service.store.iter_chunk_texts() for pair in batch]
+        assert len(texts) == chunks == len(vectors)
+        assert len({len(text) for _, text in texts}) > 1  # the order really changed
+        for chunk_id, text in texts:
+            assert np.allclose(vectors[chunk_id], embedder.embed([text])[0])
+        assert pdf.exists()
+
+
+def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path) -> None:
+    embedder = HashEmbedder()
+    engine = FakeEngine([["Kelp ", "stores ", "carbon [1]."]])
+    with AssistantService(tmp_path / "data", embedder=embedder, engine=engine) as service:
+        (tmp_path / "kelp.md").write_text("# Kelp\n\nKelp forests store carbon along coasts.\n")
+        service.ingest([tmp_path / "kelp.md"])
+        seen = []
+        for _event in service.ask("Do kelp forests store carbon?"):
+            seen.append(service.gate.busy)
+        assert seen and all(seen)
+        assert not service.gate.busy
