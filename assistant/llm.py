@@ -271,6 +271,18 @@ class LlamaEngine:
         """Prompt tokens that ``messages`` render to."""
         return len(self.tokenize(messages))
 
+    def prime(self, system: str) -> int:
+        """Evaluate the opening every prompt shares (the system message and the user turn's
+        header) into the KV cache now, so the first question only pays for its own tokens;
+        returns how many tokens that opening has."""
+        one = self.tokenize([ChatMessage("system", system), ChatMessage("user", "A")])
+        other = self.tokenize([ChatMessage("system", system), ChatMessage("user", "B")])
+        opening = one[: _common_prefix(one, other)]
+        if len(opening) > 1:
+            with self._lock:
+                self._evaluate_prompt(opening, None)
+        return len(opening)
+
     def stream(self, messages: list[ChatMessage], params: GenerationParams,
                cancel: threading.Event | None = None) -> TokenStream:
         """Stream the reply to ``messages``; ``cancel`` stops it between two tokens."""

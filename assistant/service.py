@@ -24,6 +24,7 @@ from assistant.library import (
 )
 from assistant.llm import Engine, EngineSettings, LlamaEngine
 from assistant.model_registry import ModelEntry, add_user_model, all_models, default_model
+from assistant.prompting import SYSTEM_PROMPT
 from assistant.retrieval import HybridRetriever
 from assistant.store import Store
 from assistant.vector_index import VectorIndex
@@ -193,14 +194,17 @@ class AssistantService:
         return self._engine
 
     def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
-                   n_threads: int | None = None) -> Engine:
+                   n_threads: int | None = None, system_prompt: str | None = None) -> Engine:
         """Load a GGUF model (the default one if ``path`` is None) for answering.
 
         If it fails, the model loaded before stays in use; if it loads, the old one is freed.
+        The prompt's opening (``system_prompt``, else the default one) is evaluated at once,
+        so the first question does not wait for it.
         """
         model_path = Path(path).expanduser() if path else default_model().path
         engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads,
                                             weights_cache=self.weights_cache))
+        engine.prime(system_prompt or SYSTEM_PROMPT)
         previous, self._engine = self._engine, engine
         close = getattr(previous, "close", None)
         if close is not None:

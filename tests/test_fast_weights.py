@@ -46,3 +46,22 @@ def test_a_file_llama_cpp_cannot_convert_is_loaded_as_it_is(tmp_path: Path) -> N
     metadata = {"general.file_type": 3, "general.architecture": "llama"}
     assert fast_weights_path(fake, metadata, tmp_path / "cache") == fake
     assert not any((tmp_path / "cache").glob("*"))
+
+
+def test_priming_evaluates_the_shared_opening_before_the_first_question(tmp_path: Path) -> None:
+    from assistant.prompting import SYSTEM_PROMPT
+
+    engine = LlamaEngine(EngineSettings(default_model().path, n_ctx=1024,
+                                        weights_cache=tmp_path / "cache"))
+    try:
+        opening = engine.prime(SYSTEM_PROMPT)
+        system_only = engine.count_tokens([ChatMessage("system", SYSTEM_PROMPT)])
+        # the system turn and the user turn's header (not the assistant header it counts)
+        assert opening > 40 and abs(opening - system_only) <= 8
+        stream = engine.stream([ChatMessage("system", SYSTEM_PROMPT),
+                                ChatMessage("user", "What is hashprice?")],
+                               GenerationParams(max_tokens=4))
+        stream.text()
+        assert stream.stats.cached_tokens == opening
+    finally:
+        engine.close()
