@@ -180,7 +180,7 @@ def follow_up(ctx: BenchContext, engine: LlamaEngine, result: SectionResult) -> 
 
             engine.stream = recording  # type: ignore[method-assign]
             try:
-                options = AskOptions(params=GenerationParams(max_tokens=48))
+                options = AskOptions()  # the app's defaults: answers as long as users get
                 for number, question in enumerate(turns, start=1):
                     before = len(sent)
                     for _event in service.ask(question, options=options,
