@@ -310,14 +310,8 @@ class LlamaEngine:
                 return
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             stats.stop_reason = "length"
-            # The prompt is evaluated already, so generate() finds it cached and samples.
-            generator = llm.generate(
-                tokens, top_k=params.top_k, top_p=params.top_p, temp=params.temperature,
-                repeat_penalty=params.repeat_penalty, reset=True,
-                logits_processor=self._hold_end(len(tokens), params.min_tokens),
-            )
             try:
-                for token in generator:
+                for token in self._sample(tokens, params, max_tokens):
                     if stats.completion_tokens == 0:
                         stats.ttft_ms = (time.perf_counter() - started) * 1000
                     if cancel is not None and cancel.is_set():
@@ -336,8 +330,38 @@ class LlamaEngine:
                 if tail:
                     yield tail
             finally:
-                generator.close()
                 stats.total_ms = (time.perf_counter() - started) * 1000
+
+    def _sample(self, tokens: list[int], params: GenerationParams,
+                max_tokens: int) -> Iterator[int]:
+        """Sampled tokens after the (already evaluated) prompt ``tokens``.
+
+        The first ``min_tokens`` come through a Python logits processor that forbids ending
+        the turn; it costs time on every token, so the rest come from a second ``generate()``
+        without it, which finds the tokens so far in the KV cache.
+        """
+        sampling = {"top_k": params.top_k, "top_p": params.top_p, "temp": params.temperature,
+                    "repeat_penalty": params.repeat_penalty}
+        held = min(params.min_tokens, max_tokens)
+        produced: list[int] = []
+        if held > 0:
+            generator = self._llm.generate(tokens, reset=True, **sampling,
+                                           logits_processor=self._hold_end(len(tokens), held))
+            try:
+                for token in generator:
+                    produced.append(token)
+                    yield token
+                    if len(produced) >= held:
+                        break
+            finally:
+                generator.close()
+            if len(produced) < held:
+                return  # the caller stopped early
+        generator = self._llm.generate(tokens + produced, reset=True, **sampling)
+        try:
+            yield from generator
+        finally:
+            generator.close()
 
 
 def _common_prefix(cached: list[int], tokens: list[int]) -> int:
