@@ -16,6 +16,7 @@ from assistant.export import conversation_markdown
 from assistant.foreground import ForegroundGate
 from assistant.index_sync import SyncReport, rebuild, reconcile, reembed_if_model_changed
 from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
+from assistant.instance_lock import InstanceLock
 from assistant.library import (
     FINGERPRINT_KEY,
     LIBRARY_COLLECTION,
@@ -56,6 +57,17 @@ class AssistantService:
                  engine: Engine | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # One owner: two processes writing one store would corrupt it.
+        self.lock = InstanceLock(self.data_dir)
+        self.lock.acquire()
+        try:
+            self._open(embedder, library_dir, limits, engine)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self, embedder: Embedder | None, library_dir: Path | None,
+              limits: IngestLimits | None, engine: Engine | None) -> None:
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder()
         self.library_dir = library_dir
         self.store = Store(self.data_dir / STORE_FILE)
@@ -86,6 +98,7 @@ class AssistantService:
         if close is not None:
             close()
         self._engine = None
+        self.lock.release()
 
     # -- library ----------------------------------------------------------------------------
 
