@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import combinations
 
 # Words too common to help a keyword search; dropping them keeps BM25 queries fast.
 _STOPWORDS = frozenset(
@@ -13,14 +15,29 @@ _STOPWORDS = frozenset(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression that ORs the question's content words (None if it has none)."""
+def query_words(text: str) -> list[str]:
+    """The question's distinct lower-cased content words, in order (all its words if every
+    one is a stopword)."""
     words = [w.lower() for w in _WORD.findall(text)]
     kept = [w for w in words if w not in _STOPWORDS] or words
-    unique = list(dict.fromkeys(kept))
-    if not unique:
-        return None
-    return " OR ".join(f'"{word}"' for word in unique)
+    return list(dict.fromkeys(kept))
+
+
+def any_of(words: Sequence[str]) -> str | None:
+    """An FTS5 MATCH expression for rows holding any of ``words`` (None for no words)."""
+    return " OR ".join(f'"{word}"' for word in words) or None
+
+
+def two_of(words: Sequence[str]) -> str | None:
+    """An FTS5 MATCH expression for rows holding at least two of ``words`` (None if fewer
+    than two words)."""
+    pairs = [f'("{a}" AND "{b}")' for a, b in combinations(words, 2)]
+    return " OR ".join(pairs) or None
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression that ORs the question's content words (None if it has none)."""
+    return any_of(query_words(text))
 
 
 def _stem(word: str) -> str:

@@ -18,8 +18,29 @@ import numpy as np
 
 from assistant.documents import Chunk, DocumentInfo
 from assistant.errors import StoreError
-from assistant.keywords import fts_query
+from assistant.keywords import any_of, query_words, two_of
 from assistant.store_schema import SCHEMA, SCHEMA_VERSION
+
+# BM25 search in a large index (see Store._bm25): from how many chunks only rows with two of
+# the question's less common words are scored, what share of the chunks makes a word common,
+# and how many of the rarest words are paired.
+BM25_PRUNE_FROM = 20_000
+COMMON_SHARE = 0.1
+PAIR_WORDS = 8
+# A search within some collections first takes this many times the wanted rows from the
+# whole index and keeps those in the collections.
+OVERFETCH = 4
+_BM25 = ("SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
+         "ORDER BY score LIMIT ?")
+# Every match of the question is visited, but BM25 is computed only for rows that also match
+# the second expression ("+" keeps SQLite from handing FTS5 the rowid list, which would
+# restart the search once per row).
+_BM25_AMONG = ("SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts "
+               "WHERE chunks_fts MATCH ? AND +rowid IN "
+               "(SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?) "
+               "ORDER BY score LIMIT ?")
+_COUNT_UP_TO = ("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "LIMIT ?)")
 
 
 def _now() -> str:
@@ -74,8 +95,11 @@ class NewDocument:
 class Store:
     """The document store in one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, bm25_prune_from: int | None = BM25_PRUNE_FROM) -> None:
+        """Open (or create) the store; ``bm25_prune_from=None`` keeps keyword search exact
+        at any size."""
         self.path = path
+        self.bm25_prune_from = bm25_prune_from
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -169,46 +193,56 @@ class Store:
         Returns the document id, the new chunk ids and the ids of the chunks it replaced.
         The document is marked as not yet in the vector index.
         """
-        if len(doc.chunks) != len(doc.embeddings):
+        return self.write_documents([doc])[0]
+
+    def write_documents(
+        self, docs: Sequence[NewDocument]
+    ) -> list[tuple[int, list[int], list[int]]]:
+        """Insert or replace several documents in one transaction (a bulk import): what
+        :meth:`write_document` returns, one tuple per document."""
+        if any(len(doc.chunks) != len(doc.embeddings) for doc in docs):
             raise ValueError("one embedding is needed per chunk")
-        vectors = np.ascontiguousarray(doc.embeddings, dtype=np.float32)
         now = _now()
         with self._lock, self._transaction():
-            collection_id = self._collection_id(doc.collection)
-            row = self._db.execute(
-                "SELECT id FROM documents WHERE collection_id = ? AND path = ?",
-                (collection_id, doc.path),
-            ).fetchone()
-            old_chunk_ids: list[int] = []
-            fields = (doc.title, doc.kind, doc.sha256, doc.size, doc.pages,
-                      doc.parser_version, doc.text)
-            if row:
-                doc_id = int(row[0])
-                old_chunk_ids = [r[0] for r in self._db.execute(
-                    "SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
-                self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-                self._db.execute(
-                    "UPDATE documents SET title=?, kind=?, sha256=?, size=?, pages=?, "
-                    "parser_version=?, text=?, updated_at=?, vectors_indexed=0 WHERE id=?",
-                    (*fields, now, doc_id),
-                )
-            else:
-                cursor = self._db.execute(
-                    "INSERT INTO documents(collection_id, path, title, kind, sha256, size, "
-                    "pages, parser_version, text, added_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (collection_id, doc.path, *fields, now, now),
-                )
-                doc_id = int(cursor.lastrowid or 0)
-            new_ids: list[int] = []
-            for chunk, vector in zip(doc.chunks, vectors, strict=True):
-                cursor = self._db.execute(
-                    'INSERT INTO chunks(doc_id, ordinal, start, "end", page, heading, text, '
-                    "embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.page, chunk.heading,
-                     chunk.text, vector.tobytes()),
-                )
-                new_ids.append(int(cursor.lastrowid or 0))
+            return [self._write(doc, now) for doc in docs]
+
+    def _write(self, doc: NewDocument, now: str) -> tuple[int, list[int], list[int]]:
+        vectors = np.ascontiguousarray(doc.embeddings, dtype=np.float32)
+        collection_id = self._collection_id(doc.collection)
+        row = self._db.execute(
+            "SELECT id FROM documents WHERE collection_id = ? AND path = ?",
+            (collection_id, doc.path),
+        ).fetchone()
+        old_chunk_ids: list[int] = []
+        fields = (doc.title, doc.kind, doc.sha256, doc.size, doc.pages,
+                  doc.parser_version, doc.text)
+        if row:
+            doc_id = int(row[0])
+            old_chunk_ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute(
+                "UPDATE documents SET title=?, kind=?, sha256=?, size=?, pages=?, "
+                "parser_version=?, text=?, updated_at=?, vectors_indexed=0 WHERE id=?",
+                (*fields, now, doc_id),
+            )
+        else:
+            cursor = self._db.execute(
+                "INSERT INTO documents(collection_id, path, title, kind, sha256, size, "
+                "pages, parser_version, text, added_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (collection_id, doc.path, *fields, now, now),
+            )
+            doc_id = int(cursor.lastrowid or 0)
+        new_ids: list[int] = []
+        for chunk, vector in zip(doc.chunks, vectors, strict=True):
+            cursor = self._db.execute(
+                'INSERT INTO chunks(doc_id, ordinal, start, "end", page, heading, text, '
+                "embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.page, chunk.heading,
+                 chunk.text, vector.tobytes()),
+            )
+            new_ids.append(int(cursor.lastrowid or 0))
         return doc_id, new_ids, old_chunk_ids
 
     def move_document(self, doc_id: int, new_path: str) -> None:
@@ -354,25 +388,67 @@ class Store:
         self, query: str, collections: Sequence[str] | None, limit: int
     ) -> list[tuple[int, float]]:
         """BM25 keyword search: ``(chunk_id, bm25)`` best first (lower bm25 is better)."""
-        expression = fts_query(query)
-        if expression is None:
+        words = query_words(query)
+        if not words or limit <= 0:
             return []
-        sql = (
-            "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
-            "JOIN chunks k ON k.id = f.rowid JOIN documents d ON d.id = k.doc_id "
-            "JOIN collections c ON c.id = d.collection_id WHERE chunks_fts MATCH ?"
-        )
-        params: list[object] = [expression]
-        if collections is not None:
-            sql += f" AND c.name IN ({','.join('?' * len(collections))})"
-            params.extend(collections)
-        sql += " ORDER BY rank LIMIT ?"
-        params.append(limit)
+        if collections is not None and not collections:
+            return []
         with self._lock:
             try:
-                rows = self._db.execute(sql, params).fetchall()
+                if collections is None:
+                    return self._bm25(words, limit)
+                return self._bm25_within(words, collections, limit)
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"keyword search failed: {exc}") from exc
+
+    def _bm25(self, words: list[str], limit: int) -> list[tuple[int, float]]:
+        """The best ``limit`` rows of the whole index.
+
+        Scoring is what costs (each matching row's BM25 is computed, ~1 µs a row), so in a
+        large index only rows holding two or more of the question's less common words are
+        scored, with the exact BM25 of the full question; a row with just one of its words
+        rarely makes the top. Fewer than ``limit`` such rows: every match is scored.
+        """
+        expression = any_of(words)
+        size = self._db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+        if self.bm25_prune_from is not None and size >= self.bm25_prune_from and len(words) > 1:
+            cap = max(1, int(size * COMMON_SHARE))
+            counts = {w: self._db.execute(_COUNT_UP_TO, (f'"{w}"', cap)).fetchone()[0]
+                      for w in words}
+            rarer = sorted((w for w in words if counts[w] < cap), key=counts.__getitem__)
+            pairs = two_of(rarer[:PAIR_WORDS])
+            if pairs is not None:
+                rows = self._db.execute(_BM25_AMONG, (expression, pairs, limit)).fetchall()
+                if len(rows) == limit:
+                    return [(int(r[0]), float(r[1])) for r in rows]
+        rows = self._db.execute(_BM25, (expression, limit)).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def _bm25_within(self, words: list[str], collections: Sequence[str],
+                     limit: int) -> list[tuple[int, float]]:
+        """The best ``limit`` rows within some collections: the best of the whole index kept
+        when in them (joining every match to its collection costs more than scoring it),
+        else a search that filters every match."""
+        wanted = limit * OVERFETCH
+        best = self._bm25(words, wanted)
+        marks = ",".join("?" * len(collections))
+        if best:
+            inside = {r[0] for r in self._db.execute(
+                # CROSS JOIN: look the few chunks up first, not every chunk of the collections
+                f"SELECT k.id FROM chunks k CROSS JOIN documents d ON d.id = k.doc_id "
+                f"CROSS JOIN collections c ON c.id = d.collection_id "
+                f"WHERE k.id IN ({','.join('?' * len(best))}) AND c.name IN ({marks})",
+                (*(chunk_id for chunk_id, _ in best), *collections))}
+            kept = [(chunk_id, score) for chunk_id, score in best if chunk_id in inside]
+            if len(kept) >= limit or len(best) < wanted:
+                return kept[:limit]
+        rows = self._db.execute(
+            "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
+            "JOIN chunks k ON k.id = f.rowid JOIN documents d ON d.id = k.doc_id "
+            "JOIN collections c ON c.id = d.collection_id WHERE chunks_fts MATCH ? "
+            f"AND c.name IN ({marks}) ORDER BY rank LIMIT ?",
+            (any_of(words), *collections, limit),
+        ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
     # -- internals --------------------------------------------------------------------------
