@@ -1,0 +1,456 @@
+"""Row 5, retrieval at scale: hybrid query latency at 1k, 10k and 100k chunks, dense recall.
+
+The corpus is synthetic and seeded. Chunk texts are sentences drawn from the bundled
+library's vocabulary plus a long tail of made-up words, each document leaning on one topic's
+words, so BM25 sees realistic term statistics. Chunk vectors lie around topic centres (MiniLM
+embeddings of each topic's words), spread within a small subspace per topic and per document,
+so dense search sees clustered data. One store and one index grow from size to size (each
+size is a prefix of the next), written through the real schema; every timed query goes
+through the real :class:`HybridRetriever`: MiniLM query embedding, chroma, FTS5, fusion and
+chunk fetch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.bench.measure import (
+    BenchContext,
+    Figure,
+    Row,
+    SectionResult,
+    alternate,
+    median,
+    percentile,
+    ratio,
+    timed,
+)
+from assistant.documents import Chunk
+from assistant.embedding import Embedder
+from assistant.paths import library_dir
+from assistant.retrieval import HybridRetriever
+from assistant.store import NewDocument, Store
+from assistant.vector_index import VectorIndex
+
+SIZES = (1_000, 10_000, 100_000)
+TARGET_P95_MS = 50.0
+TARGET_GROWTH = 1.5
+TARGET_RECALL = 0.98
+SEED = 5
+TOPICS = 64
+TOPIC_WORDS = 200
+TAIL_WORDS = 20_000
+WORDS_PER_SENTENCE = 15
+SENTENCES_PER_CHUNK = 6
+CHUNKS_PER_DOCUMENT = 20
+TOPIC_SHARE = 0.35  # of a chunk's words drawn from its topic's words
+COLLECTIONS = ("My documents", "Papers", "Notes")
+RECALL_K = 10
+_WORD = re.compile(r"[a-z]{3,}")
+_STARTERS = ("What is", "How does", "Why do", "When did", "Which", "Explain")
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words a corpus is drawn from, by global frequency, and each topic's own words."""
+
+    words: np.ndarray  # object array of str, most frequent first
+    weights: np.ndarray  # the probability of each word outside a topic
+    topics: np.ndarray  # (TOPICS, TOPIC_WORDS) indices into ``words``
+    common: tuple[str, ...]  # frequent content words that questions mix in
+    known: frozenset[str]  # the words that occur in the real library
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Texts, vectors and topics of ``len(texts)`` chunks (20 to a document)."""
+
+    texts: list[str]
+    headings: list[str]
+    vectors: np.ndarray
+    topic_of_chunk: np.ndarray
+
+
+def library_words(folder: Path) -> list[str]:
+    """The words of the library's Markdown notes, most frequent first (ties by spelling)."""
+    counts: Counter[str] = Counter()
+    for path in sorted(folder.glob("*.md")):
+        counts.update(_WORD.findall(path.read_text(encoding="utf-8").lower()))
+    return [word for word, _ in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))]
+
+
+def made_up_words(count: int, rng: np.random.Generator, avoid: set[str]) -> list[str]:
+    """``count`` distinct pronounceable non-words of two to four syllables."""
+    words: dict[str, None] = {}
+    while len(words) < count:
+        parts = rng.integers(len(_SYLLABLES), size=(count, 4))
+        lengths = rng.integers(2, 5, size=count)
+        for row, length in zip(parts, lengths, strict=True):
+            word = "".join(_SYLLABLES[i] for i in row[:length])
+            if word not in avoid:
+                words[word] = None
+    return list(words)[:count]
+
+
+def make_vocabulary(known: Sequence[str], rng: np.random.Generator,
+                    tail: int = TAIL_WORDS) -> Vocabulary:
+    """Zipf weights over the library's words then made-up ones; topics draw their words from
+    below the 100 most frequent."""
+    from assistant.keywords import content_words
+
+    words = list(known) + made_up_words(tail, rng, set(known))
+    weights = 1.0 / (np.arange(len(words)) + 2.7)
+    weights /= weights.sum()
+    topics = np.stack([rng.choice(np.arange(min(100, len(words) - 1), len(words)),
+                                  size=TOPIC_WORDS, replace=False) for _ in range(TOPICS)])
+    common = tuple(w for w in known[:300] if content_words(w) and len(w) > 4)[:60]
+    return Vocabulary(np.array(words, dtype=object), weights, topics, common,
+                      frozenset(known))
+
+
+def topic_text(vocabulary: Vocabulary, topic: int) -> str:
+    """The topic's real words (what its dense centre is the embedding of)."""
+    words = [vocabulary.words[i] for i in vocabulary.topics[topic]]
+    real = [w for w in words if w in vocabulary.known]
+    return " ".join((real or words)[:16])
+
+
+def chunk_texts(vocabulary: Vocabulary, topic_of_chunk: np.ndarray,
+                rng: np.random.Generator) -> list[str]:
+    """One text per chunk: sentences mixing global words with the chunk's topic words."""
+    count = len(topic_of_chunk)
+    length = WORDS_PER_SENTENCE * SENTENCES_PER_CHUNK
+    drawn = rng.choice(len(vocabulary.words), size=(count, length), p=vocabulary.weights)
+    own = vocabulary.topics[topic_of_chunk[:, None],
+                            rng.integers(TOPIC_WORDS, size=(count, length))]
+    picked = vocabulary.words[np.where(rng.random((count, length)) < TOPIC_SHARE, own, drawn)]
+    texts = []
+    for row in picked:
+        sentences = (" ".join(row[i:i + WORDS_PER_SENTENCE])
+                     for i in range(0, length, WORDS_PER_SENTENCE))
+        texts.append(". ".join(s.capitalize() for s in sentences) + ".")
+    return texts
+
+
+def chunk_vectors(centres: np.ndarray, topic_of_chunk: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Unit vectors: topic centre + a document direction + a chunk's own, each within the
+    topic's 16-dimensional subspace, plus a little noise in every dimension."""
+    count, dimension = len(topic_of_chunk), centres.shape[1]
+    bases = np.linalg.qr(rng.standard_normal((len(centres), dimension, 16)))[0]
+    documents = np.repeat(rng.standard_normal((-(-count // CHUNKS_PER_DOCUMENT), 16)),
+                          CHUNKS_PER_DOCUMENT, axis=0)[:count]
+    spread = 0.18 * documents + 0.2 * rng.standard_normal((count, 16))
+    vectors = np.array(centres[topic_of_chunk], dtype=np.float64)
+    for topic in np.unique(topic_of_chunk):
+        mine = topic_of_chunk == topic
+        vectors[mine] += spread[mine] @ bases[topic].T
+    vectors += rng.standard_normal((count, dimension)) * (0.25 / np.sqrt(dimension))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32)
+
+
+def make_corpus(size: int, vocabulary: Vocabulary, centres: np.ndarray, seed: int = SEED
+                ) -> Corpus:
+    """``size`` chunks; a document (20 chunks) keeps one topic."""
+    rng = np.random.default_rng(seed)
+    topic_of_doc = rng.integers(TOPICS, size=-(-size // CHUNKS_PER_DOCUMENT))
+    topic_of_chunk = np.repeat(topic_of_doc, CHUNKS_PER_DOCUMENT)[:size]
+    texts = chunk_texts(vocabulary, topic_of_chunk, rng)
+    heading_words = vocabulary.words[vocabulary.topics[
+        topic_of_chunk[:, None], rng.integers(TOPIC_WORDS, size=(size, 3))]]
+    headings = [" ".join(row).title() for row in heading_words]
+    return Corpus(texts, headings, chunk_vectors(centres, topic_of_chunk, rng), topic_of_chunk)
+
+
+def questions(vocabulary: Vocabulary, count: int, rng: np.random.Generator) -> list[str]:
+    """Short questions: a starter, one common word and two to four real words of a topic."""
+    out = []
+    for _ in range(count):
+        words = topic_text(vocabulary, int(rng.integers(TOPICS))).split()
+        chosen = rng.choice(words, size=min(len(words), int(rng.integers(2, 5))), replace=False)
+        common = vocabulary.common[int(rng.integers(len(vocabulary.common)))]
+        starter = _STARTERS[int(rng.integers(len(_STARTERS)))]
+        out.append(f"{starter} {common} {' '.join(str(w) for w in chosen)}?")
+    return out
+
+
+def document_spans(start: int, end: int, per_document: int = CHUNKS_PER_DOCUMENT
+                   ) -> list[tuple[int, int]]:
+    """Chunk ranges ``[a, b)`` covering ``[start, end)``, cut at multiples of ``per_document``."""
+    cuts = [start, *range((start // per_document + 1) * per_document, end, per_document), end]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+def new_document(corpus: Corpus, first: int, last: int) -> NewDocument:
+    """Chunks ``first..last-1`` as one stored document (a part of one if cut at a size)."""
+    texts = corpus.texts[first:last]
+    chunks, offset = [], 0
+    for ordinal, text in enumerate(texts):
+        chunks.append(Chunk(ordinal, text, offset, offset + len(text),
+                            heading=corpus.headings[first + ordinal]))
+        offset += len(text) + 2
+    body = "\n\n".join(texts)
+    number = first // CHUNKS_PER_DOCUMENT
+    return NewDocument(
+        collection=COLLECTIONS[number % len(COLLECTIONS)], path=f"/synthetic/{first:07d}.md",
+        title=f"Synthetic document {number}", kind="markdown", sha256=f"{first:064x}",
+        size=len(body), pages=None, parser_version=1, text=body, chunks=chunks,
+        embeddings=corpus.vectors[first:last])
+
+
+def grow(store: Store, index: VectorIndex, corpus: Corpus, start: int, end: int,
+         batch_documents: int = 50) -> dict[int, int]:
+    """Write chunks ``start..end-1`` to the store and the index; returns corpus row -> id."""
+    ids: dict[int, int] = {}
+    spans = document_spans(start, end)
+    for first in range(0, len(spans), batch_documents):
+        part = spans[first:first + batch_documents]
+        docs = [new_document(corpus, a, b) for a, b in part]
+        written = store.write_documents(docs)
+        rows, chunk_ids, names, doc_ids = [], [], [], []
+        for (a, b), doc, (doc_id, new_ids, _) in zip(part, docs, written, strict=True):
+            rows += range(a, b)
+            chunk_ids += new_ids
+            names += [doc.collection] * len(new_ids)
+            doc_ids += [doc_id] * len(new_ids)
+        index.add(chunk_ids, corpus.vectors[rows], names, doc_ids)
+        for doc_id, _, _ in written:
+            store.mark_indexed(doc_id)
+        ids.update(zip(rows, chunk_ids, strict=True))
+    return ids
+
+
+def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Row numbers of the ``k`` most cosine-similar vectors to each query (unit vectors)."""
+    scores = queries @ vectors.T
+    k = min(k, vectors.shape[0])
+    best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.take_along_axis(scores, best, axis=1).argsort(axis=1)[:, ::-1]
+    return np.take_along_axis(best, order, axis=1)
+
+
+def recall_at_k(found: Sequence[Sequence[int]], exact: np.ndarray) -> float:
+    """The mean share of each exact top-k that the search found."""
+    if not len(found):
+        return 0.0
+    hits = [len(set(got) & set(want.tolist())) / len(want)
+            for got, want in zip(found, exact, strict=True)]
+    return float(np.mean(hits))
+
+
+def near_queries(vectors: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit query vectors close to (not at) randomly chosen stored vectors."""
+    rows = rng.integers(len(vectors), size=count)
+    noise = rng.standard_normal((count, vectors.shape[1])) * (0.3 / np.sqrt(vectors.shape[1]))
+    queries = vectors[rows] + noise
+    return (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+
+
+class _Stopwatch:
+    """Wraps the retriever's parts and records how long each call took (milliseconds)."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[float]] = {}
+
+    def wrap(self, name: str, call: Callable[..., object]) -> Callable[..., object]:
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.spans.setdefault(name, []).append((time.perf_counter() - started) * 1e3)
+        return timed
+
+
+def stage_profile(retriever: HybridRetriever, queries: Sequence[str]) -> dict[str, float]:
+    """Median milliseconds of each stage of ``retriever.search`` over ``queries``; "rest"
+    (fusion and building the hits) is what a search took beyond its stages."""
+    watch = _Stopwatch()
+    parts = {"embed": (retriever.embedder, "embed"), "dense": (retriever.index, "query"),
+             "bm25": (retriever.store, "lexical_search"), "fetch": (retriever.store, "chunks")}
+    for name, (owner, attribute) in parts.items():
+        setattr(owner, attribute, watch.wrap(name, getattr(owner, attribute)))
+    rest = []
+    try:
+        for query in queries:
+            before = sum(sum(values) for values in watch.spans.values())
+            started = time.perf_counter()
+            retriever.search(query)
+            total = (time.perf_counter() - started) * 1e3
+            rest.append(total - (sum(sum(values) for values in watch.spans.values()) - before))
+    finally:
+        for owner, attribute in parts.values():
+            delattr(owner, attribute)
+    stages = {name: median(values) for name, values in watch.spans.items()}
+    stages["rest"] = median(rest)
+    return stages
+
+
+@dataclass
+class Library:
+    """One size's store, vector index and retriever; ``ids[row]`` is corpus row's chunk id."""
+
+    size: int
+    store: Store
+    index: VectorIndex
+    retriever: HybridRetriever
+    ids: np.ndarray
+
+
+def build_library(folder: Path, corpus: Corpus, size: int, embedder: Embedder) -> Library:
+    """The first ``size`` chunks of ``corpus`` in a new store and index under ``folder``."""
+    store = Store(folder / "store.sqlite3")
+    index = VectorIndex(folder / "vectors", embedder_id=embedder.model_id,
+                        dimension=embedder.dimension)
+    rows = grow(store, index, corpus, 0, size)
+    ids = np.array([rows[row] for row in range(size)])
+    return Library(size, store, index, HybridRetriever(store, index, embedder), ids)
+
+
+def timed_searches(libraries: Sequence[Library], queries: Sequence[str]) -> dict[int, list[float]]:
+    """Milliseconds of each hybrid search, size by size; the sizes take turns on each query
+    (order flipped every other one), so drifts in machine load hit them alike."""
+    def side(library: Library) -> Callable[[], float]:
+        turn = iter(range(len(queries)))
+
+        def search() -> float:
+            return timed(lambda: library.retriever.search(queries[next(turn)])) * 1e3
+        return search
+
+    values = alternate({str(lib.size): side(lib) for lib in libraries}, len(queries))
+    return {int(size): times for size, times in values.items()}
+
+
+def lexical_agreement(library: Library, queries: Sequence[str]) -> tuple[float, float]:
+    """How much of exact BM25's top 10 the store's keyword search returns (mean share), and
+    exact BM25's median milliseconds, on the same file."""
+    exact = Store(library.store.path, bm25_prune_from=None)
+    try:
+        shares, times = [], []
+        for query in queries:
+            got = [i for i, _ in library.store.lexical_search(query, None, 40)[:10]]
+            started = time.perf_counter()
+            want = [i for i, _ in exact.lexical_search(query, None, 40)[:10]]
+            times.append((time.perf_counter() - started) * 1e3)
+            shares.append(len(set(got) & set(want)) / len(want) if want else 1.0)
+    finally:
+        exact.close()
+    return float(np.mean(shares)), median(times)
+
+
+def _label(size: int) -> str:
+    return f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size)
+
+
+def measure_retrieval(work_dir: Path, embedder: Embedder, *, sizes: Sequence[int] = SIZES,
+                      queries: int = 200, recall_queries: int = 200,
+                      log: Callable[[str], None] = lambda _: None) -> SectionResult:
+    """Build a library of each size, then time hybrid searches (sizes in turn), profile their
+    stages and measure dense recall."""
+    rng = np.random.default_rng(SEED)
+    started = time.perf_counter()
+    vocabulary = make_vocabulary(library_words(library_dir()), rng)
+    centres = embedder.embed([topic_text(vocabulary, t) for t in range(TOPICS)])
+    corpus = make_corpus(max(sizes), vocabulary, centres)
+    asked = questions(vocabulary, queries, rng)
+    figures: dict[str, Figure] = {
+        "retrieval_corpus_seconds": round(time.perf_counter() - started, 1),
+        "retrieval_load_average_before": round(os.getloadavg()[0], 2)}
+    libraries: list[Library] = []
+    try:
+        for size in sorted(sizes):
+            started = time.perf_counter()
+            libraries.append(build_library(work_dir / f"retrieval-{size}", corpus, size, embedder))
+            seconds = figures[f"retrieval_build_seconds_{_label(size)}"] = round(
+                time.perf_counter() - started, 1)
+            log(f"retrieval: {size} chunks built in {seconds} s")
+        for library in libraries:  # warm-up: load the model, the index and the pages
+            for query in asked[:10]:
+                library.retriever.search(query)
+        times = timed_searches(libraries, asked)
+        sample = asked[: max(1, len(asked) // 4)]
+        for library in libraries:
+            label, values = _label(library.size), times[library.size]
+            figures[f"retrieval_p50_ms_{label}"] = round(median(values), 2)
+            figures[f"retrieval_p95_ms_{label}"] = round(percentile(values, 95), 2)
+            for stage, ms in stage_profile(library.retriever, sample).items():
+                figures[f"retrieval_stage_ms_{stage}_{label}"] = round(ms, 2)
+            figures[f"dense_recall_at_10_{label}"] = round(
+                dense_recall(library, corpus.vectors[:library.size], recall_queries, rng), 4)
+            log(f"retrieval: {library.size} chunks p50 {figures[f'retrieval_p50_ms_{label}']}"
+                f" ms, p95 {figures[f'retrieval_p95_ms_{label}']} ms, "
+                f"recall {figures[f'dense_recall_at_10_{label}']}")
+        largest = libraries[-1]
+        agreement, exact_ms = lexical_agreement(largest, sample)
+        figures[f"bm25_top10_agreement_{_label(largest.size)}"] = round(agreement, 4)
+        figures[f"bm25_exact_p50_ms_{_label(largest.size)}"] = round(exact_ms, 2)
+    finally:
+        for library in libraries:
+            library.store.close()
+    figures["retrieval_load_average_after"] = round(os.getloadavg()[0], 2)
+    p95 = {lib.size: float(figures[f"retrieval_p95_ms_{_label(lib.size)}"] or 0)
+           for lib in libraries}
+    return _result(figures, sorted(sizes), p95)
+
+
+def dense_recall(library: Library, vectors: np.ndarray, count: int,
+                 rng: np.random.Generator) -> float:
+    """Recall@10 of the index against exact numpy search, for queries near stored vectors."""
+    queries = near_queries(vectors, count, rng)
+    exact = library.ids[exact_top_k(vectors, queries, RECALL_K)]
+    found = [[chunk_id for chunk_id, _ in library.index.query(query, RECALL_K)]
+             for query in queries]
+    return recall_at_k(found, exact)
+
+
+def _result(figures: dict[str, Figure], sizes: list[int], p95: dict[int, float]) -> SectionResult:
+    labels = [_label(size) for size in sizes]
+    largest, label = sizes[-1], labels[-1]
+    result = SectionResult(figures=figures)
+    measured = ", ".join(f"{lb}: p50 {figures[f'retrieval_p50_ms_{lb}']} / p95 "
+                         f"{figures[f'retrieval_p95_ms_{lb}']} ms" for lb in labels)
+    result.rows.append(Row("5", "hybrid query (embed + dense + BM25 + fuse)", measured,
+                           f"p95 ≤ {TARGET_P95_MS:g} ms at {label}",
+                           p95[largest] <= TARGET_P95_MS))
+    if len(sizes) > 1:
+        previous = sizes[-2]
+        growth = ratio(p95[largest], p95[previous])
+        figures[f"retrieval_growth_{labels[-2]}_{label}"] = growth
+        result.rows.append(Row("5b", f"p95 growth {labels[-2]} → {label}", f"×{growth}",
+                               f"≤ {TARGET_GROWTH:g}", growth <= TARGET_GROWTH))
+    recall = figures[f"dense_recall_at_10_{label}"]
+    figures["dense_recall_at_10"] = recall
+    result.rows.append(Row("5c", f"dense recall@10 at {label} vs exact numpy", f"{recall}",
+                           f"≥ {TARGET_RECALL:g}", float(recall or 0) >= TARGET_RECALL))
+    stages = [key for key in figures if key.startswith("retrieval_stage_ms_")
+              and key.endswith(f"_{label}")]
+    note = ", ".join(f"{key[len('retrieval_stage_ms_'):-len(label) - 1]} {figures[key]}"
+                     for key in stages)
+    result.rows.append(Row("5d", f"p50 per stage at {label} (ms)", note, "–"))
+    agreement = figures.get(f"bm25_top10_agreement_{label}")
+    if agreement is not None:
+        result.rows.append(Row(
+            "5e", f"keyword search at {label}: top-10 shared with exact BM25",
+            f"{agreement}", "–",
+            note=f"exact BM25 alone: p50 {figures[f'bm25_exact_p50_ms_{label}']} ms"))
+    return result
+
+
+def run(ctx: BenchContext) -> SectionResult:
+    """The retrieval section: 1k, 10k and 100k chunks, 200 queries each (60 with --quick)."""
+    from assistant.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    embedder.load()
+    return measure_retrieval(ctx.work_dir, embedder, queries=ctx.reps(200, 60),
+                             recall_queries=ctx.reps(200, 100), log=ctx.log)
