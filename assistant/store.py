@@ -401,6 +401,26 @@ class Store:
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"keyword search failed: {exc}") from exc
 
+    def mentions(self, text: str, collections: Sequence[str] | None = None) -> bool:
+        """Whether any chunk (of ``collections``, if given) holds a word of ``text``: a
+        test for existence, so no match is scored."""
+        expression = any_of(query_words(text))
+        if expression is None or (collections is not None and not collections):
+            return False
+        sql = "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1"
+        params: tuple[object, ...] = (expression,)
+        if collections is not None:
+            sql = ("SELECT 1 FROM chunks_fts f JOIN chunks k ON k.id = f.rowid "
+                   "JOIN documents d ON d.id = k.doc_id JOIN collections c "
+                   "ON c.id = d.collection_id WHERE chunks_fts MATCH ? "
+                   f"AND c.name IN ({','.join('?' * len(collections))}) LIMIT 1")
+            params = (expression, *collections)
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchone() is not None
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"keyword search failed: {exc}") from exc
+
     def _bm25(self, words: list[str], limit: int) -> list[tuple[int, float]]:
         """The best ``limit`` rows of the whole index.
 

@@ -122,18 +122,30 @@ def test_keyword_search_within_collections(filled_store: Path) -> None:
     assert store.lexical_search("bitcoin", ["no such collection"], 5) == []
 
 
+def _doc(path: str, texts: list[str], collection: str = "c") -> NewDocument:
+    chunks = [Chunk(i, t, 0, len(t)) for i, t in enumerate(texts)]
+    return NewDocument(collection, path, path, "text", "x", 1, None, 1, " ".join(texts), chunks,
+                       np.ones((len(texts), 4), dtype=np.float32))
+
+
+def test_mentions_agrees_with_keyword_search(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    store.write_documents([_doc("a", ["Lichens grow on rocks."], "Notes"),
+                           _doc("b", ["Mining pools share rewards."], "Papers")])
+    for text, collections, expected in [
+            ("lichens", None, True), ("Do pools exist?", ["Papers"], True),
+            ("lichens", ["Papers"], False), ("lichens", ["Papers", "Notes"], True),
+            ("zzqx", None, False), ("the of", None, False), ("lichens", [], False)]:
+        assert store.mentions(text, collections) is expected, (text, collections)
+        assert bool(store.lexical_search(text, collections, 1)) is expected
+
+
 def test_write_documents_returns_ids_and_replaces(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite3")
-
-    def doc(path: str, texts: list[str]) -> NewDocument:
-        chunks = [Chunk(i, t, 0, len(t)) for i, t in enumerate(texts)]
-        return NewDocument("c", path, path, "text", "x", 1, None, 1, " ".join(texts), chunks,
-                           np.ones((len(texts), 4), dtype=np.float32))
-
-    written = store.write_documents([doc("a", ["one", "two"]), doc("b", ["three"])])
+    written = store.write_documents([_doc("a", ["one", "two"]), _doc("b", ["three"])])
     assert [len(new) for _, new, _ in written] == [2, 1]
     assert sorted(store.all_chunk_ids()) == sorted(written[0][1] + written[1][1])
-    _, new, old = store.write_document(doc("a", ["four"]))
+    _, new, old = store.write_document(_doc("a", ["four"]))
     assert old == written[0][1] and store.chunks(new)[new[0]].text == "four"
     assert store.chunk_count() == 2
 
