@@ -451,17 +451,18 @@ class Store:
         else a search that filters every match."""
         wanted = limit * OVERFETCH
         best = self._bm25(words, wanted)
+        if not best:
+            return []
         marks = ",".join("?" * len(collections))
-        if best:
-            inside = {r[0] for r in self._db.execute(
-                # CROSS JOIN: look the few chunks up first, not every chunk of the collections
-                f"SELECT k.id FROM chunks k CROSS JOIN documents d ON d.id = k.doc_id "
-                f"CROSS JOIN collections c ON c.id = d.collection_id "
-                f"WHERE k.id IN ({','.join('?' * len(best))}) AND c.name IN ({marks})",
-                (*(chunk_id for chunk_id, _ in best), *collections))}
-            kept = [(chunk_id, score) for chunk_id, score in best if chunk_id in inside]
-            if len(kept) >= limit or len(best) < wanted:
-                return kept[:limit]
+        inside = {r[0] for r in self._db.execute(
+            # CROSS JOIN: look the few chunks up first, not every chunk of the collections
+            f"SELECT k.id FROM chunks k CROSS JOIN documents d ON d.id = k.doc_id "
+            f"CROSS JOIN collections c ON c.id = d.collection_id "
+            f"WHERE k.id IN ({','.join('?' * len(best))}) AND c.name IN ({marks})",
+            (*(chunk_id for chunk_id, _ in best), *collections))}
+        kept = [(chunk_id, score) for chunk_id, score in best if chunk_id in inside]
+        if len(kept) >= limit or len(best) < wanted:
+            return kept[:limit]
         rows = self._db.execute(
             "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
             "JOIN chunks k ON k.id = f.rowid JOIN documents d ON d.id = k.doc_id "

@@ -28,6 +28,7 @@ OVERFETCH = 4
 
 # chroma logs a warning whenever n_results exceeds the filtered set; that is expected here.
 logging.getLogger("chromadb").setLevel(logging.ERROR)
+_log = logging.getLogger(__name__)
 
 
 class VectorIndex:
@@ -72,8 +73,11 @@ class VectorIndex:
         if hnsw.get("ef_search", 0) < EF_SEARCH:
             # An index made by an older version: search breadth can change in place (before
             # the first search loads the index); the graph itself stays as it was built.
-            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
-            collection = self._client.get_collection(COLLECTION, embedding_function=None)
+            try:
+                collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+                collection = self._client.get_collection(COLLECTION, embedding_function=None)
+            except Exception as exc:  # e.g. busy: searches still work, less wide; retried
+                _log.warning("cannot widen the vector search yet: %s", exc)
         return collection
 
     @contextmanager

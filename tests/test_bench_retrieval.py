@@ -166,10 +166,31 @@ def test_an_old_index_gets_the_wider_search_and_keeps_its_vectors(tmp_path: Path
             metadatas=[{"collection": "c", "doc_id": 1}])
     assert old.configuration["hnsw"]["ef_search"] < EF_SEARCH
     del client, old
+    chromadb.api.client.SharedSystemClient.clear_system_cache()  # as if in an earlier run
 
     index = VectorIndex(tmp_path, embedder_id="e", dimension=4)
     assert index._collection.configuration["hnsw"]["ef_search"] == EF_SEARCH
     assert index.query(np.eye(4, dtype=np.float32)[0], 3) == [(7, pytest.approx(1.0))]
+
+
+def test_an_old_index_opens_even_if_it_cannot_be_widened(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    VectorIndex(tmp_path, embedder_id="e", dimension=4)
+    import chromadb
+
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    monkeypatch.setattr("assistant.vector_index.EF_SEARCH", EF_SEARCH + 1)
+
+    def busy(self, **_: object) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(Collection, "modify", busy)
+    index = VectorIndex(tmp_path, embedder_id="e", dimension=4)
+    index.add([1], np.eye(4, dtype=np.float32)[:1], ["c"], [1])
+    assert index.query(np.eye(4, dtype=np.float32)[0], 3) == [(1, pytest.approx(1.0))]
+    assert index._collection.configuration["hnsw"]["ef_search"] == EF_SEARCH
 
 
 def test_vector_search_within_collections(tmp_path: Path) -> None:
