@@ -166,3 +166,41 @@ def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
     assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
     assert asked == ["How much does the reservoir store?"]  # not announced twice
     controller.shutdown()
+
+
+def test_the_model_loads_while_the_library_is_being_indexed(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    engine = FakeEngine([["It stores 40 megawatt hours [1]."]])
+    indexing = threading.Event()
+
+    class SlowEmbedder(HashEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            if texts == ["warm up"]:  # the start-up's warm-up: hold it
+                indexing.wait(30)
+            return super().embed(texts)
+
+    loaded_while_indexing: list[bool] = []
+
+    def load(service: AssistantService, settings: object) -> FakeEngine:
+        loaded_while_indexing.append(not indexing.is_set())
+        service._engine = engine
+        return engine
+
+    controller = AppController(
+        lambda: AssistantService(tmp_path / "data", embedder=SlowEmbedder(dimension=512),
+                                 library_dir=notes), load_model=load)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.model_id is not None, timeout=30_000)
+    assert loaded_while_indexing == [True]
+    assert controller.service is not None and not controller.ready
+    controller.options = type(controller.options)(abstain_below=0.1)
+    assert controller.ask("How much does the reservoir store?")  # waits for the library
+    with qtbot.waitSignal(controller.answered, timeout=30_000) as blocker:
+        indexing.set()
+    assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
+    assert controller.ready
+    controller.shutdown()

@@ -88,41 +88,70 @@ class AppController(QObject):
         self._search = ""
         self._latest: dict[str, int] = {}  # the newest call of each run_latest key
         self._pending: str | None = None
+        self._library_synced = False
 
     # -- start-up ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the library, then load the model, both in the background."""
+        """Open the library; then index it and load the model side by side, in the background.
+
+        The embedding model's import (~6 s of torch and sentence-transformers) is the long
+        pole, so the chat model (~1 s, mostly outside the GIL) loads beside it, not after it.
+        Both start only once the library is open: chromadb, torch and sentence-transformers
+        share packages (pydantic), and importing those from two threads at once can fail.
+        """
         self.status.emit("Opening the library…")
-        self.jobs.start(self._open_and_sync, on_success=self._library_opened,
-                        on_error=self._fatal)
+        self.jobs.start(self._open, on_success=self._service_opened, on_error=self._fatal)
 
-    def _open_and_sync(self) -> tuple[AssistantService, Settings]:
+    def _open(self) -> tuple[AssistantService, Settings]:
         service = self._open_service()
-        settings = load_settings(service.data_dir)
-        service.sync_library()
-        service.embedder.embed(["warm up"])  # load the embedding model now, not on first ask
-        return service, settings
+        return service, load_settings(service.data_dir)
 
-    def _library_opened(self, opened: tuple[AssistantService, Settings]) -> None:
+    def _service_opened(self, opened: tuple[AssistantService, Settings]) -> None:
         service, settings = opened
         if self._closed:  # the window closed while the library was opening
             service.close()
             return
         self.service = service
-        gc.freeze()  # see _model_loaded
+        gc.freeze()  # see _check_ready
         self._settings_applied(settings)
-        self.library_ready.emit()
         self.refresh_conversations()
         self.library.refresh()
         self.status.emit("Loading the language model…")
+        self.jobs.start(lambda: self._sync(service), on_success=self._synced,
+                        on_error=self._fatal)
         self.jobs.start(lambda: self._load_model(service, settings),
                         on_success=self._model_loaded, on_error=self._fatal)
+
+    @staticmethod
+    def _sync(service: AssistantService) -> None:
+        service.sync_library()
+        service.embedder.embed(["warm up"])  # load the embedding model now, not on first ask
+
+    def _synced(self, _: object) -> None:
+        if self.service is None:  # closed meanwhile
+            return
+        self._library_synced = True
+        self.library_ready.emit()
+        self.library.refresh()  # a first start has just indexed the bundled library
+        self._check_ready()
 
     def _model_loaded(self, _engine: object) -> None:
         if self.service is None:  # closed meanwhile
             return
         self.model_id = self.service.engine.model_id
+        self._check_ready()
+
+    @property
+    def ready(self) -> bool:
+        """Whether a question can be answered now (library indexed, both models loaded)."""
+        return self.service is not None and self.model_id is not None and self._library_synced
+
+    def _check_ready(self) -> None:
+        """Once the library and the model are both ready: say so, and answer a waiting question."""
+        if not self.ready:
+            return
+        assert self.model_id is not None
         # The models leave ~500,000 long-lived objects; a full garbage collection over them
         # takes ~300 ms and holds the GIL, freezing the window. Frozen objects are skipped.
         gc.freeze()
@@ -228,7 +257,7 @@ class AppController(QObject):
         if self.busy or self._pending is not None:
             self.error.emit("An answer is still being written; stop it first.")
             return False
-        if self.service is None or self.model_id is None:
+        if not self.ready:
             self._pending = question
             self.question_asked.emit(question)
             self.busy_changed.emit(True)
