@@ -13,8 +13,9 @@ from ui.controller import AppController, default_service_factory
 from ui.main_window import MainWindow
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Open the window at once; the library and the model load in the background."""
+def open_window(argv: Sequence[str] | None = None
+                ) -> tuple[QApplication, AppController, MainWindow]:
+    """Show the window and start loading the library and the model in the background."""
     parser = argparse.ArgumentParser(prog="python -m ui", description="Offgrid desktop app")
     parser.add_argument("--data-dir", metavar="DIR", help="where the library is kept")
     args, qt_args = parser.parse_known_args(argv)
@@ -24,4 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(controller)
     window.show()
     controller.start()
+    return app, controller, window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the window at once; the library and the model load in the background."""
+    app, _controller, _window = open_window(argv)
     return app.exec()

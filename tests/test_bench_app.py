@@ -1,0 +1,131 @@
+"""Bench rows 6–8 (the app itself): the memory budget, the timeline, the rows, and a real probe."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import gguf
+from assistant.bench.app_bench import (
+    HEADROOM_MB,
+    _rows,
+    kv_cache_bytes,
+    rss_budget_mb,
+    run_probe,
+)
+from assistant.model_registry import default_model
+from ui.bench_instruments import Timeline
+
+SMOLLM2 = {"general.architecture": "llama", "llama.block_count": 30,
+           "llama.embedding_length": 576, "llama.attention.head_count": 9,
+           "llama.attention.head_count_kv": 3}
+
+
+def test_kv_cache_is_layers_context_kv_heads_and_head_size_in_f16() -> None:
+    assert kv_cache_bytes(SMOLLM2, 8192) == 30 * 8192 * 3 * (64 + 64) * 2  # 180 MiB
+    assert kv_cache_bytes(SMOLLM2, 4096) == kv_cache_bytes(SMOLLM2, 8192) // 2
+    explicit = {**SMOLLM2, "llama.attention.key_length": 128,
+                "llama.attention.value_length": 96}
+    assert kv_cache_bytes(explicit, 1024) == 30 * 1024 * 3 * (128 + 96) * 2
+    no_gqa = {k: v for k, v in SMOLLM2.items() if k != "llama.attention.head_count_kv"}
+    assert kv_cache_bytes(no_gqa, 1024) == 30 * 1024 * 9 * 128 * 2
+
+
+def test_the_default_model_budget_from_its_own_metadata() -> None:
+    metadata = gguf.read_metadata(default_model().path)
+    assert kv_cache_bytes(metadata, 8192) == 188_743_680
+    assert rss_budget_mb(93.8, 180.0) == 93.8 + 180.0 + HEADROOM_MB
+
+
+def test_the_timeline_splits_the_wait_before_the_first_token() -> None:
+    timeline = Timeline()
+    timeline.calls = [("search", 1.010, 1.060), ("search/embed", 1.015, 1.040),
+                      ("embed", 1.060, 1.160), ("prompt_eval", 1.200, 1.700),
+                      ("embed", 2.0, 2.1)]  # after the first token: not counted
+    phases = timeline.breakdown(asked=1.0, first_token=1.750)
+    assert phases == {"search": 50.0, "search/embed": 25.0, "embed": 100.0,
+                      "prompt_eval": 500.0, "before_first_call": 10.0,
+                      "after_last_call": 50.0, "total": 750.0}
+
+
+def test_wrapped_calls_are_labelled_by_where_they_were_made() -> None:
+    class Retriever:
+        def __init__(self, embedder: Embedder) -> None:
+            self.embedder = embedder
+
+        def search(self, query: str) -> str:
+            return self.embedder.embed(query)
+
+    class Embedder:
+        def embed(self, text: str) -> str:
+            return text.upper()
+
+    embedder = Embedder()
+    retriever = Retriever(embedder)
+    timeline = Timeline()
+    timeline.wrap(retriever, "search", "search")
+    timeline.wrap(embedder, "embed", "embed")
+    timeline.wrap(embedder, "missing", "ignored")  # absent: left alone
+    assert retriever.search("q") == "Q"  # not recording yet
+    timeline.active = True
+    assert retriever.search("q") == "Q" and embedder.embed("x") == "X"
+    assert [label for label, _, _ in timeline.calls] == ["search/embed", "search", "embed"]
+
+
+def _figures(**changes: float) -> dict:
+    figures = {
+        "startup_window_s": 0.6, "startup_window_first_run_s": 0.7,
+        "startup_first_token_s": 7.5, "startup_library_ready_s": 6.8,
+        "startup_model_ready_s": 6.8, "ready_first_token_s": 0.8,
+        "ready_prompt_tokens": 313, "ready_breakdown_prompt_eval_ms": 500.0,
+        "gui_max_stall_generating_ms": 12.0, "gui_max_stall_ingesting_ms": 40.0,
+        "gui_max_stall_ms": 40.0, "ingest_fixture_chunks": 900,
+        "peak_rss_mb": 1100.0, "rss_budget_mb": 1518.0, "model_file_mb": 138.1,
+        "kv_cache_mb": 180.0, "n_ctx": 8192, "peak_rss_with_import_mb": 1200.0,
+    }
+    figures.update(changes)
+    return figures
+
+
+def test_rows_meet_or_miss_their_targets() -> None:
+    rows = _rows(_figures())
+    assert [row.number for row in rows] == ["6", "6", "6", "7", "8"]
+    assert all(row.met for row in rows)
+    missed = _rows(_figures(startup_first_token_s=9.0, gui_max_stall_ms=51.0,
+                            gui_max_stall_ingesting_ms=51.0, peak_rss_mb=1600.0))
+    assert [row.met for row in missed] == [True, False, True, False, False]
+    assert "prompt_eval 500" in missed[2].note
+    assert missed[3].measured == "12 / 51 ms"
+
+
+@pytest.mark.integration
+def test_the_probe_measures_the_real_app(tmp_path: Path) -> None:
+    documents = tmp_path / "import"
+    documents.mkdir()
+    for n in range(2):
+        (documents / f"note-{n}.md").write_text(
+            f"# Station {n}\n\nThe pump at station {n} moved {n + 3} cubic metres of water "
+            "a day, and the crew checked its filter every morning.\n", encoding="utf-8")
+    data = tmp_path / "data"
+    ready = run_probe("ready", data, questions=["What is hashprice?"], imports=[documents],
+                      timeout_s=400)
+    assert 0 < ready["window_s"] < ready["library_ready_s"] <= ready["model_ready_s"]
+    assert 0 < ready["ready_first_token_s"] < 60
+    breakdown = ready["ready_breakdown_ms"]
+    assert breakdown["total"] == pytest.approx(ready["ready_first_token_s"] * 1000, abs=2)
+    assert 0 < breakdown["search"] < breakdown["total"]
+    assert ready["ready_answer"]["prompt_tokens"] > 50
+    assert 0 <= ready["gui_max_stall_generating_ms"] < 10_000
+    assert 0 <= ready["gui_max_stall_ingesting_ms"] < 10_000
+    assert ready["ingest_summary"] == "2 added"
+    weights = Path(ready["weights_path"])
+    assert ready["peak_rss_answering_mb"] > weights.stat().st_size / 2**20 + 200
+    assert ready["n_ctx"] == 8192
+    # A second start of the same data directory: asked the moment the window shows.
+    again = tmp_path / "again"
+    shutil.copytree(data, again)
+    startup = run_probe("startup", again, questions=["What is hashprice?"], timeout_s=400)
+    assert 0 < startup["window_s"] < startup["model_ready_s"] < startup["first_token_s"] < 120
+    assert startup["startup_breakdown_ms"]["total"] > 0

@@ -1,0 +1,190 @@
+"""What the app bench measures with, inside the app: stalls of the GUI thread, what caused
+them, where the time before an answer's first token goes, and peak memory."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+HEARTBEAT_MS = 5
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (``ru_maxrss`` is KB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+class Heartbeat(QObject):
+    """A timer on the GUI thread every few ms; a late tick is a stall of the window.
+
+    Stalls longer than ``keep_ms`` are kept as ``(began, ended)`` perf-counter intervals.
+    """
+
+    def __init__(self, interval_ms: int = HEARTBEAT_MS, keep_ms: float = 25.0) -> None:
+        super().__init__()
+        self.interval_ms = interval_ms
+        self.keep_ms = keep_ms
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.longest_ms = 0.0
+        self.stalls: list[tuple[float, float]] = []
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last:
+            stall = (now - self.last) * 1000 - self.interval_ms
+            self.longest_ms = max(self.longest_ms, stall)
+            if stall > self.keep_ms:
+                self.stalls.append((self.last, now))
+        self.last = now
+
+    def start(self) -> Heartbeat:
+        """Start watching, from zero."""
+        self.last, self.longest_ms = 0.0, 0.0
+        self.timer.start()
+        return self
+
+    def stop(self) -> float:
+        """Stop watching; returns the longest stall in ms."""
+        self.timer.stop()
+        return round(self.longest_ms, 1)
+
+
+class StackSampler(threading.Thread):
+    """Samples every thread's stack every ``period_s``, to explain the heartbeat's stalls.
+
+    It needs the GIL to sample: no sample inside a stall means a thread held the GIL
+    (the last sample before it shows which); samples showing the GUI thread in the event
+    loop mean Qt itself was busy (layout, painting) or starved of a CPU, which the GUI
+    thread's scheduler counters (Linux) tell apart.
+    """
+
+    def __init__(self, period_s: float = 0.002) -> None:
+        super().__init__(name="stack-sampler", daemon=True)
+        self.period_s = period_s
+        self.samples: list[tuple[float, dict[str, list[str]]]] = []
+        self.sched: list[tuple[float, int, int]] = []
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        main = threading.main_thread().native_id
+        schedstat = f"/proc/self/task/{main}/schedstat"
+        while not self.halt.wait(self.period_s):
+            names = {t.ident: t.name for t in threading.enumerate()}  # idents are reused
+            frames = sys._current_frames()
+            now = time.perf_counter()
+            self.samples.append((now, {
+                names.get(ident, str(ident)): _frames(frame)
+                for ident, frame in frames.items() if ident != self.ident}))
+            try:  # the GUI thread's time on a CPU and waiting for one, in ns (Linux)
+                with open(schedstat, encoding="ascii") as handle:
+                    on_cpu, waiting = (int(v) for v in handle.read().split()[:2])
+                self.sched.append((now, on_cpu, waiting))
+            except (OSError, ValueError):
+                pass
+
+    def explain(self, stalls: list[tuple[float, float]]) -> str:
+        """For each stall, the samples just before and during it."""
+        out: list[str] = []
+        for began, ended in stalls:
+            out.append(f"== stall {(ended - began) * 1000:.0f} ms")
+            before = [x for x in self.sched if x[0] <= began]
+            after = [x for x in self.sched if x[0] >= ended]
+            if before and after:
+                (t0, cpu0, wait0), (t1, cpu1, wait1) = before[-1], after[0]
+                out.append(f"   GUI thread over {(t1 - t0) * 1000:.0f} ms: on a CPU "
+                           f"{(cpu1 - cpu0) / 1e6:.0f} ms, waiting for a CPU "
+                           f"{(wait1 - wait0) / 1e6:.0f} ms, the rest asleep (GIL or idle)")
+            inside = [s for s in self.samples if began - 0.004 <= s[0] <= ended]
+            if len([s for s in inside if s[0] > began]) == 0:
+                out.append("   (no sample inside: the GIL was held)")
+            for moment, stacks in inside[-6:]:
+                out.append(f"  +{(moment - began) * 1000:.0f} ms")
+                out.extend(f"    {name}: {' < '.join(frames)}"
+                           for name, frames in stacks.items() if frames)
+        return "\n".join(out) + "\n"
+
+
+def _frames(frame: Any, depth: int = 5) -> list[str]:
+    """The innermost frames of a stack, as ``file:line function``."""
+    out: list[str] = []
+    while frame is not None and len(out) < depth:
+        code = frame.f_code
+        if "threading.py" not in code.co_filename:
+            out.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} "
+                       f"{code.co_name}")
+        frame = frame.f_back
+    return out
+
+
+class Timeline:
+    """Wraps the calls on the answer path to record where the time before a token goes.
+
+    A call made inside another recorded one is labelled with its path (``search/embed``).
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float, float]] = []
+        self.active = False
+        self._stack = threading.local()
+
+    def wrap(self, owner: Any, name: str, label: str) -> None:
+        """Record ``owner.name`` calls as ``label`` (skipped if the owner has no such name)."""
+        inner = getattr(owner, name, None)
+        if inner is None:
+            return
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            stack: list[str] = self._stack.__dict__.setdefault("labels", [])
+            path = "/".join([*stack, label])
+            stack.append(label)
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                stack.pop()
+                if self.active:
+                    self.calls.append((path, started, time.perf_counter()))
+
+        setattr(owner, name, timed)
+
+    def breakdown(self, asked: float, first_token: float) -> dict[str, float]:
+        """Milliseconds per label between ``asked`` and ``first_token`` on the GUI thread;
+        ``before_first_call`` and ``after_last_call`` are the unrecorded ends."""
+        phases: dict[str, float] = {}
+        before = [(label, started, ended) for label, started, ended in self.calls
+                  if started < first_token]
+        for label, started, ended in before:
+            phases[label] = phases.get(label, 0.0) + (min(ended, first_token) - started) * 1000
+        if before:
+            phases["before_first_call"] = (min(c[1] for c in before) - asked) * 1000
+            phases["after_last_call"] = (first_token - max(c[2] for c in before)) * 1000
+        phases["total"] = (first_token - asked) * 1000
+        return {label: round(ms, 1) for label, ms in phases.items()}
+
+
+def instrument(service: Any) -> Timeline:
+    """A timeline over the answer path of ``service``."""
+    import assistant.answering as answering
+
+    timeline = Timeline()
+    timeline.wrap(service.retriever, "search", "search")
+    timeline.wrap(service.index, "query", "dense")
+    timeline.wrap(service.store, "lexical_search", "lexical")
+    timeline.wrap(service.embedder, "embed", "embed")
+    for name in ("split_sentences", "score_sentences", "focus_sources", "select_evidence",
+                 "build_messages", "abstain_reason"):
+        timeline.wrap(answering, name, name)
+    engine = service.engine
+    timeline.wrap(engine, "tokenize", "tokenize")
+    timeline.wrap(engine, "_evaluate_prompt", "prompt_eval")
+    return timeline
