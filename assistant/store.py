@@ -436,11 +436,12 @@ class Store:
             counts = {w: self._db.execute(_COUNT_UP_TO, (f'"{w}"', cap)).fetchone()[0]
                       for w in words}
             rarer = sorted((w for w in words if counts[w] < cap), key=counts.__getitem__)
-            pairs = two_of(rarer[:PAIR_WORDS])
-            if pairs is not None:
-                rows = self._db.execute(_BM25_AMONG, (expression, pairs, limit)).fetchall()
-                if len(rows) == limit:
-                    return [(int(r[0]), float(r[1])) for r in rows]
+            for among in (two_of(rarer[:PAIR_WORDS]),
+                          any_of(rarer) if len(rarer) < len(words) else None):
+                if among is not None:
+                    rows = self._db.execute(_BM25_AMONG, (expression, among, limit)).fetchall()
+                    if len(rows) == limit:
+                        return [(int(r[0]), float(r[1])) for r in rows]
         rows = self._db.execute(_BM25, (expression, limit)).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
