@@ -427,7 +427,8 @@ class Store:
         Scoring is what costs (each matching row's BM25 is computed, ~1 µs a row), so in a
         large index only rows holding two or more of the question's less common words are
         scored, with the exact BM25 of the full question; a row with just one of its words
-        rarely makes the top. Fewer than ``limit`` such rows: every match is scored.
+        rarely makes the top. Fewer than ``limit`` such rows: the rows holding any of those
+        words; still fewer: every match.
         """
         expression = any_of(words)
         size = self._db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
