@@ -10,6 +10,7 @@ import pytest
 from assistant import gguf
 from assistant.bench.app_bench import (
     HEADROOM_MB,
+    ControlHeartbeat,
     _rows,
     kv_cache_bytes,
     rss_budget_mb,
@@ -82,6 +83,7 @@ def _figures(**changes: float) -> dict:
         "ready_prompt_tokens": 313, "ready_breakdown_prompt_eval_ms": 500.0,
         "gui_max_stall_generating_ms": 12.0, "gui_max_stall_ingesting_ms": 40.0,
         "gui_max_stall_ms": 40.0, "ingest_fixture_chunks": 900,
+        "control_max_stall_generating_ms": 3.0, "control_max_stall_ingesting_ms": 6.0,
         "peak_rss_mb": 1100.0, "rss_budget_mb": 1518.0, "model_file_mb": 138.1,
         "kv_cache_mb": 180.0, "n_ctx": 8192, "peak_rss_with_import_mb": 1200.0,
     }
@@ -98,6 +100,14 @@ def test_rows_meet_or_miss_their_targets() -> None:
     assert [row.met for row in missed] == [True, False, True, False, False]
     assert "prompt_eval 500" in missed[2].note
     assert missed[3].measured == "12 / 51 ms"
+    assert "outside the app meanwhile: 3 / 6 ms" in missed[3].note
+
+
+def test_the_control_heartbeat_counts_only_stalls_inside_the_windows() -> None:
+    control = ControlHeartbeat()
+    control.late = [(10.0, 40.0), (20.0, 300.0), (30.5, 60.0)]
+    assert control.longest_ms([[9.0, 11.0], [30.0, 31.0]]) == 60.0
+    assert control.longest_ms([[0.0, 5.0]]) == 0.0
 
 
 @pytest.mark.integration
@@ -119,6 +129,8 @@ def test_the_probe_measures_the_real_app(tmp_path: Path) -> None:
     assert ready["ready_answer"]["prompt_tokens"] > 50
     assert 0 <= ready["gui_max_stall_generating_ms"] < 10_000
     assert 0 <= ready["gui_max_stall_ingesting_ms"] < 10_000
+    assert 0 <= ready["control_max_stall_generating_ms"] < 10_000
+    assert ready["generating_windows"][0][0] < ready["ingesting_windows"][0][0]
     assert ready["ingest_summary"] == "2 added"
     weights = Path(ready["weights_path"])
     assert ready["peak_rss_answering_mb"] > weights.stat().st_size / 2**20 + 200

@@ -5,7 +5,8 @@
 
 It starts the window exactly as ``python -m ui`` does, runs one scenario and prints one line
 ``BENCH_PROBE {json}`` on stdout. Times ``*_s`` are seconds since the parent launched the
-process (``OFFGRID_BENCH_LAUNCHED``, wall clock); ``*_ms`` are durations.
+process (``OFFGRID_BENCH_LAUNCHED``, wall clock); ``*_ms`` are durations; ``*_windows`` are
+wall-clock ``[began, ended]`` spans of the watched phases.
 
 Scenarios:
   index    window shown, then wait until the library is indexed and the model loaded (a
@@ -213,8 +214,10 @@ class Probe:
         for number, question in enumerate(self.args.question):
             timeline.active = number == 0
             beat.start()
+            began = time.time()
             asked, first, answer = self._answer(question, self.args.timeout)
             stalls.append(beat.stop())
+            self.figures.setdefault("generating_windows", []).append([began, time.time()])
             timeline.active = False
             if number == 0 and first is not None:
                 self.figures["ready_first_token_s"] = round(first - asked, 3)
@@ -235,10 +238,12 @@ class Probe:
             from pathlib import Path
 
             beat.start()
+            began = time.time()
             self.window.import_paths([Path(p) for p in self.args.import_path])
             (report,) = wait_for(self.controller.library.import_finished, self.args.timeout,
                                  abort=self.controller.error)
             self.figures["gui_max_stall_ingesting_ms"] = beat.stop()
+            self.figures["ingesting_windows"] = [[began, time.time()]]
             self.figures["ingest_seconds"] = round(report.seconds, 2)
             self.figures["ingest_summary"] = report.summary()
             self.figures["ingest_chunks"] = sum(r.chunks for r in report.results)
