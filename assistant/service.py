@@ -247,8 +247,7 @@ class AssistantService:
             lambda query, k, collections: self.retriever.search(query, k=k,
                                                                 collections=collections),
             self.embedder, self.engine, self.conversations,
-            mentions=lambda term, collections: bool(
-                self.store.lexical_search(term, collections, 1)))
+            mentions=self.store.mentions)
         return self._in_foreground(pipeline.run(
             question, options=options, conversation_id=conversation_id, cancel=cancel))
 
