@@ -35,7 +35,8 @@ def configured_model_loader(service: AssistantService, settings: Settings) -> An
     chosen = Path(settings.model_path) if settings.model_path else None
     return service.load_model(chosen if chosen is not None and chosen.exists() else None,
                               n_ctx=settings.context_length or None,
-                              n_threads=settings.threads or None)
+                              n_threads=settings.threads or None,
+                              system_prompt=settings.system_prompt)
 
 
 def ask_options(settings: Settings, collections: tuple[str, ...] | None) -> AskOptions:
@@ -181,7 +182,8 @@ class AppController(QObject):
 
         def load(service: AssistantService) -> object:
             engine = service.load_model(path, n_ctx=chosen.context_length or None,
-                                        n_threads=chosen.threads or None)
+                                        n_threads=chosen.threads or None,
+                                        system_prompt=chosen.system_prompt)
             save_settings(service.data_dir, chosen)  # remembered for the next start
             return engine
 
