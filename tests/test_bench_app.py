@@ -11,6 +11,7 @@ from assistant import gguf
 from assistant.bench.app_bench import (
     HEADROOM_MB,
     ControlHeartbeat,
+    _breakdown,
     _rows,
     kv_cache_bytes,
     rss_budget_mb,
@@ -101,6 +102,15 @@ def test_rows_meet_or_miss_their_targets() -> None:
     assert "prompt_eval 500" in missed[2].note
     assert missed[3].measured == "12 / 51 ms"
     assert "outside the app meanwhile: 3 / 6 ms" in missed[3].note
+
+
+def test_breakdowns_are_medians_per_phase_over_the_runs() -> None:
+    runs = [{"ready_breakdown_ms": {"search": 30.0, "prompt_eval": 500.0}},
+            {"ready_breakdown_ms": {"search": 50.0, "prompt_eval": 700.0, "embed": 90.0}},
+            {"ready_breakdown_ms": {"search": 40.0, "prompt_eval": 600.0, "embed": 120.0}},
+            {}]  # a run without a first token has no breakdown: left out
+    assert _breakdown(runs, "ready_breakdown_ms") == {  # a phase a run lacked took 0 ms
+        "embed": 90.0, "prompt_eval": 600.0, "search": 40.0}
 
 
 def test_the_control_heartbeat_counts_only_stalls_inside_the_windows() -> None:

@@ -161,10 +161,11 @@ def _medians(runs: list[dict[str, Any]], key: str) -> float:
     return round(median(values), 3)
 
 
-def _breakdown(runs: list[dict[str, Any]]) -> dict[str, float]:
-    """Per phase, the median milliseconds before the first token (asked once ready)."""
-    phases = {phase for run in runs for phase in run.get("ready_breakdown_ms", {})}
-    return {phase: round(median([run["ready_breakdown_ms"].get(phase, 0.0) for run in runs]), 1)
+def _breakdown(runs: list[dict[str, Any]], key: str) -> dict[str, float]:
+    """Per phase, the median milliseconds before the first token (``key``: which answer)."""
+    timed = [run[key] for run in runs if key in run]
+    phases = {phase for breakdown in timed for phase in breakdown}
+    return {phase: round(median([breakdown.get(phase, 0.0) for breakdown in timed]), 1)
             for phase in sorted(phases)}
 
 
@@ -192,7 +193,6 @@ def run(ctx: BenchContext) -> SectionResult:
         ctx.log(f"app: answering and importing {rep + 1}…")
         readies.append(run_probe("ready", _fresh_copy(template, ctx.work_dir / "app-run"),
                                  questions=QUESTIONS, imports=[fixtures]))
-    shutil.rmtree(ctx.work_dir / "app-run", ignore_errors=True)
 
     figures.update({
         "startup_window_s": _medians(startups, "window_s"),
@@ -213,10 +213,16 @@ def run(ctx: BenchContext) -> SectionResult:
     })
     figures["gui_max_stall_ms"] = max(figures["gui_max_stall_generating_ms"],
                                       figures["gui_max_stall_ingesting_ms"])
-    figures["ready_prompt_tokens"] = readies[0].get("ready_answer", {}).get("prompt_tokens")
-    for phase, ms in _breakdown(readies).items():
-        figures[f"ready_breakdown_{phase.replace('/', '_')}_ms"] = ms
-    _memory_budget(figures, readies[0])
+    answer = readies[0].get("ready_answer", {})
+    figures["ready_prompt_tokens"] = answer.get("prompt_tokens")
+    figures["ready_cached_tokens"] = answer.get("cached_tokens")
+    figures["ready_decode_tokens_per_s"] = _medians(
+        [run.get("ready_answer", {}) for run in readies], "decode_tokens_per_s")
+    for runs, name in ((readies, "ready"), (startups, "startup")):
+        for phase, ms in _breakdown(runs, f"{name}_breakdown_ms").items():
+            figures[f"{name}_breakdown_{phase.replace('/', '_')}_ms"] = ms
+    _memory_budget(figures, readies[-1])  # its data directory (with the model's copy) is there
+    shutil.rmtree(ctx.work_dir / "app-run", ignore_errors=True)
     result.rows.extend(_rows(figures))
     return result
 
