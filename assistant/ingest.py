@@ -85,6 +85,8 @@ class IngestLimits:
     # ...but handed to the embedder a slice at a time (shortest first), so that an answer
     # asked meanwhile waits at most one slice for the cores.
     embed_slice_chunks: int = 16
+    # Vectors go to the index this many per call, so a big file never holds the GIL long.
+    index_write_chunks: int = 16
 
 
 ProgressCallback = Callable[[FileResult, int, int], None]
@@ -324,7 +326,7 @@ class Ingestor:
             try:
                 self.index.delete(old_ids)
                 self.index.upsert(new_ids, new_doc.embeddings, [collection] * count,
-                                  [doc_id] * count)
+                                  [doc_id] * count, batch=self.limits.index_write_chunks)
                 self.store.mark_indexed(doc_id)
             except AssistantError as exc:
                 reason = f"stored; vector index to be repaired ({exc})"

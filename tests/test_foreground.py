@@ -96,3 +96,24 @@ def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path) -> None:
             seen.append(service.gate.busy)
         assert seen and all(seen)
         assert not service.gate.busy
+
+
+def test_vectors_reach_the_index_in_small_calls(tmp_path: Path) -> None:
+    """chroma holds the GIL for a whole call: a big file goes in 16 vectors at a time."""
+    with AssistantService(tmp_path / "data", embedder=HashEmbedder()) as service:
+        collection = service.index._collection
+        sizes: list[int] = []
+        original = collection.upsert
+
+        def counting(**kwargs):  # type: ignore[no-untyped-def]
+            sizes.append(len(kwargs["ids"]))
+            return original(**kwargs)
+
+        collection.upsert = counting
+        (tmp_path / "docs").mkdir()
+        make_pdf(tmp_path / "docs" / "long.pdf",
+                 [f"Page {n} is about seagrass meadow number {n}. " * 60 for n in range(1, 13)])
+        report = service.ingest([tmp_path / "docs"])
+        chunks = report.results[0].chunks
+        assert chunks > 16
+        assert max(sizes) == 16 and sum(sizes) == chunks == service.index.count()
