@@ -147,11 +147,10 @@ def check_model_file(path: Path) -> dict[str, Any]:
 def fast_weights_path(model_path: Path, metadata: dict[str, Any], cache: Path) -> Path:
     """The copy of ``model_path`` in a fast CPU weight format, converting it the first time;
     ``model_path`` itself when its format is fast already, or it is too large to copy."""
-    source_type = metadata.get("general.file_type")
-    size = model_path.stat().st_size
-    if source_type not in SLOW_FILE_TYPES or size > MAX_CONVERTED_BYTES:
-        return model_path
     stat = model_path.stat()
+    if (metadata.get("general.file_type") not in SLOW_FILE_TYPES
+            or stat.st_size > MAX_CONVERTED_BYTES):
+        return model_path
     key = hashlib.sha256(
         f"{model_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     target = cache / f"{model_path.stem}-{key}.{FAST_FILE_TYPE[1]}.gguf"
