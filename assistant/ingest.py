@@ -196,19 +196,17 @@ class Ingestor:
         self.limits = limits or IngestLimits()
         self.chunking = chunking or ChunkingParams()
         self.gate = gate
-        self._cancel: threading.Event | None = None
 
-    def _step_aside(self) -> None:
+    def _step_aside(self, cancel: threading.Event | None) -> None:
         """Wait while an answer is being produced (between pages, files and slices)."""
         if self.gate is not None:
-            self.gate.wait_idle(self._cancel)
+            self.gate.wait_idle(cancel)
 
     def ingest(self, paths: Sequence[Path], *, collection: str,
                on_progress: ProgressCallback | None = None,
                cancel: threading.Event | None = None) -> IngestReport:
         """Ingest files and folders into ``collection``; never raises for a bad file."""
         started = time.perf_counter()
-        self._cancel = cancel
         files, failures, skipped = discover_files(paths)
         report = IngestReport(skipped=skipped)
         total = len(files) + len(failures)
@@ -229,9 +227,9 @@ class Ingestor:
                 for rest in files[position:]:
                     emit(FileResult(str(rest), "cancelled", "cancelled before indexing"))
                 break
-            self._step_aside()
+            self._step_aside(cancel)
             try:
-                outcome = self._prepare(path, collection)
+                outcome = self._prepare(path, collection, cancel)
             except IngestError as exc:
                 emit(FileResult(str(path), "failed", str(exc)))
                 continue
@@ -244,14 +242,15 @@ class Ingestor:
                 continue
             pending.append(outcome)
             if sum(len(p.chunks) for p in pending) >= self.limits.embed_batch_chunks:
-                self._commit(pending, collection, emit)
+                self._commit(pending, collection, emit, cancel)
                 pending = []
         if pending:
-            self._commit(pending, collection, emit)
+            self._commit(pending, collection, emit, cancel)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _prepare(self, path: Path, collection: str) -> FileResult | _Parsed:
+    def _prepare(self, path: Path, collection: str,
+                 cancel: threading.Event | None) -> FileResult | _Parsed:
         """Decide what a file needs; parse and chunk it when it is new or changed."""
         try:
             size = path.stat().st_size
@@ -277,13 +276,13 @@ class Ingestor:
                 if twin.parser_version == PARSER_VERSION and not Path(twin.path).exists():
                     self.store.move_document(twin.id, key)
                     return FileResult(key, "updated", f"moved from {twin.path}", doc_id=twin.id)
-        document = load_document(path, pause=self._step_aside)
+        document = load_document(path, pause=lambda: self._step_aside(cancel))
         chunks = chunk_document(document, self.chunking)
         if not chunks:
             raise IngestError("no extractable text")
         return _Parsed(path, sha256, size, document, chunks, existed=existing is not None)
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def _embed(self, texts: list[str], cancel: threading.Event | None) -> np.ndarray:
         """Embed ``texts`` a slice at a time, shortest first (less padding), stepping aside
         between slices; rows come back in the order of ``texts``."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -291,16 +290,16 @@ class Ingestor:
         size = max(1, self.limits.embed_slice_chunks)
         for first in range(0, len(order), size):
             if first:
-                self._step_aside()
+                self._step_aside(cancel)
             rows = order[first:first + size]
             vectors[rows] = self.embedder.embed([texts[i] for i in rows])
         return vectors
 
     def _commit(self, pending: list[_Parsed], collection: str,
-                emit: Callable[[FileResult], None]) -> None:
+                emit: Callable[[FileResult], None], cancel: threading.Event | None) -> None:
         """Embed the pending files' chunks together, then write each file atomically."""
         try:
-            vectors = self._embed([c.text for p in pending for c in p.chunks])
+            vectors = self._embed([c.text for p in pending for c in p.chunks], cancel)
         except AssistantError as exc:
             for item in pending:
                 emit(FileResult(str(item.path), "failed", str(exc)))

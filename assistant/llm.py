@@ -355,8 +355,6 @@ class LlamaEngine:
                         break
             finally:
                 generator.close()
-            if len(produced) < held:
-                return  # the caller stopped early
         generator = self._llm.generate(tokens + produced, reset=True, **sampling)
         try:
             yield from generator
