@@ -64,7 +64,9 @@ class SentenceTransformerEmbedder:
         """Load the model now (it is otherwise loaded by the first call to :meth:`embed`)."""
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
+                from assistant.embedder_import import sentence_transformer_class
+
+                SentenceTransformer = sentence_transformer_class()  # noqa: N806
                 from transformers.utils import logging as transformers_logging
 
                 transformers_logging.set_verbosity_error()
