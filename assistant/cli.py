@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant import egress
 from assistant.answer_commands import add_answer_commands, run_ask, run_chat, run_models
 from assistant.bench.command import add_bench_command, run_bench
 from assistant.errors import AssistantError
@@ -139,6 +140,7 @@ def run_collections(service: AssistantService, as_json: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``assistant`` console script."""
     args = build_parser().parse_args(argv)
+    egress.install()  # nothing this process runs may reach another host
     if args.command == "bench":  # works in its own scratch directories, never the data dir
         return run_bench(args)
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assistant import egress
+from assistant.egress import EgressGuard
 from tests.fakes import HashEmbedder
 
 
@@ -42,41 +43,16 @@ def real_embedder():  # type: ignore[no-untyped-def]
     return embedder
 
 
-def _is_loopback(host: object) -> bool:
-    text = str(host)
-    return text in ("localhost", "::1", "") or text.startswith("127.")
+@pytest.fixture(scope="session", autouse=True)
+def _offline() -> Iterator[EgressGuard]:
+    """Every test runs with the app's egress guard: a connection off the machine raises."""
+    guard = egress.install()
+    yield guard
+    guard.uninstall()
 
 
 @pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Make every non-loopback connection and DNS lookup raise; yields the attempts."""
-    attempts: list[str] = []
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guard(address: object) -> None:
-        if not isinstance(address, tuple):
-            return  # a Unix socket path is local
-        if not _is_loopback(address[0]):
-            attempts.append(str(address))
-            raise OSError(f"network access blocked in tests: {address}")
-
-    def connect(self: socket.socket, address: object) -> None:
-        guard(address)
-        return real_connect(self, address)  # type: ignore[arg-type]
-
-    def connect_ex(self: socket.socket, address: object) -> int:
-        guard(address)
-        return real_connect_ex(self, address)  # type: ignore[arg-type]
-
-    def getaddrinfo(host: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        if host is not None and not _is_loopback(host):
-            attempts.append(f"dns:{host}")
-            raise OSError(f"DNS lookup blocked in tests: {host}")
-        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield attempts
+def no_network(_offline: EgressGuard) -> list[str]:
+    """The network accesses the guard refuses during this test (none expected)."""
+    _offline.attempts.clear()
+    return _offline.attempts

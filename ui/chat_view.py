@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtWidgets import QWidget
 
 from assistant.answering import Answer
+from ui.inert import InertBrowser, escape_markdown
 
-_CITATION = re.compile(r"\[(\d+)\]")
+_FLAG = "\x00{}\x00"  # where a flagged sentence ends, before the text is escaped
+_MARKS = re.compile(r"\[(\d+)\]|\x00(\d+)\x00")
 RENDER_DELAY_MS = 40
 
 
@@ -25,19 +27,30 @@ class ChatTurn:
 
 
 def answer_markdown(turn_index: int, text: str, flagged: list[str]) -> str:
-    """The answer's Markdown with ``[n]`` as links and flagged sentences marked."""
+    """The answer as Markdown: its text escaped (inert), ``[n]`` as citation links and a
+    mark after each flagged sentence."""
+    text = text.replace("\x00", "")
     for number, sentence in enumerate(flagged, start=1):
         if sentence and sentence in text:
-            text = text.replace(sentence, f"{sentence} [⚠](flag:{turn_index}/{number})", 1)
-    return _CITATION.sub(lambda m: f"[\\[{m.group(1)}\\]](cite:{turn_index}/{m.group(1)})", text)
+            text = text.replace(sentence, sentence + _FLAG.format(number), 1)
+    out, cursor = [], 0
+    for mark in _MARKS.finditer(text):
+        out.append(escape_markdown(text[cursor:mark.start()]))
+        if mark.group(1) is not None:
+            out.append(f"[\\[{mark.group(1)}\\]](cite:{turn_index}/{mark.group(1)})")
+        else:
+            out.append(f" [⚠](flag:{turn_index}/{mark.group(2)})")
+        cursor = mark.end()
+    out.append(escape_markdown(text[cursor:]))
+    return "".join(out)
 
 
 def turn_markdown(index: int, turn: ChatTurn) -> str:
     """One exchange: the question, then the answer, the abstention, or a typing mark."""
-    question = turn.question.replace("\n", "  \n")
+    question = escape_markdown(turn.question).replace("\n", "  \n")
     parts = [f"**You:** {question}", ""]
     if turn.answer is not None and turn.answer.abstained:
-        parts.append(f"> {turn.answer.text}")
+        parts.append(f"> {escape_markdown(turn.answer.text)}")
     elif turn.text:
         parts.append(answer_markdown(index, turn.text, turn.flags))
         if turn.answer is not None and turn.answer.stop_reason == "cancelled":
@@ -47,7 +60,7 @@ def turn_markdown(index: int, turn: ChatTurn) -> str:
     return "\n".join(parts)
 
 
-class ChatView(QTextBrowser):
+class ChatView(InertBrowser):
     """Shows the turns of the current conversation; emits ``citation_clicked(turn, n)``."""
 
     citation_clicked = Signal(int, int)
@@ -55,7 +68,6 @@ class ChatView(QTextBrowser):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setOpenLinks(False)
         self.setAccessibleName("Conversation")
         self.turns: list[ChatTurn] = []
         self.anchorClicked.connect(self._anchor)
@@ -101,7 +113,7 @@ class ChatView(QTextBrowser):
         """Redraw every turn and keep the view at the bottom."""
         self._timer.stop()
         markdown = "\n\n---\n\n".join(turn_markdown(i, t) for i, t in enumerate(self.turns))
-        self.setMarkdown(markdown)
+        self.show_markdown(markdown)
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 

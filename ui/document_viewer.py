@@ -11,11 +11,12 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QLabel,
     QStackedWidget,
-    QTextBrowser,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
+
+from ui.inert import InertBrowser
 
 HIGHLIGHT = QColor("#fff1a8")
 SEARCH_CHARS = 60
@@ -42,7 +43,7 @@ class DocumentViewer(QWidget):
         self.search = QPdfSearchModel(self)
         self.search.setDocument(self.pdf_document)
         self.pdf_view.setSearchModel(self.search)
-        self.text_view = QTextBrowser()
+        self.text_view = InertBrowser()
         self.text_view.setAccessibleName("Document text")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.text_view)

@@ -6,10 +6,11 @@ import html
 import re
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtWidgets import QWidget
 
 from assistant.answering import Answer
 from assistant.terminal import location
+from ui.inert import InertBrowser
 
 EVIDENCE_STYLE = "background-color: #fff1a8; color: #000;"
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+", re.MULTILINE)
@@ -61,14 +62,13 @@ def sources_html(answer: Answer) -> str:
     return "".join(cards) or "<p>No sources.</p>"
 
 
-class SourcesPanel(QTextBrowser):
+class SourcesPanel(InertBrowser):
     """Shows the sources of one answer; emits ``source_clicked(n)``."""
 
     source_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setOpenLinks(False)
         self.setAccessibleName("Sources")
         self.answer: Answer | None = None
         self.anchorClicked.connect(self._anchor)
