@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant import index_probe
 from assistant.answering import Answer, AnswerEvent, AnswerPipeline, AskOptions
 from assistant.conversations import Conversation, ConversationStore, Turn
 from assistant.documents import DocumentInfo, Hit
@@ -14,7 +15,13 @@ from assistant.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.errors import AssistantError, ModelError
 from assistant.export import conversation_markdown
 from assistant.foreground import ForegroundGate
-from assistant.index_sync import SyncReport, rebuild, reconcile, reembed_if_model_changed
+from assistant.index_sync import (
+    SyncReport,
+    open_index,
+    rebuild,
+    reconcile,
+    reembed_if_model_changed,
+)
 from assistant.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
 from assistant.instance_lock import InstanceLock
 from assistant.library import (
@@ -28,7 +35,6 @@ from assistant.model_registry import ModelEntry, add_user_model, all_models, def
 from assistant.prompting import SYSTEM_PROMPT
 from assistant.retrieval import HybridRetriever
 from assistant.store import Store
-from assistant.vector_index import VectorIndex
 
 DEFAULT_COLLECTION = "My documents"
 STORE_FILE = "offgrid.sqlite3"
@@ -71,16 +77,16 @@ class AssistantService:
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder()
         self.library_dir = library_dir
         self.store = Store(self.data_dir / STORE_FILE)
-        self.index = VectorIndex(self.data_dir / VECTOR_DIR,
-                                 embedder_id=self.embedder.model_id,
-                                 dimension=self.embedder.dimension)
+        # A damaged or missing vector index is rebuilt from SQLite here.
+        self.index, opened = open_index(self.store, self.data_dir / VECTOR_DIR, self.embedder)
         # Answers run in the foreground: ingestion steps aside while one is produced.
         self.gate = ForegroundGate()
         self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits,
                                  gate=self.gate)
         self.retriever = HybridRetriever(self.store, self.index, self.embedder)
         self.reembedded = reembed_if_model_changed(self.store, self.index, self.embedder)
-        self.last_repair: SyncReport = reconcile(self.store, self.index)
+        repair = reconcile(self.store, self.index)
+        self.last_repair = SyncReport(opened.added + repair.added, repair.removed, opened.rebuilt)
         self.conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
         self._engine = engine
 
@@ -93,6 +99,8 @@ class AssistantService:
     def close(self) -> None:
         """Release the stores and the model."""
         self.store.close()
+        self.index.close()
+        index_probe.seal(self.index.path)  # as we leave it: the next start need not probe it
         self.conversations.close()
         close = getattr(self._engine, "close", None)
         if close is not None:

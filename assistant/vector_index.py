@@ -31,6 +31,18 @@ logging.getLogger("chromadb").setLevel(logging.ERROR)
 _log = logging.getLogger(__name__)
 
 
+def _forget_system(path: Path) -> None:
+    """Drop chroma's cached system for ``path`` after it failed to start: chroma caches it
+    before starting it, and would hand the broken one to the next client (the rebuild's)."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    except (ImportError, AttributeError):  # another chroma version: nothing cached to drop
+        pass
+
+
 class VectorIndex:
     """Chunk vectors keyed by chunk id, each tagged with its collection name."""
 
@@ -52,6 +64,7 @@ class VectorIndex:
         except StoreError:
             raise
         except Exception as exc:
+            _forget_system(path)
             raise StoreError(f"cannot open the vector index in {path}: {exc}") from exc
         self._max_batch = int(getattr(self._client, "get_max_batch_size", lambda: 5000)())
 
@@ -185,6 +198,16 @@ class VectorIndex:
             where=where,
             include=include,
         )
+
+    def close(self) -> None:
+        """Let go of the files (chroma keeps one system per directory until the last close)."""
+        with self._lock:
+            close = getattr(self._client, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception as exc:  # closing a damaged index must not stop a repair
+                    _log.warning("closing the vector index: %s", exc)
 
     def reset(self) -> None:
         """Drop every vector (the index is rebuilt from SQLite afterwards)."""
