@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from assistant.abstention import ABSTAIN_BELOW, abstain_reason
-from assistant.conversations import ConversationStore, Turn
+from assistant.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
 from assistant.documents import Hit
 from assistant.embedding import Embedder
 from assistant.evidence import (
@@ -124,9 +124,29 @@ class Answer:
         }
 
 
+def stored_answer(turn: Turn) -> Answer:
+    """The answer a stored turn holds; one cut short keeps the text written (and shown)."""
+    if "question" in turn.details:
+        answer = Answer.from_json(turn.details)
+    else:  # interrupted before its sources were found
+        answer = Answer(turn.question, "", False, [], [], [], "", Timings())
+    if turn.stop_reason in (ANSWERING, INTERRUPTED):
+        answer = replace(answer, text=turn.answer, stop_reason=INTERRUPTED)
+    answer.conversation_id, answer.turn_id = turn.conversation_id, turn.id
+    return answer
+
+
 def source_json(number: int, hit: Hit) -> dict[str, Any]:
     """A numbered source as JSON: ``n`` and the hit as ``search --json`` prints it."""
     return {"n": number, **hit.to_json()}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question is stored as a new turn (it may be shown now)."""
+
+    conversation_id: int
+    turn_id: int
 
 
 @dataclass(frozen=True)
@@ -153,7 +173,7 @@ class Finished:
     answer: Answer
 
 
-AnswerEvent = Retrieved | Token | Finished
+AnswerEvent = Asked | Retrieved | Token | Finished
 
 
 _MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:,\s*\d+)*\]){4,}\s*$")
@@ -175,8 +195,8 @@ def trim_degenerate(text: str) -> str:
 
 
 def past_turns(turns: Sequence[Turn]) -> list[PastTurn]:
-    """Stored turns in the form the prompt builder takes."""
-    return [PastTurn(sent=t.sent, compact=t.question, answer=t.answer) for t in turns]
+    """Stored turns in the form the prompt builder takes (those that got as far as a prompt)."""
+    return [PastTurn(sent=t.sent, compact=t.question, answer=t.answer) for t in turns if t.sent]
 
 
 class AnswerPipeline:
@@ -192,14 +212,35 @@ class AnswerPipeline:
         self.conversations = conversations
 
     def run(self, question: str, *, options: AskOptions | None = None,
-            conversation_id: int | None = None,
+            conversation_id: int | None = None, turn_id: int | None = None,
             cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
-        """Answer ``question``, continuing a stored conversation if one is given."""
-        options = options or AskOptions()
+        """Answer ``question``, continuing a stored conversation if one is given.
+
+        In a conversation the question is stored first (event :class:`Asked`), unless
+        ``turn_id`` names a turn already begun for it; the answer is stored as it is written.
+        """
+        store = self.conversations if conversation_id is not None else None
+        earlier: list[Turn] = []
+        if store is not None and conversation_id is not None:
+            earlier = [t for t in store.turns(conversation_id) if t.id != turn_id]
+            if turn_id is None:
+                turn_id = store.begin_turn(conversation_id, question)
+                yield Asked(conversation_id, turn_id)
+        finished = False
+        try:
+            for event in self._answer(question, options or AskOptions(), earlier,
+                                      conversation_id, turn_id if store else None, cancel):
+                finished = isinstance(event, Finished)
+                yield event
+        finally:
+            if store is not None and turn_id is not None and not finished:
+                store.mark_interrupted(turn_id)  # an error, or the caller stopped listening
+
+    def _answer(self, question: str, options: AskOptions, turns: list[Turn],
+                conversation_id: int | None, turn_id: int | None,
+                cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         timings = Timings()
-        turns = (self.conversations.turns(conversation_id)
-                 if self.conversations is not None and conversation_id is not None else [])
         query = retrieval_query(question, [turn.query for turn in turns])
         hits = self.search(query, options.k, options.collections)
         sentences = split_sentences(hits)
@@ -219,7 +260,7 @@ class AnswerPipeline:
                             [], [], [], self.engine.model_id, timings)
             yield Retrieved(query, [], [], True)
             timings.total_ms = (time.perf_counter() - started) * 1000
-            self._store(answer, query, question, conversation_id)
+            self._store(answer, query, question, conversation_id, turn_id)
             yield Finished(answer)
             return
 
@@ -237,6 +278,11 @@ class AnswerPipeline:
             hits, sentences = hits[:kept], [sentences[i] for i in keep]
             sentence_vectors, scores = sentence_vectors[keep], [scores[i] for i in keep]
         evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
+        if self.conversations is not None and turn_id is not None:
+            so_far = Answer(question, "", False, hits, evidence, [], self.engine.model_id,
+                            timings, stop_reason=INTERRUPTED, conversation_id=conversation_id)
+            self.conversations.record_prompt(turn_id, query=query, sent=messages[-1].content,
+                                             details=so_far.to_json())
         yield Retrieved(query, hits, evidence, False)
 
         stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
@@ -245,6 +291,8 @@ class AnswerPipeline:
             if not text:
                 timings.ttft_ms = (time.perf_counter() - started) * 1000
             text += piece
+            if self.conversations is not None and turn_id is not None:
+                self.conversations.record_answer(turn_id, text)  # stored before it is shown
             yield Token(piece)
             if is_degenerate(text):
                 stream.stop("repetition")
@@ -260,7 +308,7 @@ class AnswerPipeline:
         timings.total_ms = (time.perf_counter() - started) * 1000
         answer = Answer(question, text, False, hits, evidence, checks, self.engine.model_id,
                         timings, stop_reason=stats.stop_reason)
-        self._store(answer, query, messages[-1].content, conversation_id)
+        self._store(answer, query, messages[-1].content, conversation_id, turn_id)
         yield Finished(answer)
 
     def _check(self, text: str, hits: list[Hit], sentences: list[Sentence],
@@ -273,14 +321,11 @@ class AnswerPipeline:
                             sentence_vectors)
 
     def _store(self, answer: Answer, query: str, sent: str,
-               conversation_id: int | None) -> None:
-        if self.conversations is None or conversation_id is None:
+               conversation_id: int | None, turn_id: int | None) -> None:
+        if self.conversations is None or conversation_id is None or turn_id is None:
             return
-        details = answer.to_json()
-        turn = self.conversations.add_turn(
-            conversation_id, question=answer.question, query=query, sent=sent,
-            answer=answer.text, abstained=answer.abstained, stop_reason=answer.stop_reason,
-            details=details)
         answer.conversation_id = conversation_id
-        answer.turn_id = turn.id
-
+        answer.turn_id = turn_id
+        self.conversations.finish_turn(
+            turn_id, query=query, sent=sent, answer=answer.text, abstained=answer.abstained,
+            stop_reason=answer.stop_reason, details=answer.to_json())

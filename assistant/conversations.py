@@ -1,4 +1,10 @@
-"""Conversations and their turns, kept in their own SQLite file (WAL) in the data directory."""
+"""Conversations and their turns, kept in their own SQLite file (WAL) in the data directory.
+
+A turn is written before anything of it is shown: the question when it is asked, its sources
+when they are found, its answer as each piece is written (one small transaction per piece, so
+a killed process loses nothing the window showed). A turn still being answered when the
+process ended is marked ``interrupted`` the next time the store opens.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns(conversation_id, id);
 """
 TITLE_CHARS = 80
+ANSWERING = "answering"      # the turn is being answered now
+INTERRUPTED = "interrupted"  # the process ended while it was being answered
 
 
 @dataclass(frozen=True)
@@ -70,8 +78,14 @@ class ConversationStore:
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
             self._db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode a commit is safe from a killed process at NORMAL (only a power cut
+            # can undo the last ones), and costs no fsync: a commit per streamed piece is cheap.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
+            with self._db:
+                self._db.execute("UPDATE turns SET stop_reason = ? WHERE stop_reason = ?",
+                                 (INTERRUPTED, ANSWERING))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the conversation store {path}: {exc}") from exc
         self._lock = threading.Lock()
@@ -109,22 +123,62 @@ class ConversationStore:
                 "ORDER BY c.updated DESC, c.id DESC").fetchall()
         return [Conversation(*row) for row in rows]
 
-    def add_turn(self, conversation_id: int, *, question: str, query: str, sent: str,
-                 answer: str, abstained: bool, stop_reason: str,
-                 details: dict[str, Any]) -> Turn:
-        """Append a finished (or stopped) turn to a conversation, in one transaction."""
+    def begin_turn(self, conversation_id: int, question: str) -> int:
+        """Record a question as it is asked (no answer yet); the new turn's id."""
         now = time.time()
-        payload = json.dumps(details, ensure_ascii=False)
         with self._lock, self._db:
             cursor = self._db.execute(
                 "INSERT INTO turns(conversation_id, question, query, sent, answer, abstained, "
-                "stop_reason, details, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, question, query, sent, answer, int(abstained), stop_reason,
-                 payload, now))
+                "stop_reason, details, created) VALUES (?, ?, '', '', '', 0, ?, '{}', ?)",
+                (conversation_id, question, ANSWERING, now))
             self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
                              (now, conversation_id))
-        return Turn(int(cursor.lastrowid or 0), conversation_id, question, query, sent, answer,
-                    abstained, stop_reason, details, now)
+        return int(cursor.lastrowid or 0)
+
+    def record_prompt(self, turn_id: int, *, query: str, sent: str,
+                      details: dict[str, Any]) -> None:
+        """Record what a turn searched for, the user message sent and its sources so far."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE turns SET query = ?, sent = ?, details = ? WHERE id = ?",
+                             (query, sent, json.dumps(details, ensure_ascii=False), turn_id))
+
+    def record_answer(self, turn_id: int, answer: str) -> None:
+        """Record the answer as far as it has been written (before it is shown)."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE turns SET answer = ? WHERE id = ?", (answer, turn_id))
+
+    def mark_interrupted(self, turn_id: int) -> None:
+        """A turn whose answer will not be finished (an error, or nobody listening)."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE turns SET stop_reason = ? WHERE id = ? AND stop_reason = ?",
+                             (INTERRUPTED, turn_id, ANSWERING))
+
+    def finish_turn(self, turn_id: int, *, query: str, sent: str, answer: str,
+                    abstained: bool, stop_reason: str, details: dict[str, Any]) -> Turn:
+        """Record a turn's final, checked answer."""
+        now = time.time()
+        payload = json.dumps(details, ensure_ascii=False)
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE turns SET query = ?, sent = ?, answer = ?, abstained = ?, "
+                "stop_reason = ?, details = ? WHERE id = ?",
+                (query, sent, answer, int(abstained), stop_reason, payload, turn_id))
+            row = self._db.execute("SELECT conversation_id, question, created FROM turns "
+                                   "WHERE id = ?", (turn_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no turn {turn_id} (its conversation was deleted)")
+            self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
+                             (now, row[0]))
+        return Turn(turn_id, row[0], row[1], query, sent, answer, abstained, stop_reason,
+                    details, row[2])
+
+    def add_turn(self, conversation_id: int, *, question: str, query: str, sent: str,
+                 answer: str, abstained: bool, stop_reason: str,
+                 details: dict[str, Any]) -> Turn:
+        """Append a finished (or stopped) turn to a conversation."""
+        turn_id = self.begin_turn(conversation_id, question)
+        return self.finish_turn(turn_id, query=query, sent=sent, answer=answer,
+                                abstained=abstained, stop_reason=stop_reason, details=details)
 
     def turns(self, conversation_id: int) -> list[Turn]:
         """A conversation's turns, oldest first."""

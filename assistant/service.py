@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant import index_probe
-from assistant.answering import Answer, AnswerEvent, AnswerPipeline, AskOptions
+from assistant.answering import (
+    Answer,
+    AnswerEvent,
+    AnswerPipeline,
+    Asked,
+    AskOptions,
+    stored_answer,
+)
 from assistant.conversations import Conversation, ConversationStore, Turn
 from assistant.documents import DocumentInfo, Hit
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
@@ -240,10 +247,28 @@ class AssistantService:
         """Register a GGUF file after checking it is a readable model."""
         return add_user_model(self.data_dir, Path(path))
 
+    def start_turn(self, question: str, conversation_id: int | None = None) -> Asked:
+        """Store a question before it is shown (in a new conversation titled after it if
+        ``conversation_id`` is None); answer it later with ``ask(..., turn_id=)``."""
+        question = question.strip()
+        if not question:
+            raise AssistantError("the question is empty")
+        if conversation_id is None:
+            conversation_id = self.conversations.create(question).id
+        elif self.conversations.get(conversation_id) is None:
+            raise AssistantError(f"no conversation {conversation_id}")
+        return Asked(conversation_id, self.conversations.begin_turn(conversation_id, question))
+
+    def abandon_turn(self, turn_id: int) -> None:
+        """Keep a stored question that will not be answered, marked as interrupted."""
+        self.conversations.mark_interrupted(turn_id)
+
     def ask(self, question: str, *, options: AskOptions | None = None,
-            conversation_id: int | None = None,
+            conversation_id: int | None = None, turn_id: int | None = None,
             cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
-        """Answer a question from the library, as events (sources, text pieces, answer)."""
+        """Answer a question from the library, as events (stored, sources, text pieces,
+        answer). In a conversation every event is stored before it is produced; ``turn_id``
+        continues a turn :meth:`start_turn` began."""
         question = question.strip()
         if not question:
             raise AssistantError("the question is empty")
@@ -257,7 +282,8 @@ class AssistantService:
             self.embedder, self.engine, self.conversations,
             mentions=self.store.mentions)
         return self._in_foreground(pipeline.run(
-            question, options=options, conversation_id=conversation_id, cancel=cancel))
+            question, options=options, conversation_id=conversation_id, turn_id=turn_id,
+            cancel=cancel))
 
     def _in_foreground(self, events: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
         """Hold the foreground gate while the answer's events are produced."""
@@ -273,9 +299,9 @@ class AssistantService:
         return self.conversations.turns(conversation_id)
 
     def conversation_answers(self, conversation_id: int) -> list[Answer]:
-        """A stored conversation's answers, as the pipeline gave them."""
-        return [Answer.from_json(turn.details) for turn in self.conversations.turns(conversation_id)
-                if turn.details]
+        """A stored conversation's answers, as the pipeline gave them; an interrupted one as
+        far as it was written (and shown)."""
+        return [stored_answer(turn) for turn in self.conversations.turns(conversation_id)]
 
     def list_conversations(self, search: str = "") -> list[Conversation]:
         """Conversations, newest first; with ``search``, those that mention it."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import AskOptions, Finished, Retrieved, Token
+from assistant.answering import Asked, AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
 from assistant.errors import AssistantError
 from assistant.evidence import score_sentences, select_evidence, split_sentences
@@ -131,7 +131,8 @@ def test_a_conversation_is_stored_and_a_follow_up_is_resolved(tmp_path: Path,
                          conversation_id=conversation.id, options=OPTIONS))
         events = list(service.ask("and what about Ethiopia?", conversation_id=conversation.id,
                                   options=OPTIONS))
-        first = events[0]
+        asked, first = events[0], events[1]
+        assert isinstance(asked, Asked) and asked.conversation_id == conversation.id
         assert isinstance(first, Retrieved)
         assert first.query.startswith("Where does Paraguay's hydropower")
         assert any(hit.path.endswith("ethiopia.md") for hit in first.sources)

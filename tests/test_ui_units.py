@@ -154,13 +154,22 @@ def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
         lambda: AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
                                  library_dir=notes), load_model=slow_load)
     asked: list[str] = []
-    controller.question_asked.connect(asked.append)
+    stored_when_shown: list[list[str]] = []
+
+    def shown(question: str) -> None:
+        asked.append(question)
+        assert controller.service is not None and controller.conversation_id is not None
+        turns = controller.service.conversation_turns(controller.conversation_id)
+        stored_when_shown.append([turn.question for turn in turns])
+
+    controller.question_asked.connect(shown)
     with qtbot.waitSignal(controller.library_ready, timeout=30_000):
         controller.start()
     controller.options = type(controller.options)(abstain_below=0.1)
     assert controller.ask("How much does the reservoir store?")
-    assert asked == ["How much does the reservoir store?"]
     assert not controller.ask("A second question?")  # one at a time
+    qtbot.waitUntil(lambda: asked == ["How much does the reservoir store?"], timeout=10_000)
+    assert stored_when_shown == [asked]  # stored before it was shown
     with qtbot.waitSignal(controller.answered, timeout=30_000) as blocker:
         gate.set()
     assert blocker.args[0].text == "It stores 40 megawatt hours [1]."

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
 from assistant.answering import Answer
+from assistant.conversations import INTERRUPTED
 from ui.inert import InertBrowser, escape_markdown
 
 _FLAG = "\x00{}\x00"  # where a flagged sentence ends, before the text is escaped
@@ -49,12 +50,17 @@ def turn_markdown(index: int, turn: ChatTurn) -> str:
     """One exchange: the question, then the answer, the abstention, or a typing mark."""
     question = escape_markdown(turn.question).replace("\n", "  \n")
     parts = [f"**You:** {question}", ""]
+    interrupted = turn.answer is not None and turn.answer.stop_reason == INTERRUPTED
     if turn.answer is not None and turn.answer.abstained:
         parts.append(f"> {escape_markdown(turn.answer.text)}")
     elif turn.text:
         parts.append(answer_markdown(index, turn.text, turn.flags))
         if turn.answer is not None and turn.answer.stop_reason == "cancelled":
             parts.append("\n*(stopped)*")
+        elif interrupted:
+            parts.append("\n*(interrupted: Offgrid closed before the answer was finished)*")
+    elif interrupted:
+        parts.append("*(not answered: Offgrid closed before the answer began)*")
     else:
         parts.append("*…*")
     return "\n".join(parts)

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from assistant.answering import AskOptions, Finished, Retrieved, Token
+from assistant.answering import Asked, AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
 from assistant.errors import AssistantError
 from assistant.llm import GenerationParams
@@ -88,7 +88,8 @@ class AppController(QObject):
         self._closed = False
         self._search = ""
         self._latest: dict[str, int] = {}  # the newest call of each run_latest key
-        self._pending: str | None = None
+        self._pending: str | None = None  # a question waiting to be answered
+        self._pending_turn: int | None = None  # ... once stored, its turn
         self._library_synced = False
 
     # -- start-up ---------------------------------------------------------------------------
@@ -119,6 +120,8 @@ class AppController(QObject):
         self.refresh_conversations()
         self.library.refresh()
         self.status.emit("Loading the language model…")
+        if self._pending is not None:  # asked while the library was opening
+            self._store_question()
         self.jobs.start(lambda: self._sync(service), on_success=self._synced,
                         on_error=self._fatal)
         self.jobs.start(lambda: self._load_model(service, settings),
@@ -159,9 +162,8 @@ class AppController(QObject):
         self.model_ready.emit(self.model_id)
         self.status.emit("Ready")
         self.refresh_models()
-        if self._pending is not None:
-            question, self._pending = self._pending, None
-            self._start(question, announce=False)
+        if self._pending is not None and self._pending_turn is not None:
+            self._answer_pending()  # (one still being stored is answered once it is)
 
     # -- models -----------------------------------------------------------------------------
 
@@ -250,8 +252,9 @@ class AppController(QObject):
     def ask(self, question: str) -> bool:
         """Start answering ``question``; False (with an error signal) if that cannot start.
 
-        Asked while the library or the model is still loading, the question waits and is
-        answered as soon as they are ready.
+        The question is stored before it is shown (``question_asked``), so a crash never
+        loses what the window showed. Asked while the library or the models are still
+        loading, it is stored once the library is open and answered once they are ready.
         """
         question = question.strip()
         if not question:
@@ -259,39 +262,47 @@ class AppController(QObject):
         if self.busy or self._pending is not None:
             self.error.emit("An answer is still being written; stop it first.")
             return False
-        if not self.ready:
-            self._pending = question
-            self.question_asked.emit(question)
-            self.busy_changed.emit(True)
-            self.status.emit("Your question will be answered as soon as the model is ready…")
-            return True
-        return self._start(question, announce=True)
-
-    def _start(self, question: str, *, announce: bool) -> bool:
-        assert self.service is not None
-        if self.busy:
-            self.error.emit("An answer is still being written; stop it first.")
-            return False
         if self.options.collections == ():
             self.error.emit("Tick at least one collection in the Library to search.")
-            if not announce:
-                self.busy_changed.emit(False)
             return False
-        service = self.service
-        if self.conversation_id is None:
-            self.conversation_id = service.new_conversation(question).id
+        self._pending, self._pending_turn = question, None
+        self.busy_changed.emit(True)
+        if not self.ready:
+            self.status.emit("Your question will be answered as soon as the model is ready…")
+        if self.service is not None:
+            self._store_question()
+        return True
+
+    def _store_question(self) -> None:
+        """Store the waiting question as a new turn (in a worker), then show it."""
+        service, question, conversation_id = self.service, self._pending, self.conversation_id
+        assert service is not None and question is not None
+        self.jobs.start(lambda: service.start_turn(question, conversation_id),
+                        on_success=self._question_stored, on_error=self._ask_failed)
+
+    def _question_stored(self, asked: Asked) -> None:
+        if self._pending is None:  # dropped meanwhile: it stays, unanswered, in the history
+            self.run(lambda s: s.abandon_turn(asked.turn_id))
+            return
+        self.conversation_id, self._pending_turn = asked.conversation_id, asked.turn_id
+        self.question_asked.emit(self._pending)
+        self.refresh_conversations()
+        if self.ready:
+            self._answer_pending()
+
+    def _answer_pending(self) -> None:
+        """Answer the stored, waiting question."""
+        service, question, turn_id = self.service, self._pending, self._pending_turn
+        assert service is not None and question is not None and turn_id is not None
+        self._pending = self._pending_turn = None
         cancel = threading.Event()
         self._cancel = cancel
         conversation_id, options = self.conversation_id, self.options
-        if announce:
-            self.question_asked.emit(question)
-            self.busy_changed.emit(True)
         self.jobs.start(
             lambda: service.ask(question, options=options, conversation_id=conversation_id,
-                                cancel=cancel),
+                                turn_id=turn_id, cancel=cancel),
             on_yield=self._event, on_success=lambda _: self._done(),
             on_error=self._ask_failed)
-        return True
 
     def _event(self, event: object) -> None:
         if isinstance(event, Token):
@@ -307,6 +318,7 @@ class AppController(QObject):
         self.refresh_conversations()
 
     def _ask_failed(self, message: str) -> None:
+        self._pending = self._pending_turn = None
         self._done()
         self.error.emit(message)
 
@@ -315,7 +327,9 @@ class AppController(QObject):
         if self._cancel is not None:
             self._cancel.set()
         elif self._pending is not None:
-            self._pending = None
+            turn_id, self._pending, self._pending_turn = self._pending_turn, None, None
+            if turn_id is not None:  # shown, so kept: as a question left unanswered
+                self.run(lambda s: s.abandon_turn(turn_id))
             self.busy_changed.emit(False)
             self.status.emit("The waiting question was dropped.")
 
