@@ -7,6 +7,7 @@ transaction or not at all. Chunks of several files are embedded together, for th
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import threading
@@ -24,6 +25,7 @@ from assistant.embedding import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.foreground import ForegroundGate
 from assistant.loaders import PARSER_VERSION, is_supported, load_document
+from assistant.parse_sandbox import ParseSandbox, SandboxLimits
 from assistant.store import NewDocument, Store
 from assistant.vector_index import VectorIndex
 
@@ -87,6 +89,8 @@ class IngestLimits:
     embed_slice_chunks: int = 16
     # Vectors go to the index this many per call, so a big file never holds the GIL long.
     index_write_chunks: int = 16
+    # Files are read in a child process with these limits (None: read in this process).
+    sandbox: SandboxLimits | None = field(default_factory=SandboxLimits)
 
 
 ProgressCallback = Callable[[FileResult, int, int], None]
@@ -115,8 +119,12 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult],
 
     for given in paths:
         path = Path(given).expanduser()
-        if not path.exists():
-            reason = "broken link" if path.is_symlink() else "not found"
+        try:
+            exists = path.exists()
+        except OSError:  # e.g. a symlink loop
+            exists = False
+        if not exists:
+            reason = "broken link or symlink loop" if path.is_symlink() else "not found"
             failures.append(FileResult(str(path.absolute()), "failed", reason))
             continue
         if not path.is_dir():
@@ -133,7 +141,14 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult],
                     skipped += 1
                     continue
                 if candidate.is_symlink():
-                    target = candidate.resolve()
+                    try:
+                        target = candidate.resolve(strict=True)
+                    except (RuntimeError, OSError) as exc:  # a loop, or a dangling link
+                        looped = isinstance(exc, RuntimeError) or getattr(
+                            exc, "errno", None) == errno.ELOOP
+                        failures.append(FileResult(str(candidate), "failed",
+                                                   "symlink loop" if looped else "broken link"))
+                        continue
                     if not target.exists():
                         failures.append(FileResult(str(candidate), "failed", "broken link"))
                         continue
@@ -196,6 +211,13 @@ class Ingestor:
         self.limits = limits or IngestLimits()
         self.chunking = chunking or ChunkingParams()
         self.gate = gate
+        self.sandbox = (ParseSandbox(self.limits.sandbox, gate)
+                        if self.limits.sandbox is not None else None)
+
+    def close(self) -> None:
+        """Stop the document reader's child process."""
+        if self.sandbox is not None:
+            self.sandbox.close()
 
     def _step_aside(self, cancel: threading.Event | None) -> None:
         """Wait while an answer is being produced (between pages, files and slices)."""
@@ -276,7 +298,10 @@ class Ingestor:
                 if twin.parser_version == PARSER_VERSION and not Path(twin.path).exists():
                     self.store.move_document(twin.id, key)
                     return FileResult(key, "updated", f"moved from {twin.path}", doc_id=twin.id)
-        document = load_document(path, pause=lambda: self._step_aside(cancel))
+        if self.sandbox is not None:
+            document = self.sandbox.load(path)  # paused by the gate while an answer runs
+        else:
+            document = load_document(path, pause=lambda: self._step_aside(cancel))
         chunks = chunk_document(document, self.chunking)
         if not chunks:
             raise IngestError("no extractable text")

@@ -105,6 +105,7 @@ class AssistantService:
 
     def close(self) -> None:
         """Release the stores and the model."""
+        self.ingestor.close()
         self.store.close()
         self.index.close()
         index_probe.seal(self.index.path)  # as we leave it: the next start need not probe it

@@ -61,8 +61,8 @@ def test_cancel_ends_the_wait() -> None:
 def test_ingestion_steps_aside_between_files_pages_and_slices(tmp_path: Path) -> None:
     embedder = HashEmbedder()
     with AssistantService(tmp_path / "data", embedder=embedder,
-                          limits=IngestLimits(embed_slice_chunks=2)) as service:
-        gate = RecordingGate()
+                          limits=IngestLimits(embed_slice_chunks=2, sandbox=None)) as service:
+        gate = RecordingGate()  # (read in this process: PDF pages call the gate)
         service.ingestor.gate = gate
         (tmp_path / "docs").mkdir()
         pdf = make_pdf(tmp_path / "docs" / "paper.pdf",
@@ -117,3 +117,32 @@ def test_vectors_reach_the_index_in_small_calls(tmp_path: Path) -> None:
         chunks = report.results[0].chunks
         assert chunks > 16
         assert max(sizes) == 16 and sum(sizes) == chunks == service.index.count()
+
+
+def test_the_sandboxed_reader_is_paused_while_an_answer_runs(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from assistant.foreground import ForegroundGate
+    from assistant.parse_sandbox import ParseSandbox, SandboxLimits
+
+    pdf = make_pdf(tmp_path / "paper.pdf", [f"Page {n} about kelp. " * 40 for n in range(1, 30)])
+    gate = ForegroundGate()
+    sandbox = ParseSandbox(SandboxLimits(seconds=1.0), gate)
+    try:
+        sandbox.load(pdf)  # the child is running
+        assert sandbox._child is not None
+        pid = sandbox._child.pid
+        results: list[object] = []
+        with gate.active():
+            reader = threading.Thread(target=lambda: results.append(sandbox.load(pdf)))
+            reader.start()
+            time.sleep(0.3)
+            state = (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                     if Path(f"/proc/{pid}").exists() else "T")
+            assert state == "T" or results  # stopped (or already done before the pause)
+            time.sleep(1.5)  # paused longer than the 1 s limit: that time does not count
+        reader.join(30)
+        assert len(results) == 1 and "kelp" in results[0].text  # type: ignore[attr-defined]
+    finally:
+        sandbox.close()

@@ -29,6 +29,11 @@ LOADERS: dict[str, Loader] = {
 # Loaders of long, paged documents take a ``pause`` called between pages.
 PAGED_LOADERS: dict[str, Callable[[Path, Pause | None], ExtractedDocument]] = {".pdf": load_pdf}
 
+# What one document may hold: past these it is data, a generated file or an attack, and
+# indexing it would bury the library in tens of thousands of chunks.
+MAX_TEXT_CHARS = 20_000_000   # about 4,000 pages of prose
+MAX_LINE_CHARS = 1_000_000    # a "line" longer than this is not text meant to be read
+
 # Bumped whenever a loader or the chunker changes what it extracts, so stored documents
 # parsed by an older version are re-indexed on the next ingest.
 PARSER_VERSION = 1
@@ -63,4 +68,11 @@ def load_document(path: Path, pause: Pause | None = None) -> ExtractedDocument:
                           f"{type(exc).__name__}: {exc}") from exc
     if not document.text.strip():
         raise IngestError("no extractable text (empty, or only images such as a scanned PDF)")
+    if len(document.text) > MAX_TEXT_CHARS:
+        raise IngestError(f"too much text ({len(document.text):,} characters; the limit is "
+                          f"{MAX_TEXT_CHARS:,})")
+    longest = max(len(line) for line in document.text.split("\n"))
+    if longest > MAX_LINE_CHARS:
+        raise IngestError(f"a single line of {longest:,} characters: not a document to read "
+                          "(minified or generated data?)")
     return document

@@ -15,8 +15,10 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> ExtractedDocument:
     """A ``.pdf`` file; page numbers are 1-based as a reader counts them. ``pause`` is
     called before each page."""
-    from pypdf import PdfReader
+    from pypdf import PdfReader, errors
     from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    LimitReachedError = getattr(errors, "LimitReachedError", PdfReadError)  # noqa: N806
 
     with path.open("rb") as handle:
         if b"%PDF-" not in handle.read(1024):
@@ -38,6 +40,9 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
         pages = len(reader.pages)
         text = builder.text()
         title = _metadata_title(reader) or _first_line_title(text) or path.stem
+    except LimitReachedError as exc:
+        raise IngestError("damaged or hostile PDF: a stream inflates past the safe limit "
+                          f"({exc})") from exc
     except FileNotDecryptedError as exc:
         raise IngestError("encrypted PDF: cannot extract text without its password") from exc
     except PdfReadError as exc:
