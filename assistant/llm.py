@@ -25,6 +25,7 @@ import numpy as np
 from assistant import gguf
 from assistant.chat_template import ChatMessage, ChatTemplate
 from assistant.errors import ModelError
+from assistant.model_memory import check_fits
 
 DEFAULT_CONTEXT = 8192
 # Prompt tokens evaluated per llama.cpp call: small enough to notice a cancel within about
@@ -197,6 +198,7 @@ class LlamaEngine:
         metadata = check_model_file(settings.model_path)
         trained = gguf.context_length(metadata) or DEFAULT_CONTEXT
         self.n_ctx = settings.n_ctx or min(trained, DEFAULT_CONTEXT)
+        check_fits(settings.model_path, metadata, self.n_ctx)  # refuse before loading
         self.model_path = settings.model_path
         self.model_id = settings.model_path.stem
         self._lock = threading.Lock()
