@@ -123,7 +123,8 @@ def test_a_follow_up_reuses_the_cached_conversation(service: AssistantService) -
 
 
 def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Path) -> None:
-    """A tiny 512-token window, every passage offered, a long answer asked for: it fits."""
+    """A tiny 512-token window, every passage offered, a long answer asked for, a question of
+    20,000 words: it fits."""
     pages = [f"Page {n}. The reservoir number {n} stores {n * 7} megawatt hours of water power "
              f"for the valley grid. Operators log turbine {n} output every hour."
              for n in range(1, 301)]
@@ -142,12 +143,15 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Pat
                 sent="Sources:\n[1] " + " ".join(pages[n:n + 5]) + f"\n\nQuestion: reservoir {n}?",
                 answer="It stores water power for the grid. " * 20, abstained=False,
                 stop_reason="stop", details={})
-        for question in ("How much does reservoir 150 store?", "and turbine 151?"):
+        pasted = " ".join(f"Reservoir {n % 300} feeds turbine {n % 97} in the valley grid."
+                          for n in range(2000))  # ~20,000 words pasted into the question
+        for question in ("How much does reservoir 150 store?", "and turbine 151?",
+                         f"{pasted} So how much does reservoir 150 store?"):
             _, answer = _finish(svc.ask(question, options=options,
                                         conversation_id=conversation.id))
             used = answer.timings.prompt_tokens + answer.timings.completion_tokens
             assert answer.timings.prompt_tokens > 0 and used <= 512
-        assert len(svc.conversation_turns(conversation.id)) == 50
+        assert len(svc.conversation_turns(conversation.id)) == 51
     small.close()
 
 
