@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 def open_service(data_dir: str | None) -> AssistantService:
     """Open the library in the chosen data directory, indexing the bundled library if needed."""
     service = AssistantService(resolve_data_dir(data_dir), library_dir=library_dir())
+    repair = service.last_repair
+    if repair.rebuilt:
+        print(f"The search index was rebuilt from the library ({repair.added} passages): "
+              f"{repair.rebuilt}", file=sys.stderr, flush=True)
     if service.library_needs_sync():
         print("Indexing the bundled research library…", file=sys.stderr, flush=True)
         report = service.sync_library()

@@ -74,7 +74,7 @@ def open_index(store: Store, path: Path, embedder: Embedder) -> tuple[VectorInde
         return index, SyncReport()
     if index is not None:
         index.close()
-    _log.warning("rebuilding the vector index: %s", problem)
+    _log.info("rebuilding the vector index: %s", problem)
     aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
     for older in path.parent.glob(f"{path.name}.damaged-*"):
         shutil.rmtree(older, ignore_errors=True)  # keep only the latest damaged index

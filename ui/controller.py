@@ -160,7 +160,9 @@ class AppController(QObject):
         # takes ~300 ms and holds the GIL, freezing the window. Frozen objects are skipped.
         gc.freeze()
         self.model_ready.emit(self.model_id)
-        self.status.emit("Ready")
+        rebuilt = self.service.last_repair.rebuilt if self.service is not None else None
+        self.status.emit("Ready · the search index was damaged and has been rebuilt from your "
+                         "library" if rebuilt else "Ready")
         self.refresh_models()
         if self._pending is not None and self._pending_turn is not None:
             self._answer_pending()  # (one still being stored is answered once it is)
