@@ -26,6 +26,7 @@ from assistant.errors import AssistantError, IngestError
 from assistant.foreground import ForegroundGate
 from assistant.loaders import PARSER_VERSION, is_supported, load_document
 from assistant.parse_sandbox import ParseSandbox, SandboxLimits
+from assistant.sizes import human_size
 from assistant.store import NewDocument, Store
 from assistant.vector_index import VectorIndex
 
@@ -163,18 +164,6 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult],
 def plural(count: int, noun: str) -> str:
     """``1 chunk``, ``2 chunks``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def human_size(size: int) -> str:
-    """A byte count as people read it: ``950 bytes``, ``12.5 KB``, ``210.0 MB``."""
-    if size < 1000:
-        return f"{size} bytes"
-    for unit in ("KB", "MB", "GB"):
-        size_f = size / 1000.0
-        if size_f < 1000 or unit == "GB":
-            return f"{size_f:.1f} {unit}"
-        size = int(size_f)
-    return f"{size} bytes"
 
 
 def file_sha256(path: Path) -> str:

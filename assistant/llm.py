@@ -198,7 +198,7 @@ class LlamaEngine:
         metadata = check_model_file(settings.model_path)
         trained = gguf.context_length(metadata) or DEFAULT_CONTEXT
         self.n_ctx = settings.n_ctx or min(trained, DEFAULT_CONTEXT)
-        check_fits(settings.model_path, metadata, self.n_ctx)  # refuse before loading
+        check_fits(settings.model_path, metadata, self.n_ctx)  # refuse before converting
         self.model_path = settings.model_path
         self.model_id = settings.model_path.stem
         self._lock = threading.Lock()
@@ -212,6 +212,8 @@ class LlamaEngine:
             if settings.weights_cache is not None:
                 self.weights_path = fast_weights_path(
                     settings.model_path, metadata, settings.weights_cache)
+                if self.weights_path != settings.model_path:
+                    check_fits(self.weights_path, metadata, self.n_ctx)  # the copy is larger
             self._llm = llama_cpp.Llama(
                 model_path=str(self.weights_path), n_ctx=self.n_ctx, n_threads=threads,
                 n_threads_batch=threads, seed=settings.seed, flash_attn=True, verbose=False,

@@ -12,14 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelError
+from assistant.sizes import human_size
 
 # Compute buffers, the tokenizer and llama.cpp's own allocations beyond weights and KV cache.
 OVERHEAD_BYTES = 300 * 1024 * 1024
-
-
-def human_bytes(count: float) -> str:
-    """``1.4 GB``, ``350 MB``."""
-    return f"{count / 1e9:.1f} GB" if count >= 1e9 else f"{count / 1e6:.0f} MB"
 
 
 def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
@@ -62,8 +58,8 @@ def check_fits(path: Path, metadata: dict[str, Any], n_ctx: int,
     free = available if available is not None else available_bytes()
     if free is not None and need > free:
         raise ModelError(
-            f"{path.name} needs about {human_bytes(need)} of memory (weights "
-            f"{human_bytes(weights)}, a {n_ctx:,}-token context {human_bytes(kv)}), but only "
-            f"{human_bytes(free)} is free: close other programs, choose a smaller model or a "
+            f"{path.name} needs about {human_size(need)} of memory (weights "
+            f"{human_size(weights)}, a {n_ctx:,}-token context {human_size(kv)}), but only "
+            f"{human_size(free)} is free: close other programs, choose a smaller model or a "
             "shorter context")
     return need
