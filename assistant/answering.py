@@ -241,7 +241,7 @@ class AnswerPipeline:
                 cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         timings = Timings()
-        query = retrieval_query(question, [turn.query for turn in turns])
+        query = retrieval_query(question, [turn.query for turn in turns if turn.query])
         hits = self.search(query, options.k, options.collections)
         sentences = split_sentences(hits)
         vectors = self.embedder.embed([query] + [s.text for s in sentences])

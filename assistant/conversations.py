@@ -147,6 +147,17 @@ class ConversationStore:
         with self._lock, self._db:
             self._db.execute("UPDATE turns SET answer = ? WHERE id = ?", (answer, turn_id))
 
+    def discard_turn(self, turn_id: int) -> None:
+        """Delete a turn nobody saw, and its conversation if that leaves it empty."""
+        with self._lock, self._db:
+            row = self._db.execute("SELECT conversation_id FROM turns WHERE id = ?",
+                                   (turn_id,)).fetchone()
+            self._db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+            if row is not None:
+                self._db.execute(
+                    "DELETE FROM conversations WHERE id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM turns WHERE conversation_id = ?)", (row[0], row[0]))
+
     def mark_interrupted(self, turn_id: int) -> None:
         """A turn whose answer will not be finished (an error, or nobody listening)."""
         with self._lock, self._db:

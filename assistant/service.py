@@ -260,9 +260,13 @@ class AssistantService:
             raise AssistantError(f"no conversation {conversation_id}")
         return Asked(conversation_id, self.conversations.begin_turn(conversation_id, question))
 
-    def abandon_turn(self, turn_id: int) -> None:
-        """Keep a stored question that will not be answered, marked as interrupted."""
-        self.conversations.mark_interrupted(turn_id)
+    def abandon_turn(self, turn_id: int, *, shown: bool = True) -> None:
+        """A stored question that will not be answered: kept, marked as interrupted, if the
+        user saw it; otherwise deleted (with its conversation, if that is left empty)."""
+        if shown:
+            self.conversations.mark_interrupted(turn_id)
+        else:
+            self.conversations.discard_turn(turn_id)
 
     def ask(self, question: str, *, options: AskOptions | None = None,
             conversation_id: int | None = None, turn_id: int | None = None,

@@ -219,3 +219,41 @@ def test_conversations_list_search_rename_export_delete(tmp_path: Path, library:
         assert [c.id for c in service.list_conversations()] == [second.id]
         with pytest.raises(AssistantError, match="no conversation"):
             service.delete_conversation(first.id)
+
+
+def test_an_answer_cut_short_is_kept_and_the_conversation_goes_on(tmp_path: Path,
+                                                                  library: Path) -> None:
+    engine = FakeEngine([["Itaipu", " hydropower", " [1]."], ["The Grand Renaissance Dam [1]."]])
+    with _service(tmp_path, library, engine) as service:
+        conversation = service.new_conversation("Hydropower")
+        events = service.ask("Where does Paraguay's hydropower for miners come from?",
+                             conversation_id=conversation.id, options=OPTIONS)
+        for event in events:  # the process "dies" after the second piece is shown
+            if isinstance(event, Token) and event.text == " hydropower":
+                break
+        events.close()  # (a killed process would not even get here: see test_chat_durability)
+        turn = service.conversation_turns(conversation.id)[0]
+        assert turn.answer == "Itaipu hydropower" and turn.details["sources"]
+        # A question stored during start-up and never answered (no prompt, no query yet).
+        unanswered = service.start_turn("and the dams?", conversation.id)
+        service.abandon_turn(unanswered.turn_id)
+    with _service(tmp_path, library, engine) as reopened:  # a restart
+        answers = reopened.conversation_answers(conversation.id)
+        assert [(a.text, a.stop_reason) for a in answers] == [
+            ("Itaipu hydropower", "interrupted"), ("", "interrupted")]
+        assert answers[0].sources  # its citations still lead somewhere
+        events = list(reopened.ask("and what about Ethiopia?", conversation_id=conversation.id,
+                                   options=OPTIONS))
+        retrieved = next(e for e in events if isinstance(e, Retrieved))
+        assert retrieved.query.startswith("Where does Paraguay's hydropower")
+        assert engine.prompts[-1][2].content == "Itaipu hydropower"  # shown text is history
+        assert len(reopened.conversation_turns(conversation.id)) == 3
+
+
+def test_a_question_dropped_before_it_was_shown_leaves_no_trace(tmp_path: Path,
+                                                                library: Path) -> None:
+    with _service(tmp_path, library, FakeEngine()) as service:
+        asked = service.start_turn("What is hashprice?")
+        assert service.conversation_turns(asked.conversation_id)
+        service.abandon_turn(asked.turn_id, shown=False)
+        assert service.list_conversations() == []

@@ -283,8 +283,8 @@ class AppController(QObject):
                         on_success=self._question_stored, on_error=self._ask_failed)
 
     def _question_stored(self, asked: Asked) -> None:
-        if self._pending is None:  # dropped meanwhile: it stays, unanswered, in the history
-            self.run(lambda s: s.abandon_turn(asked.turn_id))
+        if self._pending is None:  # dropped before it was shown: it leaves no trace
+            self.run(lambda s: s.abandon_turn(asked.turn_id, shown=False))
             return
         self.conversation_id, self._pending_turn = asked.conversation_id, asked.turn_id
         self.question_asked.emit(self._pending)
