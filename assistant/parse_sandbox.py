@@ -30,6 +30,8 @@ from assistant.errors import IngestError
 from assistant.foreground import ForegroundGate
 
 POLL_S = 0.05
+# The child relies on POSIX: pipes in select(), SIGSTOP, RLIMIT_AS.
+SUPPORTED = os.name == "posix"
 
 
 @dataclass(frozen=True)
