@@ -217,8 +217,7 @@ class MainWindow(QMainWindow):
 
     def send(self) -> None:
         """Ask the question in the input box."""
-        if self.ask(self.input.toPlainText()):
-            self.input.clear()
+        self.ask(self.input.toPlainText())  # the box empties once the question is stored
 
     def ask(self, question: str) -> bool:
         """Ask ``question`` in the current conversation."""
@@ -331,8 +330,11 @@ class MainWindow(QMainWindow):
             self.controller.export_conversation(conversation_id, Path(path))
 
     def _question_asked(self, question: str) -> None:
+        """The question is stored: show it in the chat, and take it out of the input box."""
         self.starters.setVisible(False)
         self.chat.add_question(question)
+        if self.input.toPlainText().strip() == question:
+            self.input.clear()
 
     def _retrieved(self, event: Retrieved) -> None:
         """Show the sources and evidence as soon as they are found, before the answer."""
