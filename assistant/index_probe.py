@@ -71,7 +71,7 @@ def probe(index_dir: Path) -> str | None:
         return None
     if done.returncode < 0:
         name = signal.Signals(-done.returncode).name
-        return f"reading the vector index crashed a test process ({name})"
+        return f"reading the vector index crashed the separate process that checks it ({name})"
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     return f"the vector index cannot be read: {lines[-1] if lines else done.returncode}"
 
