@@ -142,7 +142,13 @@ class ParseSandbox:
                     raise IngestError(self._death(code))
                 received += piece
                 if received.endswith(b"\n"):
-                    return json.loads(received)
+                    reply = json.loads(received)
+                    if not isinstance(reply, dict):
+                        raise ValueError("not an object")
+                    return reply
+        except ValueError:
+            self._kill()  # it no longer speaks the protocol: a fresh one for the next file
+            raise IngestError("the document reader sent back something unexpected") from None
         except ProcessLookupError:
             self._child = None
             raise IngestError("the document reader stopped unexpectedly") from None
