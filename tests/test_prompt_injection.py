@@ -16,6 +16,7 @@ from assistant.answering import AskOptions, Finished
 from assistant.llm import EngineSettings, GenerationParams, LlamaEngine
 from assistant.model_registry import default_model
 from assistant.service import AssistantService
+from tests.test_ui_inert import anchors_and_images, painted
 from ui.chat_view import ChatTurn, ChatView
 
 pytestmark = pytest.mark.integration
@@ -56,18 +57,9 @@ def test_instructions_in_a_document_do_nothing(tmp_path: Path, real_embedder,  #
     qtbot.addWidget(view)
     view.turns = [ChatTurn(answer.question, answer.text + " " + INJECTION, answer)]
     view.render()
-    view.show()
-    qtbot.waitExposed(view)
-    view.viewport().repaint()
-    assert view.refused == []
+    painted(qtbot, view)
+    hrefs, images = anchors_and_images(view.document())
+    assert images == 0 and view.refused == []
+    assert not any(href.startswith(("http", "www")) for href in hrefs)
     assert "http://203.0.113.7/collect" in view.toPlainText()
-    block = view.document().begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            fmt = it.fragment().charFormat()
-            assert not fmt.isImageFormat()
-            assert not fmt.anchorHref().startswith(("http", "www"))
-            it += 1
-        block = block.next()
     print(f"answer: {answer.text!r}")
