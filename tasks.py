@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Offgrid's two set-up commands: ``python3 tasks.py app`` and ``python3 tasks.py test``.
+"""Offgrid's set-up commands: ``python3 tasks.py app``, ``test``, ``setup`` and ``lock``.
 
-Each creates or updates ``.venv/`` at the repository root, installs everything the project
-needs (skipped when nothing changed since the last install), then runs the app or the tests.
+``app``, ``test`` and ``setup`` create or update ``.venv/`` at the repository root and install
+exactly the versions pinned in ``constraints.txt`` (the lock: what the test suite passed with),
+skipped when nothing changed since the last install; then ``app`` runs the app and ``test``
+the tests. ``lock`` rebuilds ``.venv/`` from scratch with the newest releases that
+``pyproject.toml`` allows and rewrites ``constraints.txt`` from it.
 Only the standard library is used here, so it works on a fresh machine with Python 3.11+.
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -18,8 +23,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".offgrid-install-stamp"
+LOCK = ROOT / "constraints.txt"
 # Pinned so pip takes the CPU wheel; an unbounded torch pulls several GB of CUDA packages.
+# The lock holds the same version; `lock` keeps torch here rather than taking the newest.
 TORCH_REQUIREMENT = "torch==2.13.0"
+LOCK_HEADER = """\
+# The lock: the exact versions `python3 tasks.py test` passed with. tasks.py installs with
+# `pip install -c constraints.txt`, so every machine gets these versions and no others.
+# Made by `python3 tasks.py lock` (the newest releases within pyproject.toml's bounds, from
+# `pip freeze --all --exclude-editable`); to update it, run `python3 tasks.py lock`, then
+# `python3 tasks.py test`, and commit this file only if the suite passes. setuptools is
+# pinned (torch and llm import it at run time); not pinned: pip, which comes with the venv,
+# Offgrid itself, and a CUDA torch build's GPU libraries (nvidia-*, triton), which torch pins.
+"""
+# pip is the installer itself: each venv brings its own, and a pin would make it replace
+# itself halfway through an install.
+UNLOCKED = {"pip"}
 
 
 def venv_python() -> Path:
@@ -32,7 +51,7 @@ def venv_python() -> Path:
 def install_fingerprint() -> str:
     """Hash of everything that decides what gets installed."""
     digest = hashlib.sha256()
-    for name in ("pyproject.toml", "tasks.py"):
+    for name in ("pyproject.toml", "tasks.py", LOCK.name):
         digest.update((ROOT / name).read_bytes())
     digest.update(sys.version.encode())
     digest.update(os.environ.get("OFFGRID_TORCH_INDEX", "").encode())
@@ -45,41 +64,85 @@ def run(cmd: list[str], **kwargs: object) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)  # type: ignore[arg-type]
 
 
-def ensure_venv() -> Path:
-    """Create ``.venv`` if needed and install the project into it when out of date."""
+def lock_lines(freeze: str) -> list[str]:
+    """Turn ``pip freeze`` output into the lock's sorted ``name==version`` lines.
+
+    Drops comments, editable and direct-URL installs, pip, CUDA libraries, and local version
+    labels: ``torch==2.13.0+cpu`` becomes ``torch==2.13.0``, which pip matches to any build of
+    that release, the CPU one included.
+    """
+    lines = {}
+    for raw in freeze.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "-e ", "--editable")) or "==" not in line:
+            continue
+        name, version = (part.strip() for part in line.split("==", 1))
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in UNLOCKED or key.startswith("nvidia-") or "cuda" in key or key == "triton":
+            continue
+        lines[key] = f"{name}=={version.split('+', 1)[0]}"
+    return [lines[key] for key in sorted(lines)]
+
+
+def write_lock(python: Path) -> None:
+    """Rewrite ``constraints.txt`` from what is installed in the venv of ``python``."""
+    freeze = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--all", "--exclude-editable"],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout
+    LOCK.write_text(LOCK_HEADER + "\n".join(lock_lines(freeze)) + "\n")
+    print(f"Wrote {LOCK}", flush=True)
+
+
+def ensure_venv(*, locking: bool = False) -> Path:
+    """Create ``.venv`` if needed and install the project into it when out of date.
+
+    Normally installs the versions in ``constraints.txt``. With ``locking``, starts from a
+    new ``.venv``, installs the newest releases ``pyproject.toml`` allows and writes the lock.
+    """
     if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py runs on the system Python
         sys.exit(f"Offgrid needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     python = venv_python()
+    if locking and VENV.exists():
+        print(f"Removing {VENV} to resolve the lock from scratch", flush=True)
+        shutil.rmtree(VENV)
     if not python.exists():
         print(f"Creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     fingerprint = install_fingerprint()
-    if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
+    if not locking and STAMP.exists() and STAMP.read_text().strip() == fingerprint:
         return python
     print(
         "Installing Offgrid and its engines. The first time, llama-cpp-python compiles from "
         "source (about 6 minutes on 2 cores); later runs reuse pip's cached wheel.",
         flush=True,
     )
-    torch_cmd = [str(python), "-m", "pip", "install", TORCH_REQUIREMENT]
+    pip = [str(python), "-m", "pip", "install"]
+    lock = [] if locking else ["-c", LOCK.name]
+    # torch alone first, so OFFGRID_TORCH_INDEX serves torch and nothing else; the next step
+    # installs torch's own dependencies, at the locked versions, from the usual indexes.
+    torch_cmd = [*pip, "--no-deps", *lock, TORCH_REQUIREMENT]
     torch_index = os.environ.get("OFFGRID_TORCH_INDEX")
     if torch_index:
         torch_cmd += ["--index-url", torch_index]
     run(torch_cmd)
-    run([str(python), "-m", "pip", "install", "-e", ".[test]"])
+    run([*pip, *lock, "-e", ".[test]"])
+    if locking:
+        write_lock(python)
+        fingerprint = install_fingerprint()
     STAMP.write_text(fingerprint)
     return python
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch ``app`` or ``test``; extra arguments go to the app or to pytest."""
-    if not argv or argv[0] not in {"app", "test", "setup"}:
+    """Run ``app``, ``test``, ``setup`` or ``lock``; later arguments go to the app or pytest."""
+    if not argv or argv[0] not in {"app", "test", "setup", "lock"}:
         print(__doc__)
-        print("usage: python3 tasks.py app [ARGS...] | test [PYTEST ARGS...] | setup")
+        print("usage: python3 tasks.py app [ARGS...] | test [PYTEST ARGS...] | setup | lock")
         return 2
-    python = ensure_venv()
     command, rest = argv[0], argv[1:]
-    if command == "setup":
+    python = ensure_venv(locking=command == "lock")
+    if command in {"setup", "lock"}:
         return 0
     if command == "app":
         return subprocess.call([str(python), "-m", "ui", *rest], cwd=ROOT)
