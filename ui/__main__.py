@@ -1,7 +1,19 @@
-"""``python -m ui`` opens the Offgrid window."""
+"""``python -m ui`` opens the Offgrid window, after checking that Qt can open one here."""
 
 import sys
 
-from ui.app import main
+from ui.platform_check import EXIT_STATUS, platform_error
 
-sys.exit(main())
+
+def run() -> int:
+    """Say what to install and stop if Qt cannot open a window; otherwise open it."""
+    error = platform_error()
+    if error is not None:
+        print(error, file=sys.stderr)
+        return EXIT_STATUS
+    from ui.app import main  # imported only now: a failed check needs none of Qt
+
+    return main()
+
+
+sys.exit(run())
