@@ -1,23 +1,54 @@
 """One owner per data directory: a second app or command on it is refused, not let in to
 write beside the first.
 
-The lock is an exclusive ``flock`` on ``offgrid.lock`` in the data directory. The operating
-system drops it when the process ends, however it ends, so a crash never leaves it stuck.
+The lock is on ``offgrid.lock`` in the data directory: an exclusive ``flock`` on POSIX, and on
+Windows an ``msvcrt.locking`` lock on one byte far past the file's text (Windows forbids other
+processes to read a locked range, and the refused one reads who holds the lock). The operating
+system drops either when the process ends, however it ends, so a crash never leaves it stuck.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import IO
 
 from assistant.errors import StoreError
 
 LOCK_FILE = "offgrid.lock"
+WINDOWS = sys.platform == "win32"
+# The byte locked on Windows: beyond the "process N" text, which is never that long.
+WINDOWS_LOCK_OFFSET = 1 << 20
 
 
 class DataDirInUse(StoreError):
     """Another Offgrid process holds the data directory."""
+
+
+def _lock_exclusive(fd: int) -> None:
+    """Take the lock on the open file ``fd`` without waiting; :class:`OSError` if held."""
+    if WINDOWS:
+        import msvcrt
+
+        os.lseek(fd, WINDOWS_LOCK_OFFSET, os.SEEK_SET)  # msvcrt locks from the position
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    """Let go of the lock on ``fd`` before it is closed (POSIX: closing is enough)."""
+    if WINDOWS:
+        import msvcrt
+
+        os.lseek(fd, WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass  # closing the file frees it too, only less promptly
 
 
 class InstanceLock:
@@ -29,11 +60,9 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise :class:`DataDirInUse` naming the process that has it."""
-        import fcntl
-
         handle = self.path.open("a+", encoding="utf-8")
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_exclusive(handle.fileno())
         except OSError:
             handle.seek(0)
             owner = handle.read().strip() or "another process"
@@ -50,6 +79,7 @@ class InstanceLock:
     def release(self) -> None:
         """Let the data directory go (also done by the system when the process ends)."""
         if self._handle is not None:
+            _unlock(self._handle.fileno())
             self._handle.close()  # closing the descriptor drops the flock
             self._handle = None
 

@@ -7,7 +7,6 @@ when its estimate exceeds what the system reports as available.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +34,14 @@ def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
 
 
 def available_bytes() -> int | None:
-    """Memory the system can give a new program now (Linux ``MemAvailable``), if known."""
+    """Memory the system can give a new program now (psutil: ``MemAvailable`` on Linux, the
+    free and reclaimable pages on macOS and Windows); ``None`` if it cannot be read, and then
+    no model is refused for want of memory."""
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except (ImportError, OSError, RuntimeError, AttributeError, ValueError):
         return None
 
 

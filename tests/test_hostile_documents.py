@@ -137,23 +137,14 @@ def test_a_reader_that_dies_fails_that_file_only(tmp_path: Path) -> None:
 @pytest.mark.parametrize("reply", ["[1, 2]", "not json at all", '"error"',
                                    '{"document": {"text": 5, "title": "t", "kind": "text", '
                                    '"pages": null, "sections": []}}'])
-def test_a_reader_that_replies_nonsense_fails_that_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: str) -> None:
-    import subprocess
+def test_a_reader_that_replies_nonsense_fails_that_file(tmp_path: Path, reply: str) -> None:
     import sys
 
     from assistant.errors import IngestError
 
     sandbox = ParseSandbox()
-
-    def start() -> subprocess.Popen[bytes]:  # a compromised reader, as far as we can tell
-        sandbox._child = subprocess.Popen(
-            [sys.executable, "-c", f"import sys\nfor _ in sys.stdin: print({reply!r}, "
-                                   "flush=True)"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        return sandbox._child
-
-    monkeypatch.setattr(sandbox, "_start", start)
+    sandbox.command = [sys.executable, "-c",  # a compromised reader, as far as we can tell
+                       f"import sys\nfor _ in sys.stdin: print({reply!r}, flush=True)"]
     try:
         with pytest.raises(IngestError, match="sent back something unexpected"):
             sandbox.load(tmp_path / "any.md")

@@ -3,15 +3,16 @@ them, where the time before an answer's first token goes, and peak memory."""
 
 from __future__ import annotations
 
-import resource
 import sys
 import threading
 import time
 from typing import Any
 
+import psutil
 from PySide6.QtCore import QObject, Qt, QTimer
 
 HEARTBEAT_MS = 5
+PROC_STATUS = "/proc/self/status"
 
 
 def peak_rss_mb() -> float:
@@ -19,16 +20,25 @@ def peak_rss_mb() -> float:
 
     On Linux it is ``VmHWM``: ``ru_maxrss`` survives ``exec``, so a child started by a big
     parent reports the parent's size at the fork (2.3 GB here, against 1.0 GB of its own).
+    On Windows it is psutil's peak working set; on macOS ``ru_maxrss``.
     """
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(PROC_STATUS, encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return round(int(line.split()[1]) / 1024, 1)  # kB
     except OSError:
         pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+    memory = psutil.Process().memory_info()
+    peak = getattr(memory, "peak_wset", None)  # Windows
+    if peak is None:
+        try:
+            import resource
+        except ImportError:  # no peak to be had: the current size, a lower bound
+            return round(memory.rss / (1024 * 1024), 1)
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = maxrss if sys.platform == "darwin" else maxrss * 1024  # bytes / kB
+    return round(peak / (1024 * 1024), 1)
 
 
 class Heartbeat(QObject):
