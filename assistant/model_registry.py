@@ -1,4 +1,4 @@
-"""The registry of known models (``models/registry.json``) and the user's own GGUF files."""
+"""The registry of known models (bundled ``registry.json``) and the user's own GGUF files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from assistant.embedding import package_dir
 from assistant.errors import ModelError
 from assistant.gguf import context_length
-from assistant.paths import models_dir
+from assistant.paths import models_dir, registry_file
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,15 @@ class ModelEntry:
     default: bool = False
 
 
-def _entry(raw: dict[str, object], folder: Path) -> ModelEntry:
-    package = raw.get("package")
-    file = str(raw["file"])
-    base = package_dir(str(package)) if package else folder
+def _entry(raw: dict[str, object]) -> ModelEntry:
+    # Registered models ship inside Python packages; a path relative to the registry would
+    # point into Offgrid's own installed package, where no model file is.
+    if not raw.get("package"):
+        raise ModelError(f"the model registry entry '{raw.get('id')}' names no package")
     return ModelEntry(
         id=str(raw["id"]), name=str(raw.get("name", raw["id"])), role=str(raw["role"]),
-        path=base / file, license=str(raw.get("license", "unknown")),
+        path=package_dir(str(raw["package"])) / str(raw["file"]),
+        license=str(raw.get("license", "unknown")),
         context_length=(int(raw["context_length"])  # type: ignore[call-overload]
                         if raw.get("context_length") else None),
         default=bool(raw.get("default", False)),
@@ -39,14 +41,16 @@ def _entry(raw: dict[str, object], folder: Path) -> ModelEntry:
 
 
 def load_registry(folder: Path | None = None) -> list[ModelEntry]:
-    """Registered models, then any other ``.gguf`` file found in the models folder."""
-    folder = folder or models_dir()
-    registry = folder / "registry.json"
+    """Registered models, then any other ``.gguf`` file in ``folder`` (default: ``models/``)."""
+    registry = registry_file()
     try:
         raw = json.loads(registry.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read the model registry {registry}: {exc}") from exc
-    entries = [_entry(item, folder) for item in raw.get("models", [])]
+    entries = [_entry(item) for item in raw.get("models", [])]
+    folder = folder or models_dir()
+    if folder is None:
+        return entries
     known = {entry.path.resolve() for entry in entries}
     for gguf in sorted(folder.glob("*.gguf")):
         if gguf.resolve() not in known:

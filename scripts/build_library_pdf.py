@@ -2,10 +2,10 @@
 
     .venv/bin/python scripts/build_library_pdf.py
 
-Writes resources/library/energy-cost-per-bitcoin.pdf from
-resources/library_src/energy-cost-per-bitcoin.md: headings, paragraphs and bullet lists, with
-a page footer. The output is deterministic (fixed creation date), so an unchanged source
-gives an identical file and the library is not re-indexed for nothing.
+Writes assistant/bundled/library/energy-cost-per-bitcoin.pdf (the library ships inside the
+package) from resources/library_src/energy-cost-per-bitcoin.md: headings, paragraphs and
+bullet lists, with a page footer. The output is deterministic (fixed creation date), so an
+unchanged source gives an identical file and the library is not re-indexed for nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fpdf import FPDF
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "resources" / "library_src" / "energy-cost-per-bitcoin.md"
-TARGET = ROOT / "resources" / "library" / "energy-cost-per-bitcoin.pdf"
+TARGET = ROOT / "assistant" / "bundled" / "library" / "energy-cost-per-bitcoin.pdf"
 
 
 class NotePDF(FPDF):
