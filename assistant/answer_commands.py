@@ -67,6 +67,8 @@ def _options(args: argparse.Namespace) -> AskOptions:
 def _load(service: AssistantService, args: argparse.Namespace) -> None:
     service.load_model(resolve_model(service.data_dir, args.model), n_ctx=args.ctx,
                        n_threads=args.threads)
+    if service.model_notice:
+        print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
 
 
 def run_ask(service: AssistantService, args: argparse.Namespace) -> int:
@@ -79,9 +81,9 @@ def run_ask(service: AssistantService, args: argparse.Namespace) -> int:
     if args.json:
         answer = _collect(service.ask(question, options=options))
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
-        return 0
-    _stream_to_terminal(service.ask(question, options=options), sys.stdout)
-    return 0
+        return 1 if answer.interruption else 0
+    answer = _stream_to_terminal(service.ask(question, options=options), sys.stdout)
+    return 1 if answer.interruption else 0
 
 
 def _ask_lines(service: AssistantService, options: AskOptions, lines: TextIO, *,
@@ -99,6 +101,14 @@ def _ask_lines(service: AssistantService, options: AskOptions, lines: TextIO, *,
                 print(json.dumps({"question": question, "error": str(exc)}), flush=True)
             else:
                 print(f"error: {exc}", file=sys.stderr)
+            continue
+        if answer.interruption:  # the engine crashed on this one; it is running again
+            status = 1
+            if as_json:
+                print(json.dumps({"question": question, "error": answer.interruption,
+                                  "answer": answer.text}, ensure_ascii=False), flush=True)
+            else:
+                print(f"error: {answer.interruption}", file=sys.stderr)
             continue
         if as_json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
@@ -126,6 +136,8 @@ def _stream_to_terminal(events: Iterator[object], out: TextIO) -> Answer:
                 out.write(answer.text)
             if answer.stop_reason == "cancelled":
                 out.write(" [stopped]")
+            elif answer.interruption:
+                out.write(f" [interrupted: {answer.interruption}]")
             out.write("\n" + format_answer_details(answer) + "\n")
             out.flush()
     if answer is None:

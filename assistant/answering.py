@@ -19,6 +19,7 @@ from assistant.abstention import ABSTAIN_BELOW, abstain_reason
 from assistant.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
 from assistant.documents import Hit
 from assistant.embedding import Embedder
+from assistant.errors import AssistantError, EngineCrashed
 from assistant.evidence import (
     Evidence,
     Sentence,
@@ -85,6 +86,8 @@ class Answer:
     stop_reason: str = "stop"
     conversation_id: int | None = None
     turn_id: int | None = None
+    # Why the answer stopped short (the model engine crashed), if it did.
+    interruption: str = ""
 
     @property
     def unsupported(self) -> list[ClaimCheck]:
@@ -106,7 +109,8 @@ class Answer:
         return cls(data["question"], data["answer"], data["abstained"], sources, evidence,
                    checks, data.get("model", ""), Timings(**data.get("timings", {})),
                    stop_reason=data.get("stop_reason", "stop"),
-                   conversation_id=data.get("conversation_id"))
+                   conversation_id=data.get("conversation_id"),
+                   interruption=data.get("interruption") or "")
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON contract for one answer."""
@@ -120,6 +124,7 @@ class Answer:
             "model": self.model,
             "timings": self.timings.to_json(),
             "stop_reason": self.stop_reason,
+            "interruption": self.interruption or None,
             "conversation_id": self.conversation_id,
         }
 
@@ -131,7 +136,8 @@ def stored_answer(turn: Turn) -> Answer:
     else:  # interrupted before its sources were found
         answer = Answer(turn.question, "", False, [], [], [], "", Timings())
     if turn.stop_reason in (ANSWERING, INTERRUPTED):
-        answer = replace(answer, text=turn.answer, stop_reason=INTERRUPTED)
+        answer = replace(answer, text=turn.answer, stop_reason=INTERRUPTED,
+                         interruption=str(turn.details.get("interruption") or ""))
     answer.conversation_id, answer.turn_id = turn.conversation_id, turn.id
     return answer
 
@@ -232,6 +238,10 @@ class AnswerPipeline:
                                       conversation_id, turn_id if store else None, cancel):
                 finished = isinstance(event, Finished)
                 yield event
+        except AssistantError as exc:
+            if store is not None and turn_id is not None:
+                store.mark_interrupted(turn_id, reason=str(exc))
+            raise
         finally:
             if store is not None and turn_id is not None and not finished:
                 store.mark_interrupted(turn_id)  # an error, or the caller stopped listening
@@ -286,17 +296,20 @@ class AnswerPipeline:
         yield Retrieved(query, hits, evidence, False)
 
         stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
-        text = ""
-        for piece in stream:
-            if not text:
-                timings.ttft_ms = (time.perf_counter() - started) * 1000
-            text += piece
-            if self.conversations is not None and turn_id is not None:
-                self.conversations.record_answer(turn_id, text)  # stored before it is shown
-            yield Token(piece)
-            if is_degenerate(text):
-                stream.stop("repetition")
-                break
+        text, interruption = "", ""
+        try:
+            for piece in stream:
+                if not text:
+                    timings.ttft_ms = (time.perf_counter() - started) * 1000
+                text += piece
+                if self.conversations is not None and turn_id is not None:
+                    self.conversations.record_answer(turn_id, text)  # stored before shown
+                yield Token(piece)
+                if is_degenerate(text):
+                    stream.stop("repetition")
+                    break
+        except EngineCrashed as exc:  # the answer keeps what was written, marked as cut short
+            interruption = str(exc)
         text = trim_degenerate(text).strip()
         stats = stream.stats
         timings.prompt_tokens = stats.prompt_tokens
@@ -307,7 +320,8 @@ class AnswerPipeline:
         checks = self._check(text, hits, sentences, sentence_vectors)
         timings.total_ms = (time.perf_counter() - started) * 1000
         answer = Answer(question, text, False, hits, evidence, checks, self.engine.model_id,
-                        timings, stop_reason=stats.stop_reason)
+                        timings, stop_reason=INTERRUPTED if interruption else stats.stop_reason,
+                        interruption=interruption)
         self._store(answer, query, messages[-1].content, conversation_id, turn_id)
         yield Finished(answer)
 

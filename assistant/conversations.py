@@ -158,11 +158,19 @@ class ConversationStore:
                     "DELETE FROM conversations WHERE id = ? AND NOT EXISTS "
                     "(SELECT 1 FROM turns WHERE conversation_id = ?)", (row[0], row[0]))
 
-    def mark_interrupted(self, turn_id: int) -> None:
-        """A turn whose answer will not be finished (an error, or nobody listening)."""
+    def mark_interrupted(self, turn_id: int, reason: str = "") -> None:
+        """A turn whose answer will not be finished (an error, or nobody listening);
+        ``reason`` says why, where it is known."""
         with self._lock, self._db:
-            self._db.execute("UPDATE turns SET stop_reason = ? WHERE id = ? AND stop_reason = ?",
-                             (INTERRUPTED, turn_id, ANSWERING))
+            row = self._db.execute("SELECT details FROM turns WHERE id = ? AND stop_reason = ?",
+                                   (turn_id, ANSWERING)).fetchone()
+            if row is None:
+                return
+            details = json.loads(row[0] or "{}")
+            if reason:
+                details["interruption"] = reason
+            self._db.execute("UPDATE turns SET stop_reason = ?, details = ? WHERE id = ?",
+                             (INTERRUPTED, json.dumps(details, ensure_ascii=False), turn_id))
 
     def finish_turn(self, turn_id: int, *, query: str, sent: str, answer: str,
                     abstained: bool, stop_reason: str, details: dict[str, Any]) -> Turn:

@@ -15,3 +15,7 @@ class StoreError(AssistantError):
 
 class ModelError(AssistantError):
     """A model file is missing, unreadable or not a usable model."""
+
+
+class EngineCrashed(ModelError):
+    """The model engine's process ended in the middle of a request; it is being restarted."""

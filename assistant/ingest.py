@@ -25,7 +25,6 @@ from assistant.embedding import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.foreground import ForegroundGate
 from assistant.loaders import PARSER_VERSION, is_supported, load_document
-from assistant.parse_sandbox import SUPPORTED as SANDBOX_SUPPORTED
 from assistant.parse_sandbox import ParseSandbox, SandboxLimits
 from assistant.sizes import human_size
 from assistant.store import NewDocument, Store
@@ -202,7 +201,7 @@ class Ingestor:
         self.chunking = chunking or ChunkingParams()
         self.gate = gate
         self.sandbox = (ParseSandbox(self.limits.sandbox, gate)
-                        if self.limits.sandbox is not None and SANDBOX_SUPPORTED else None)
+                        if self.limits.sandbox is not None else None)
 
     def close(self) -> None:
         """Stop the document reader's child process."""

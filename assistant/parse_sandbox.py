@@ -41,8 +41,6 @@ from assistant.errors import IngestError
 from assistant.foreground import ForegroundGate
 
 POLL_S = 0.05
-# The child runs wherever psutil does (Linux, macOS, Windows); ingest still asks.
-SUPPORTED = True
 # Deaths that mean the reader crashed, most likely out of memory (POSIX signal numbers).
 CRASH_SIGNALS = frozenset(getattr(signal, name) for name in
                           ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS") if hasattr(signal, name))

@@ -19,6 +19,8 @@ from assistant.answering import (
 from assistant.conversations import Conversation, ConversationStore, Turn
 from assistant.documents import DocumentInfo, Hit
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.engine_layout import LAYOUTS_FILE, LayoutMemory
+from assistant.engine_process import ProcessEngine
 from assistant.errors import AssistantError, ModelError
 from assistant.export import conversation_markdown
 from assistant.foreground import ForegroundGate
@@ -37,7 +39,7 @@ from assistant.library import (
     library_files,
     library_fingerprint,
 )
-from assistant.llm import Engine, EngineSettings, LlamaEngine
+from assistant.llm import Engine, EngineSettings
 from assistant.model_registry import ModelEntry, add_user_model, all_models, default_model
 from assistant.prompting import SYSTEM_PROMPT
 from assistant.retrieval import HybridRetriever
@@ -47,6 +49,7 @@ DEFAULT_COLLECTION = "My documents"
 STORE_FILE = "offgrid.sqlite3"
 VECTOR_DIR = "vectors"
 CONVERSATIONS_FILE = "conversations.sqlite3"
+ENGINE_LOG = "engine.log"  # what the model engine process writes to stderr
 
 
 @dataclass(frozen=True)
@@ -224,21 +227,35 @@ class AssistantService:
 
     def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
                    n_threads: int | None = None, system_prompt: str | None = None) -> Engine:
-        """Load a GGUF model (the default one if ``path`` is None) for answering.
+        """Load a GGUF model (the default one if ``path`` is None) for answering, in its own
+        engine process (a crash there costs a turn, never this process).
 
         If it fails, the model loaded before stays in use; if it loads, the old one is freed.
         The prompt's opening (``system_prompt``, else the default one) is evaluated at once,
         so the first question does not wait for it.
         """
         model_path = Path(path).expanduser() if path else default_model().path
-        engine = LlamaEngine(EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads,
-                                            weights_cache=self.weights_cache))
-        engine.prime(system_prompt or SYSTEM_PROMPT)
+        engine = ProcessEngine(
+            EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads,
+                           weights_cache=self.weights_cache),
+            system=system_prompt or SYSTEM_PROMPT,
+            layouts=LayoutMemory(self.weights_cache / LAYOUTS_FILE),
+            log_path=self.data_dir / ENGINE_LOG)
         previous, self._engine = self._engine, engine
         close = getattr(previous, "close", None)
         if close is not None:
             close()
         return engine
+
+    @property
+    def model_notice(self) -> str:
+        """What the user should know about how the model runs (safe mode), if anything."""
+        return str(getattr(self._engine, "notice", "") or "")
+
+    def engine_memory_bytes(self) -> int:
+        """Resident memory of the model engine's process, if one runs (else 0)."""
+        memory = getattr(self._engine, "memory_bytes", None)
+        return int(memory()) if memory is not None else 0
 
     def models(self) -> list[ModelEntry]:
         """The chat models: bundled, in ``models/``, and registered by the user."""

@@ -10,9 +10,10 @@ import pytest
 
 from assistant.answering import Asked, AskOptions, Finished, Retrieved, Token
 from assistant.documents import Hit
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, EngineCrashed
 from assistant.evidence import score_sentences, select_evidence, split_sentences
 from assistant.grounding import check_claims, split_claims
+from assistant.llm import TokenStream
 from assistant.service import AssistantService
 from tests.fakes import FakeEngine, HashEmbedder
 
@@ -257,3 +258,72 @@ def test_a_question_dropped_before_it_was_shown_leaves_no_trace(tmp_path: Path,
         assert service.conversation_turns(asked.conversation_id)
         service.abandon_turn(asked.turn_id, shown=False)
         assert service.list_conversations() == []
+
+
+class CrashingEngine(FakeEngine):
+    """A fake whose engine process "dies" after ``pieces`` pieces of its next answer, or while
+    counting tokens, as :class:`ProcessEngine` reports it."""
+
+    def __init__(self, replies: list[list[str]], *, pieces: int | None = None,
+                 in_count: bool = False) -> None:
+        super().__init__(replies)
+        self.pieces, self.in_count = pieces, in_count
+
+    def count_tokens(self, messages: list) -> int:
+        if self.in_count:
+            self.in_count = False
+            raise EngineCrashed("the model engine crashed (signal 11, SIGSEGV); it has been "
+                                "restarted")
+        return super().count_tokens(messages)
+
+    def stream(self, messages: list, params, cancel=None):  # type: ignore[no-untyped-def]
+        stream = super().stream(messages, params, cancel)
+        if self.pieces is None:
+            return stream
+        limit, self.pieces = self.pieces, None
+        inner = iter(stream)
+
+        def dying():  # type: ignore[no-untyped-def]
+            for _ in range(limit):
+                yield next(inner)
+            raise EngineCrashed("the model engine crashed (signal 11, SIGSEGV); it has been "
+                                "restarted")
+
+        return TokenStream(dying(), stream.stats)
+
+
+def test_an_engine_crash_keeps_the_text_shown_and_says_why(tmp_path: Path,
+                                                           library: Path) -> None:
+    engine = CrashingEngine([["Itaipu", " hydropower", " [1] feeds"], ["Tariffs are low [2]."]],
+                            pieces=2)
+    with _service(tmp_path, library, engine) as service:
+        conversation = service.new_conversation("Hydropower")
+        events = list(service.ask("Where does Paraguay's hydropower for miners come from?",
+                                  conversation_id=conversation.id, options=OPTIONS))
+        answer = events[-1].answer  # type: ignore[union-attr]
+        assert isinstance(events[-1], Finished)
+        assert (answer.text, answer.stop_reason) == ("Itaipu hydropower", "interrupted")
+        assert "signal 11" in answer.interruption
+        assert answer.to_json()["interruption"] == answer.interruption
+        # The next question is answered; the crashed turn stays in the conversation as shown.
+        after = list(service.ask("and Ethiopia's tariffs?", conversation_id=conversation.id,
+                                 options=OPTIONS))[-1].answer  # type: ignore[union-attr]
+        assert after.text == "Tariffs are low [2]." and not after.interruption
+    with _service(tmp_path, library, engine) as reopened:
+        stored = reopened.conversation_answers(conversation.id)
+        assert [(a.text, a.stop_reason, bool(a.interruption)) for a in stored] == [
+            ("Itaipu hydropower", "interrupted", True), ("Tariffs are low [2].", "stop", False)]
+
+
+def test_an_engine_crash_before_any_text_is_an_error_and_the_turn_says_why(
+        tmp_path: Path, library: Path) -> None:
+    engine = CrashingEngine([["Tariffs are low [2]."]], in_count=True)
+    with _service(tmp_path, library, engine) as service:
+        conversation = service.new_conversation("Hydropower")
+        with pytest.raises(EngineCrashed):
+            list(service.ask("What does Ethiopia charge miners?",
+                             conversation_id=conversation.id, options=OPTIONS))
+        stored = service.conversation_answers(conversation.id)[0]
+        assert stored.stop_reason == "interrupted" and "signal 11" in stored.interruption
+        assert list(service.ask("What does Ethiopia charge miners?",
+                                options=OPTIONS))[-1].answer.text  # type: ignore[union-attr]

@@ -11,7 +11,8 @@ import pytest
 from assistant.answering import Answer, AskOptions, Finished, Retrieved, Token
 from assistant.evidence import split_sentences
 from assistant.grounding import check_claims, split_claims
-from assistant.llm import EngineSettings, GenerationParams, LlamaEngine
+from assistant.llama_engine import LlamaEngine
+from assistant.llm import EngineSettings, GenerationParams
 from assistant.model_registry import default_model
 from assistant.paths import library_dir
 from assistant.service import AssistantService
@@ -158,7 +159,7 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Pat
 def test_cancel_during_a_long_prompt_stops_before_any_token(
         engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.chat_template import ChatMessage
-    from assistant.llm import PROMPT_CHUNK
+    from assistant.llama_engine import PROMPT_CHUNK
 
     text = (library_dir() / "hashprice.md").read_text(encoding="utf-8")[:6000]
     messages = [ChatMessage("user", f"{text}\n\nWhat is hashprice?")]

@@ -144,13 +144,13 @@ def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.Capt
     from assistant import service as service_module
 
     loads: list[object] = []
-    real = service_module.LlamaEngine
+    real = service_module.ProcessEngine
 
     def counting(*args: object, **kwargs: object) -> object:
         loads.append(args)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service_module, "LlamaEngine", counting)
+    monkeypatch.setattr(service_module, "ProcessEngine", counting)
     monkeypatch.setattr("sys.stdin", io.StringIO(
         "What is the Nakamoto coefficient?\n\nHow do I knit a woollen scarf?\n"))
     assert main(["--data-dir", data_dir, "ask", "--json", "--max-tokens", "16", "-"]) == 0

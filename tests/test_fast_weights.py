@@ -8,7 +8,8 @@ import pytest
 
 from assistant import gguf
 from assistant.chat_template import ChatMessage
-from assistant.llm import EngineSettings, GenerationParams, LlamaEngine, fast_weights_path
+from assistant.llama_engine import LlamaEngine, fast_weights_path
+from assistant.llm import EngineSettings, GenerationParams
 from assistant.model_registry import default_model
 
 pytestmark = pytest.mark.integration

@@ -93,7 +93,7 @@ def test_damaged_model_files_give_clear_errors_and_never_crash(tmp_path: Path) -
         "import json, sys\n"
         "from pathlib import Path\n"
         "from assistant.errors import ModelError\n"
-        "from assistant.llm import EngineSettings, LlamaEngine\n"
+        "from assistant.llama_engine import LlamaEngine\nfrom assistant.llm import EngineSettings\n"
         "for path in sorted(Path(sys.argv[1]).iterdir()):\n"
         "    print('TRY', path.name, flush=True)\n"
         "    try:\n"

@@ -253,5 +253,6 @@ def test_the_bench_peak_on_windows_is_the_peak_working_set(
 
     memory = SimpleNamespace(rss=100 * 1024 * 1024, peak_wset=750 * 1024 * 1024)
     monkeypatch.setattr(bench_instruments, "PROC_STATUS", str(tmp_path / "no-proc"))
-    monkeypatch.setattr(psutil, "Process", lambda: SimpleNamespace(memory_info=lambda: memory))
+    monkeypatch.setattr(psutil, "Process",
+                        lambda pid=None: SimpleNamespace(memory_info=lambda: memory))
     assert bench_instruments.peak_rss_mb() == 750.0

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answering import AskOptions, Finished
-from assistant.llm import EngineSettings, GenerationParams, LlamaEngine
+from assistant.llama_engine import LlamaEngine
+from assistant.llm import EngineSettings, GenerationParams
 from assistant.model_registry import default_model
 from assistant.service import AssistantService
 from tests.test_ui_inert import anchors_and_images, painted

@@ -15,22 +15,29 @@ HEARTBEAT_MS = 5
 PROC_STATUS = "/proc/self/status"
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB.
+def peak_rss_mb(pid: int | None = None) -> float:
+    """The peak resident memory so far of this process (or of process ``pid``), in MB.
 
     On Linux it is ``VmHWM``: ``ru_maxrss`` survives ``exec``, so a child started by a big
     parent reports the parent's size at the fork (2.3 GB here, against 1.0 GB of its own).
-    On Windows it is psutil's peak working set; on macOS ``ru_maxrss``.
+    On Windows it is psutil's peak working set; on macOS ``ru_maxrss`` (for another process,
+    its current size: a lower bound).
     """
     try:
-        with open(PROC_STATUS, encoding="ascii") as status:
+        path = PROC_STATUS if pid is None else f"/proc/{pid}/status"
+        with open(path, encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return round(int(line.split()[1]) / 1024, 1)  # kB
     except OSError:
         pass
-    memory = psutil.Process().memory_info()
+    try:
+        memory = psutil.Process(pid).memory_info()
+    except psutil.Error:
+        return 0.0
     peak = getattr(memory, "peak_wset", None)  # Windows
+    if peak is None and pid is not None:
+        return round(memory.rss / (1024 * 1024), 1)
     if peak is None:
         try:
             import resource

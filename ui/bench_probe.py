@@ -138,11 +138,22 @@ class Probe:
         self.figures["errors"].append(f"the probe timed out after {self.args.timeout:.0f} s")
         self._finish()
 
+    def _peak_rss_mb(self, moment: str) -> float:
+        """The app's peak memory plus its model engine's (the model lives in that process);
+        each is kept in the figures too."""
+        pid = None
+        if self.controller.service is not None and self.controller.model_id is not None:
+            pid = getattr(self.controller.service.engine, "pid", None)
+        app, engine = peak_rss_mb(), peak_rss_mb(pid) if pid else 0.0
+        self.figures[f"peak_rss_app_{moment}_mb"] = app
+        self.figures[f"peak_rss_engine_{moment}_mb"] = engine
+        return round(app + engine, 1)
+
     def _finish(self) -> None:
         if self.finished:
             return
         self.finished = True
-        self.figures["peak_rss_mb_end"] = peak_rss_mb()
+        self.figures["peak_rss_mb_end"] = self._peak_rss_mb("end")
         print(MARKER + json.dumps(self.figures), flush=True)
         if self.sampler is not None:
             self.sampler.halt.set()
@@ -229,7 +240,7 @@ class Probe:
                     "cached_tokens": answer.timings.cached_tokens,
                     "decode_tokens_per_s": answer.timings.decode_tokens_per_s}
         self.figures["gui_max_stall_generating_ms"] = max(stalls)
-        self.figures["peak_rss_answering_mb"] = peak_rss_mb()
+        self.figures["peak_rss_answering_mb"] = self._peak_rss_mb("answering")
         engine = self.controller.service.engine
         self.figures["model_path"] = str(getattr(engine, "model_path", ""))
         self.figures["weights_path"] = str(getattr(engine, "weights_path", ""))

@@ -51,6 +51,7 @@ def turn_markdown(index: int, turn: ChatTurn) -> str:
     question = escape_markdown(turn.question).replace("\n", "  \n")
     parts = [f"**You:** {question}", ""]
     interrupted = turn.answer is not None and turn.answer.stop_reason == INTERRUPTED
+    why = turn.answer.interruption if turn.answer is not None else ""
     if turn.answer is not None and turn.answer.abstained:
         parts.append(f"> {escape_markdown(turn.answer.text)}")
     elif turn.text:
@@ -58,9 +59,11 @@ def turn_markdown(index: int, turn: ChatTurn) -> str:
         if turn.answer is not None and turn.answer.stop_reason == "cancelled":
             parts.append("\n*(stopped)*")
         elif interrupted:
-            parts.append("\n*(interrupted: Offgrid closed before the answer was finished)*")
+            why = why or "Offgrid closed before the answer was finished"
+            parts.append(f"\n*(interrupted: {escape_markdown(why)})*")
     elif interrupted:
-        parts.append("*(not answered: Offgrid closed before the answer began)*")
+        why = why or "Offgrid closed before the answer began"
+        parts.append(f"*(not answered: {escape_markdown(why)})*")
     else:
         parts.append("*…*")
     return "\n".join(parts)

@@ -161,11 +161,17 @@ class AppController(QObject):
         gc.freeze()
         self.model_ready.emit(self.model_id)
         rebuilt = self.service.last_repair.rebuilt if self.service is not None else None
+        notice = self.service.model_notice if self.service is not None else ""
         self.status.emit("Ready · the search index was damaged and has been rebuilt from your "
-                         "library" if rebuilt else "Ready")
+                         "library" if rebuilt else
+                         f"Ready · the model runs in {notice}" if notice else "Ready")
         self.refresh_models()
         if self._pending is not None and self._pending_turn is not None:
             self._answer_pending()  # (one still being stored is answered once it is)
+
+    def engine_memory_mb(self) -> float:
+        """Resident memory of the model engine's process (0 while none runs)."""
+        return self.service.engine_memory_bytes() / (1024 * 1024) if self.service else 0.0
 
     # -- models -----------------------------------------------------------------------------
 
@@ -313,6 +319,10 @@ class AppController(QObject):
             self.retrieved.emit(event)
         elif isinstance(event, Finished):
             self.answered.emit(event.answer)
+            if event.answer.interruption:
+                notice = self.service.model_notice if self.service is not None else ""
+                self.status.emit(f"The answer was cut short: {event.answer.interruption}"
+                                 + (f" · the model now runs in {notice}" if notice else ""))
 
     def _done(self) -> None:
         self._cancel = None
@@ -323,6 +333,8 @@ class AppController(QObject):
         self._pending = self._pending_turn = None
         self._done()
         self.error.emit(message)
+        if self.conversation_id is not None:  # show the turn as stored: why it stopped
+            self.open_conversation(self.conversation_id)
 
     def stop(self) -> None:
         """Stop the answer being written (it keeps what was said), or drop a waiting one."""

@@ -1,7 +1,8 @@
 """Rows 1–3: our streaming engine against raw llama-cpp-python, and the follow-up cache.
 
-Both sides load the same GGUF file (the one the app runs: the bundled model converted to its
-fast weight format), with the same threads and seed, and run in turn in the same process.
+"Ours" is what the app runs: the engine in its own process, its pieces streamed over the pipe
+to this one. "Raw" is llama-cpp-python's ``create_completion(stream=True)`` on the very model
+that engine process has loaded (same file, threads, seed and weight layout), run in turn.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 from assistant.bench.measure import BenchContext, Row, SectionResult, alternate, median, ratio
 from assistant.chat_template import ChatMessage
-from assistant.llm import EngineSettings, GenerationParams, LlamaEngine
+from assistant.engine_layout import LAYOUTS_FILE, LayoutMemory, this_cpu
+from assistant.engine_process import ProcessEngine
+from assistant.llm import EngineSettings, GenerationParams
 from assistant.model_registry import default_model
 from assistant.paths import library_dir
 
@@ -32,41 +35,14 @@ FOLLOW_UPS = [
 ]
 
 
-def library_text(tokens: int, engine: LlamaEngine) -> str:
+def library_text(tokens: int, engine: ProcessEngine) -> str:
     """About ``tokens`` tokens of the bundled library, as one block of text."""
     text = "\n\n".join(path.read_text(encoding="utf-8")
                        for path in sorted(library_dir().glob("*.md")))
-    pieces = engine.tokenize([ChatMessage("user", text)])[:tokens]
-    return engine._llm.detokenize(pieces).decode("utf-8", errors="ignore")
+    return engine.detokenize(engine.tokenize([ChatMessage("user", text)])[:tokens])
 
 
-class RawSide:
-    """Raw llama-cpp-python, ``create_completion(stream=True)``, on the very model our engine
-    has loaded: two loaded copies of one file differ from each other by up to 8% in prompt
-    speed (where their buffers land in memory), which would swamp the few percent measured."""
-
-    def __init__(self, engine: LlamaEngine) -> None:
-        self.llm = engine._llm
-
-    def run(self, prompt: str, params: GenerationParams) -> tuple[int, float, float, int]:
-        """Tokens, seconds to the first and to the last token, and prompt tokens (cold)."""
-        self.llm.reset()
-        started = time.perf_counter()
-        first = last = 0.0
-        count = 0
-        for _chunk in self.llm.create_completion(
-                prompt, max_tokens=params.max_tokens, temperature=params.temperature,
-                top_p=params.top_p, top_k=params.top_k, repeat_penalty=params.repeat_penalty,
-                seed=0, stream=True):
-            last = time.perf_counter() - started
-            if count == 0:
-                first = last
-            count += 1
-        prompt_tokens = len(self.llm.tokenize(prompt.encode("utf-8"), special=True))
-        return count, first, last, prompt_tokens
-
-
-def ours(engine: LlamaEngine, messages: list[ChatMessage],
+def ours(engine: ProcessEngine, messages: list[ChatMessage],
          params: GenerationParams) -> tuple[int, float, float, int]:
     """Our engine, cold: tokens, seconds to the first and last token, prompt tokens."""
     engine.clear_cache()
@@ -86,35 +62,42 @@ def decode_rate(result: tuple[int, float, float, int]) -> float:
     return (tokens - 1) / (last - first) if tokens > 1 and last > first else 0.0
 
 
+def engine_settings(ctx: BenchContext) -> EngineSettings:
+    """The chat model's settings as the app's (fast weights cached in the scratch dir)."""
+    return EngineSettings(ctx.model_path or default_model().path, n_threads=THREADS,
+                          weights_cache=ctx.work_dir / "model-cache")
+
+
 @contextmanager
-def loaded_engine(ctx: BenchContext) -> Iterator[LlamaEngine]:
-    """The chat model as the app loads it (fast weights cached in the scratch dir)."""
-    path = ctx.model_path or default_model().path
-    engine = LlamaEngine(EngineSettings(path, n_threads=THREADS,
-                                        weights_cache=ctx.work_dir / "model-cache"))
+def loaded_engine(ctx: BenchContext) -> Iterator[ProcessEngine]:
+    """The chat model as the app loads it: in its own engine process, the weight layout
+    chosen for this CPU as the app chooses it."""
+    engine = ProcessEngine(engine_settings(ctx), layouts=LayoutMemory(
+        ctx.work_dir / "model-cache" / LAYOUTS_FILE))
     try:
         yield engine
     finally:
         engine.close()
 
 
-def parity(ctx: BenchContext, engine: LlamaEngine, result: SectionResult) -> None:
+def parity(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -> None:
     """Rows 1 and 2: decode and prefill tokens/s, ours against raw."""
-    raw = RawSide(engine)
     params = GenerationParams(max_tokens=DECODE_TOKENS)
     essay = [ChatMessage("user", ESSAY)]
-    essay_prompt = engine.template.render(essay)
+    essay_prompt = engine.render(essay)
     reps = ctx.reps(7, 3)
-    decode = alternate({"ours": lambda: decode_rate(ours(engine, essay, params)),
-                        "raw": lambda: decode_rate(raw.run(essay_prompt, params))}, reps)
+    decode = alternate(
+        {"ours": lambda: decode_rate(ours(engine, essay, params)),
+         "raw": lambda: decode_rate(engine.raw_completion(essay_prompt, params))}, reps)
     long = [ChatMessage("user", library_text(PREFILL_TOKENS, engine)
                         + "\n\nSummarize the text above.")]
-    long_prompt = engine.template.render(long)
+    long_prompt = engine.render(long)
     once = GenerationParams(max_tokens=1, min_tokens=0)
     counts: dict[str, int] = {}
 
     def prefill(side: str) -> float:
-        run = ours(engine, long, once) if side == "ours" else raw.run(long_prompt, once)
+        run = (ours(engine, long, once) if side == "ours"
+               else engine.raw_completion(long_prompt, once))
         counts[side] = run[3]
         return run[3] / run[1]
 
@@ -142,14 +125,15 @@ def parity(ctx: BenchContext, engine: LlamaEngine, result: SectionResult) -> Non
         f"{median(prefill_rates['raw']):.0f} tok/s)", "≥ 0.97", prefill_ratio >= 0.97))
 
 
-def follow_up(ctx: BenchContext, engine: LlamaEngine, result: SectionResult) -> None:
+def follow_up(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -> None:
     """Row 3: a follow-up's time to first token with the conversation cached, against the
     same prompt on a second, cold copy of the model, turn by turn through the real pipeline."""
     from assistant.answering import AskOptions
     from assistant.service import AssistantService
 
-    cold_engine = LlamaEngine(EngineSettings(engine.model_path, n_ctx=engine.n_ctx,
-                                             weights_cache=ctx.work_dir / "model-cache"))
+    cold_engine = ProcessEngine(EngineSettings(
+        engine.model_path, n_ctx=engine.n_ctx, weights_cache=ctx.work_dir / "model-cache",
+        safe_layout=engine.safe_layout))
     turns = FOLLOW_UPS[: ctx.reps(len(FOLLOW_UPS), 4)]
     warm_ms: list[float] = []
     cold_ms: list[float] = []
@@ -211,8 +195,13 @@ def run(ctx: BenchContext) -> SectionResult:
     """Rows 1–3."""
     result = SectionResult()
     with loaded_engine(ctx) as engine:
-        ctx.log(f"engine: {engine.weights_path.name}, n_ctx {engine.n_ctx}")
-        result.figures["engine_weights"] = engine.weights_path.name
+        cpu = this_cpu()
+        layout = "safe" if engine.safe_layout else "fast"
+        ctx.log(f"CPU: {cpu.describe()}")
+        ctx.log(f"engine: {engine.weights_path.name}, n_ctx {engine.n_ctx}, weight layout "
+                f"{layout}{f' ({engine.notice})' if engine.notice else ''}, own process")
+        result.figures.update({"engine_weights": engine.weights_path.name,
+                               "cpu": cpu.describe(), "weight_layout": layout})
         parity(ctx, engine, result)
         follow_up(ctx, engine, result)
     return result
