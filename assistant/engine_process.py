@@ -448,7 +448,7 @@ class ProcessEngine:
         child.send({"op": "cancel", "id": request_id})
         while (reply := child.reply()) is not None:
             if reply.get("id") == request_id and ("done" in reply or "error" in reply):
-                if "done" in reply:
-                    stats.completion_tokens = reply["done"].get("completion_tokens", 0)
+                for key, value in reply.get("done", {}).items():
+                    setattr(stats, key, value)  # the caller sets its own stop reason after
                 return
         self._crashed(child)
