@@ -13,20 +13,25 @@ the safe layout (see :mod:`assistant.engine_layout`), remembered for that model 
 
 from __future__ import annotations
 
-import json
 import queue
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from importlib import metadata as package_metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import psutil
 
 from assistant.chat_template import ChatMessage
+from assistant.engine_child import (
+    SERVER_COMMAND,
+    EngineChild,
+    crash_message,
+    exit_description,
+    is_fault,
+    open_log,
+    runtime_version,
+    safe_mode_notice,
+)
 from assistant.engine_layout import (
     FAST,
     SAFE,
@@ -46,140 +51,17 @@ from assistant.llm import (
     check_model_file,
 )
 
-SERVER_COMMAND = (sys.executable, "-m", "assistant.engine_server")
 # How often a stream looks at its cancel flag while it waits for the next piece.
 CANCEL_POLL_S = 0.05
-# Signals that mean native code faulted (a weight layout may be to blame), not a kill.
-FAULTS = {signal.SIGSEGV, signal.SIGILL, signal.SIGABRT, signal.SIGFPE,
-          getattr(signal, "SIGBUS", signal.SIGSEGV)}
-
-
-def exit_description(code: int | None) -> str:
-    """Why an engine process ended, in words: ``signal 11``, ``exit status 3``."""
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = ""
-        return f"signal {-code}{f', {name}' if name else ''}"
-    if code > 0xFFFF:  # Windows reports an exception code, e.g. 0xC0000005 for a bad access
-        return f"exception 0x{code:08X}"
-    return f"exit status {code}"
-
-
-def crash_message(code: int | None) -> str:
-    """What the user reads when the engine process ends in the middle of a request."""
-    if code is not None and code == -getattr(signal, "SIGKILL", 9):
-        return (f"the model engine was stopped ({exit_description(code)}: out of memory, or "
-                "ended by another program); it has been restarted")
-    return f"the model engine crashed ({exit_description(code)}); it has been restarted"
-
-
-def is_fault(code: int | None) -> bool:
-    """Whether an exit status is a native fault rather than a kill or a normal exit."""
-    if code is None:
-        return False
-    if code < 0:
-        return -code in {int(s) for s in FAULTS}
-    return code > 0xFFFF  # a Windows exception code
-
-
-def runtime_version() -> str:
-    """The llama-cpp-python release installed (read without loading it)."""
-    try:
-        return package_metadata.version("llama-cpp-python")
-    except package_metadata.PackageNotFoundError:
-        return "unknown"
-
-
-LOG_LIMIT_BYTES = 1024 * 1024
-
-
-def _open_log(path: Path) -> IO[bytes]:
-    """The engine's log, appended to; started afresh once it passes :data:`LOG_LIMIT_BYTES`."""
-    try:
-        fresh = path.stat().st_size > LOG_LIMIT_BYTES
-    except OSError:
-        fresh = False
-    return path.open("wb" if fresh else "ab")
-
-
-class _Child:
-    """One engine process and the thread that turns its reply lines into a queue."""
-
-    def __init__(self, command: list[str], start: dict[str, Any], log: IO[bytes] | None,
-                 safe: bool) -> None:
-        self.safe = safe
-        self.ready: dict[str, Any] | None = None
-        self.evaluated = False  # a stream finished: the layout has survived an evaluation
-        self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=log if log is not None else subprocess.DEVNULL)
-        threading.Thread(target=self._read, daemon=True).start()
-        self.send(start)
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                break  # not our protocol: treat it as the end of the process
-            if not isinstance(message, dict):
-                break
-            self.replies.put(message)
-        self.replies.put(None)
-
-    def send(self, message: dict[str, Any]) -> bool:
-        """Write one request line; False if the process is gone."""
-        assert self.process.stdin is not None
-        try:
-            self.process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
-            self.process.stdin.flush()
-        except (OSError, ValueError):
-            return False
-        return True
-
-    def reply(self, timeout: float | None = None) -> dict[str, Any] | None:
-        """The next reply, None when the process has ended; ``queue.Empty`` on timeout."""
-        return self.replies.get(timeout=timeout)
-
-    def exit_code(self) -> int | None:
-        """The process's exit status, waiting a little for it to be reaped."""
-        try:
-            return self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.process.poll()
-
-    def kill(self) -> None:
-        """End the process now."""
-        try:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-
-    def close(self) -> None:
-        """Ask the process to free the model and leave; kill it if it does not."""
-        self.send({"op": "close"})
-        try:
-            if self.process.stdin is not None:
-                self.process.stdin.close()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.kill()
 
 
 class ProcessEngine:
     """A GGUF chat model served by its own engine process; restarted after a crash.
 
     ``system`` is evaluated into the KV cache as each engine process starts. ``layouts``
-    remembers which weight layout works for a model on this CPU; ``log`` receives the
-    engine's own messages (stderr).
+    remembers which weight layout works for a model on this CPU; ``log_path`` receives the
+    engine's own messages (stderr); ``command`` starts an engine process (tests use one
+    that crashes on purpose).
     """
 
     def __init__(self, settings: EngineSettings, *, system: str | None = None,
@@ -197,14 +79,15 @@ class ProcessEngine:
         self._system = system
         self._layouts = layouts
         self._command = list(command or SERVER_COMMAND)
-        self._log = _open_log(log_path) if log_path is not None else None
+        self._log = open_log(log_path) if log_path is not None else None
         self._lock = threading.RLock()
         self._ids = 0
         self._closed = False
         self._key = layout_key(settings.model_path, self.cpu, runtime_version())
-        self.safe_layout = self._initial_layout()
-        self._child: _Child | None = None
+        self._child: EngineChild | None = None
+        self.safe_layout = False
         try:
+            self.safe_layout = self._initial_layout()
             self._ensure()
         except BaseException:
             self.close()
@@ -220,11 +103,11 @@ class ProcessEngine:
         remembered = self._layouts.get(self._key) if self._layouts else None
         if remembered is not None:
             if remembered.layout == SAFE:
-                self.notice = f"safe mode: {remembered.reason}"
+                self.notice = safe_mode_notice(remembered.reason)
             return remembered.layout == SAFE
         if not self.cpu.has_amx:
             return False
-        test = _Child(self._command, self._start_message(safe=False, self_test=True),
+        test = EngineChild(self._command, self._start_message(safe=False, self_test=True),
                       self._log, safe=False)
         reply = test.reply()
         code = None
@@ -246,8 +129,7 @@ class ProcessEngine:
 
     def _switch_to_safe(self, reason: str) -> None:
         self.safe_layout = True
-        self.notice = (f"safe mode: {reason}; the model now loads without CPU-specific "
-                       "weight layouts (slower, but it runs)")
+        self.notice = safe_mode_notice(reason)
         self._remember(SAFE, reason)
 
     # -- the process ------------------------------------------------------------------------
@@ -257,12 +139,12 @@ class ProcessEngine:
         settings["safe_layout"] = safe
         return {"settings": settings, "system": self._system, "self_test": self_test}
 
-    def _spawn(self) -> _Child:
-        self._child = _Child(self._command, self._start_message(safe=self.safe_layout),
+    def _spawn(self) -> EngineChild:
+        self._child = EngineChild(self._command, self._start_message(safe=self.safe_layout),
                              self._log, safe=self.safe_layout)
         return self._child
 
-    def _ensure(self) -> _Child:
+    def _ensure(self) -> EngineChild:
         """The running engine process, started (and waited for) if need be."""
         if self._closed:
             raise ModelError("the model was closed")
@@ -292,7 +174,7 @@ class ProcessEngine:
         raise ModelError(f"the model engine crashed while loading {self.model_path.name} "
                          f"({exit_description(code)})")
 
-    def _crashed(self, child: _Child) -> tuple[str, bool]:
+    def _crashed(self, child: EngineChild) -> tuple[str, bool]:
         """After the process died mid-request: the message, and whether the request may be
         retried (a fault before its first evaluation, now switched to the safe layout).
         A new process is started at once, so the next request finds it loading or ready."""
@@ -408,7 +290,7 @@ class ProcessEngine:
                     raise EngineCrashed(message)
             raise EngineCrashed("the model engine crashed twice on one answer")
 
-    def _pieces(self, child: _Child, request_id: int, request: dict[str, Any],
+    def _pieces(self, child: EngineChild, request_id: int, request: dict[str, Any],
                 cancel: threading.Event | None,
                 stats: GenerationStats) -> Iterator[str]:
         """Yield one stream's pieces; return None when it finished, else the crash message
@@ -444,7 +326,7 @@ class ProcessEngine:
             if not finished and not crashed:  # the caller stopped reading: end it there
                 self._drain(child, request_id, stats)
 
-    def _drain(self, child: _Child, request_id: int, stats: GenerationStats) -> None:
+    def _drain(self, child: EngineChild, request_id: int, stats: GenerationStats) -> None:
         child.send({"op": "cancel", "id": request_id})
         while (reply := child.reply()) is not None:
             if reply.get("id") == request_id and ("done" in reply or "error" in reply):

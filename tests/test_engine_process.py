@@ -15,14 +15,9 @@ from pathlib import Path
 import pytest
 
 from assistant.chat_template import ChatMessage
+from assistant.engine_child import crash_message, exit_description, is_fault, runtime_version
 from assistant.engine_layout import FAST, SAFE, CpuInfo, LayoutMemory, layout_key
-from assistant.engine_process import (
-    ProcessEngine,
-    crash_message,
-    exit_description,
-    is_fault,
-    runtime_version,
-)
+from assistant.engine_process import ProcessEngine
 from assistant.errors import EngineCrashed, ModelError
 from assistant.llm import EngineSettings, GenerationParams
 from assistant.model_registry import default_model

@@ -30,6 +30,9 @@ ServiceFactory = Callable[[], AssistantService]
 ModelLoader = Callable[[AssistantService, Settings], Any]
 
 
+SAFE_MODE_STATUS = "the model runs in safe mode on this CPU (slower; see the model's tooltip)"
+
+
 def configured_model_loader(service: AssistantService, settings: Settings) -> Any:
     """Load the model chosen in the settings (the default one if none is, or it is gone)."""
     chosen = Path(settings.model_path) if settings.model_path else None
@@ -161,13 +164,16 @@ class AppController(QObject):
         gc.freeze()
         self.model_ready.emit(self.model_id)
         rebuilt = self.service.last_repair.rebuilt if self.service is not None else None
-        notice = self.service.model_notice if self.service is not None else ""
         self.status.emit("Ready · the search index was damaged and has been rebuilt from your "
                          "library" if rebuilt else
-                         f"Ready · the model runs in {notice}" if notice else "Ready")
+                         f"Ready · {SAFE_MODE_STATUS}" if self.model_notice() else "Ready")
         self.refresh_models()
         if self._pending is not None and self._pending_turn is not None:
             self._answer_pending()  # (one still being stored is answered once it is)
+
+    def model_notice(self) -> str:
+        """What to know about how the model runs (safe mode and why), or ""."""
+        return self.service.model_notice if self.service is not None else ""
 
     def engine_memory_mb(self) -> float:
         """Resident memory of the model engine's process (0 while none runs)."""
@@ -277,6 +283,8 @@ class AppController(QObject):
         self.busy_changed.emit(True)
         if not self.ready:
             self.status.emit("Your question will be answered as soon as the model is ready…")
+        else:
+            self.status.emit("")  # what was said about the last answer no longer holds
         if self.service is not None:
             self._store_question()
         return True
@@ -320,9 +328,8 @@ class AppController(QObject):
         elif isinstance(event, Finished):
             self.answered.emit(event.answer)
             if event.answer.interruption:
-                notice = self.service.model_notice if self.service is not None else ""
                 self.status.emit(f"The answer was cut short: {event.answer.interruption}"
-                                 + (f" · the model now runs in {notice}" if notice else ""))
+                                 + (f" · {SAFE_MODE_STATUS}" if self.model_notice() else ""))
 
     def _done(self) -> None:
         self._cancel = None

@@ -232,7 +232,9 @@ class MainWindow(QMainWindow):
         self.starters.setVisible(True)
 
     def _model_ready(self, model_id: str) -> None:
-        self.model_label.setText(f"Model: {model_id}")
+        notice = self.controller.model_notice()
+        self.model_label.setText(f"Model: {model_id}{' (safe mode)' if notice else ''}")
+        self.model_label.setToolTip(notice[:1].upper() + notice[1:] if notice else "")
         self.model_bar.ready(model_id)
 
     def _model_loading(self, name: str) -> None:
