@@ -91,7 +91,8 @@ class EngineChild:
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=log if log is not None else subprocess.DEVNULL)
+            stderr=log if log is not None else subprocess.DEVNULL,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console on Windows
         threading.Thread(target=self._read, daemon=True).start()
         self.send(start)
 
