@@ -212,7 +212,7 @@ def instrument(service: Any) -> Timeline:
     for name in ("split_sentences", "score_sentences", "focus_sources", "select_evidence",
                  "build_messages", "abstain_reason"):
         timeline.wrap(answering, name, name)
-    engine = service.engine
-    timeline.wrap(engine, "tokenize", "tokenize")
-    timeline.wrap(engine, "_evaluate_prompt", "prompt_eval")
+    # The model runs in its engine process: counting a prompt's tokens is a round trip to it,
+    # and the prompt's evaluation is what comes after the last call (``after_last_call``).
+    timeline.wrap(service.engine, "count_tokens", "count_tokens")
     return timeline

@@ -36,7 +36,7 @@ TARGET_WINDOW_S, TARGET_STARTUP_TOKEN_S, TARGET_READY_TOKEN_S = 2.0, 8.0, 1.0
 TARGET_STALL_MS = 50.0
 # The phases before the first token named in row 6's note (all are in the JSON).
 BREAKDOWN_NOTE = ("before_first_call", "search", "embed", "score_sentences", "build_messages",
-                  "prompt_eval", "after_last_call")
+                  "count_tokens", "prompt_eval", "after_last_call")
 
 
 def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
