@@ -87,7 +87,8 @@ class EngineChild:
                  safe: bool) -> None:
         self.safe = safe
         self.ready: dict[str, Any] | None = None
-        self.evaluated = False  # a stream finished: the layout has survived an evaluation
+        # The layout has survived an evaluation (the start-up's priming, or a whole stream).
+        self.evaluated = False
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

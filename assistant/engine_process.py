@@ -48,7 +48,7 @@ from assistant.llm import (
     GenerationParams,
     GenerationStats,
     TokenStream,
-    check_model_file,
+    check_model_path,
 )
 
 # How often a stream looks at its cancel flag while it waits for the next piece.
@@ -67,7 +67,8 @@ class ProcessEngine:
     def __init__(self, settings: EngineSettings, *, system: str | None = None,
                  layouts: LayoutMemory | None = None, cpu: CpuInfo | None = None,
                  log_path: Path | None = None, command: list[str] | None = None) -> None:
-        check_model_file(settings.model_path)  # a plainly bad file fails before a process
+        # A missing file fails here; the engine reads and checks the model's contents.
+        check_model_path(settings.model_path)
         self.settings = settings
         self.model_path = settings.model_path
         self.model_id = settings.model_path.stem
@@ -300,7 +301,8 @@ class ProcessEngine:
         try:
             while True:
                 if cancel is not None and cancel.is_set() and not cancel_sent:
-                    cancel_sent = child.send({"op": "cancel", "id": request_id}) or True
+                    child.send({"op": "cancel", "id": request_id})
+                    cancel_sent = True
                 try:
                     reply = child.reply(CANCEL_POLL_S)
                 except queue.Empty:

@@ -23,7 +23,7 @@ from typing import IO, Any
 from assistant import egress
 from assistant.chat_template import ChatMessage
 from assistant.errors import ModelError
-from assistant.llama_engine import LlamaEngine, runtime_version
+from assistant.llama_engine import LlamaEngine
 from assistant.llm import EngineSettings, GenerationParams
 
 # The self-test a fast layout must pass on a CPU known to crash with it: a prompt long enough
@@ -206,10 +206,8 @@ def serve() -> None:
         write_reply(replies, {"error": str(exc)})
         return
     server = Server(engine, replies)
-    server.send({"ready": {"model_id": engine.model_id, "n_ctx": engine.n_ctx,
-                           "weights_path": str(engine.weights_path), "primed": primed,
-                           "safe_layout": engine.safe_layout, "runtime": runtime_version(),
-                           "pid": os.getpid()}})
+    server.send({"ready": {"n_ctx": engine.n_ctx, "weights_path": str(engine.weights_path),
+                           "primed": primed}})
     reader = threading.Thread(target=server.read, args=(sys.stdin,), daemon=True)
     reader.start()
     try:

@@ -102,13 +102,6 @@ def fast_weights_path(model_path: Path, metadata: dict[str, Any], cache: Path) -
     return target
 
 
-def runtime_version() -> str:
-    """The llama-cpp-python version loaded here (its llama.cpp build goes with it)."""
-    import llama_cpp
-
-    return str(getattr(llama_cpp, "__version__", "unknown"))
-
-
 @contextmanager
 def _weight_layout(*, safe: bool) -> Iterator[None]:
     """While inside, models load without CPU-specific weight layouts if ``safe``.

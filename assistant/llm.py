@@ -109,12 +109,17 @@ class TokenStream:
         self.stats.stop_reason = reason
 
 
-def check_model_file(path: Path) -> dict[str, Any]:
-    """The GGUF metadata of ``path``, or a :class:`ModelError` saying why it is unusable."""
+def check_model_path(path: Path) -> None:
+    """A :class:`ModelError` unless ``path`` is an existing file (nothing is read)."""
     if not path.exists():
         raise ModelError(f"model file not found: {path}")
     if not path.is_file():
         raise ModelError(f"not a model file: {path}")
+
+
+def check_model_file(path: Path) -> dict[str, Any]:
+    """The GGUF metadata of ``path``, or a :class:`ModelError` saying why it is unusable."""
+    check_model_path(path)
     metadata = gguf.read_metadata(path)
     if "general.architecture" not in metadata:
         raise ModelError(f"{path.name} is a GGUF file without an architecture: not a model")
