@@ -256,10 +256,9 @@ class MainWindow(QMainWindow):
 
     def _show_memory(self) -> None:
         """The app's memory with its model engine's (the model lives in that process)."""
-        engine = self.controller.engine_memory_mb()
-        self.memory_label.setText(f"{process_memory_mb() + engine:.0f} MB")
-        self.memory_label.setToolTip(f"Offgrid {process_memory_mb():.0f} MB + model engine "
-                                     f"{engine:.0f} MB")
+        app, engine = process_memory_mb(), self.controller.engine_memory_mb()
+        self.memory_label.setText(f"{app + engine:.0f} MB")
+        self.memory_label.setToolTip(f"Offgrid {app:.0f} MB + model engine {engine:.0f} MB")
 
     def import_files(self) -> None:
         """Choose files to import (Ctrl+O)."""
