@@ -19,10 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
-from assistant.answering import AskOptions, Finished
-from assistant.paths import PROJECT_ROOT, library_dir
-from assistant.service import AssistantService
+from assistant.answers.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
+from assistant.answers.pipeline import AskOptions, Finished
+from assistant.app.service import AssistantService
+from assistant.system.paths import PROJECT_ROOT, library_dir
 
 QUESTIONS = PROJECT_ROOT / "tests" / "qa" / "questions.jsonl"
 
@@ -72,7 +72,7 @@ class _NoEngine:
         return sum(len(m.content) // 4 for m in messages)
 
     def stream(self, messages: list, params: object, cancel: object = None) -> object:
-        from assistant.llm import GenerationStats, TokenStream
+        from assistant.engines.engine import GenerationStats, TokenStream
         return TokenStream(iter(()), GenerationStats(stop_reason="stop"))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
 from ui.chat_view import ChatView
 from ui.controller import AppController
 from ui.main_window import MainWindow

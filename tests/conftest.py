@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import egress
-from assistant.egress import EgressGuard
+from assistant.system import egress
+from assistant.system.egress import EgressGuard
 from tests.fakes import HashEmbedder
 
 
@@ -23,7 +23,7 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory,
     def _refuse() -> Path:
         raise AssertionError("a test tried to use the user's real data directory")
 
-    monkeypatch.setattr("assistant.paths.default_data_dir", _refuse)
+    monkeypatch.setattr("assistant.system.paths.default_data_dir", _refuse)
     return home / "data"
 
 
@@ -36,7 +36,7 @@ def hash_embedder() -> HashEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
     """The real all-MiniLM-L6-v2 embedder, loaded once for the session."""
-    from assistant.embedding import SentenceTransformerEmbedder
+    from assistant.engines.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     embedder.load()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from assistant.ingest import IngestLimits
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
+from assistant.library.ingest import IngestLimits
 
 # Small embedding groups, so commits come often and a kill can land anywhere: parsing,
 # embedding, the SQLite transaction, the vector writes.

@@ -66,7 +66,7 @@ def network_reachable() -> bool:
 
 
 def ask(service, question: str, conversation_id: int) -> dict:  # type: ignore[no-untyped-def]
-    from assistant.answering import Finished
+    from assistant.answers.pipeline import Finished
 
     answer = None
     for event in service.ask(question, conversation_id=conversation_id):
@@ -81,11 +81,11 @@ def main(argv: list[str]) -> None:
     data_dir, files_dir = Path(argv[0]), Path(argv[1])
     guard = None
     if "--guard" in argv:
-        from assistant import egress
+        from assistant.system import egress
 
         guard = egress.install()
-    from assistant.paths import library_dir
-    from assistant.service import AssistantService
+    from assistant.app.service import AssistantService
+    from assistant.system.paths import library_dir
 
     files = make_files(files_dir)
     out: dict = {"network_reachable": None if guard else network_reachable()}

@@ -15,9 +15,9 @@ import signal
 import sys
 from typing import Any
 
-from assistant import engine_server
-from assistant.llama_engine import LlamaEngine
-from assistant.llm import EngineSettings
+from assistant.engines import engine_server
+from assistant.engines.engine import EngineSettings
+from assistant.engines.llama_engine import LlamaEngine
 
 
 def segfault() -> None:

@@ -55,7 +55,7 @@ class FakeEngine:
         return sum(len(m.content.split()) + 4 for m in messages)
 
     def stream(self, messages: list, params, cancel=None):  # type: ignore[no-untyped-def]
-        from assistant.llm import GenerationStats, TokenStream
+        from assistant.engines.engine import GenerationStats, TokenStream
 
         prompt_tokens = self.count_tokens(messages)
         assert prompt_tokens + params.max_tokens <= self.n_ctx, "context window exceeded"

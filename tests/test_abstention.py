@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.abstention import abstain_reason, names_in, unknown_names
-from assistant.documents import Hit
+from assistant.answers.abstention import abstain_reason, names_in, unknown_names
+from assistant.library.documents import Hit
 
 
 def _hits(similarity: float) -> list[Hit]:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Asked, AskOptions, Finished, Retrieved, Token
-from assistant.documents import Hit
+from assistant.answers.evidence import score_sentences, select_evidence, split_sentences
+from assistant.answers.grounding import check_claims, split_claims
+from assistant.answers.pipeline import Asked, AskOptions, Finished, Retrieved, Token
+from assistant.app.service import AssistantService
+from assistant.engines.engine import TokenStream
 from assistant.errors import AssistantError, EngineCrashed
-from assistant.evidence import score_sentences, select_evidence, split_sentences
-from assistant.grounding import check_claims, split_claims
-from assistant.llm import TokenStream
-from assistant.service import AssistantService
+from assistant.library.documents import Hit
 from tests.fakes import FakeEngine, HashEmbedder
 
 PARAGUAY = ("# Paraguay\n\nParaguay sells surplus hydropower from the Itaipu dam. "

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Answer, AskOptions, Finished, Retrieved, Token
-from assistant.evidence import split_sentences
-from assistant.grounding import check_claims, split_claims
-from assistant.llama_engine import LlamaEngine
-from assistant.llm import EngineSettings, GenerationParams
-from assistant.model_registry import default_model
-from assistant.paths import library_dir
-from assistant.service import AssistantService
+from assistant.answers.evidence import split_sentences
+from assistant.answers.grounding import check_claims, split_claims
+from assistant.answers.pipeline import Answer, AskOptions, Finished, Retrieved, Token
+from assistant.app.service import AssistantService
+from assistant.engines.engine import EngineSettings, GenerationParams
+from assistant.engines.llama_engine import LlamaEngine
+from assistant.engines.registry import default_model
+from assistant.system.paths import library_dir
 from tests.documents_factory import make_pdf
 from tests.fakes import HashEmbedder
 
@@ -158,8 +158,8 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Pat
 
 def test_cancel_during_a_long_prompt_stops_before_any_token(
         engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.chat_template import ChatMessage
-    from assistant.llama_engine import PROMPT_CHUNK
+    from assistant.engines.chat_template import ChatMessage
+    from assistant.engines.llama_engine import PROMPT_CHUNK
 
     text = (library_dir() / "hashprice.md").read_text(encoding="utf-8")[:6000]
     messages = [ChatMessage("user", f"{text}\n\nWhat is hashprice?")]
@@ -185,7 +185,7 @@ def test_cancel_during_a_long_prompt_stops_before_any_token(
 
 
 def test_the_turn_does_not_end_before_min_tokens(engine: LlamaEngine) -> None:
-    from assistant.chat_template import ChatMessage
+    from assistant.engines.chat_template import ChatMessage
 
     messages = [ChatMessage("user", "What is 2+2? Answer with a number only.")]
     held = engine.stream(messages, GenerationParams(max_tokens=30, min_tokens=12,
@@ -199,8 +199,8 @@ def test_the_turn_does_not_end_before_min_tokens(engine: LlamaEngine) -> None:
 
 
 def test_the_engine_uses_the_chat_template_stored_in_the_gguf(engine: LlamaEngine) -> None:
-    from assistant.chat_template import CHATML_TEMPLATE, ChatMessage
-    from assistant.gguf import read_metadata
+    from assistant.engines.chat_template import CHATML_TEMPLATE, ChatMessage
+    from assistant.engines.gguf import read_metadata
 
     stored = read_metadata(default_model().path)["tokenizer.chat_template"]
     assert engine.template.source == stored != CHATML_TEMPLATE

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant import gguf
 from assistant.bench.app_bench import (
     HEADROOM_MB,
     ControlHeartbeat,
@@ -17,7 +16,8 @@ from assistant.bench.app_bench import (
     rss_budget_mb,
     run_probe,
 )
-from assistant.model_registry import default_model
+from assistant.engines import gguf
+from assistant.engines.registry import default_model
 from ui.bench_instruments import Timeline
 
 SMOLLM2 = {"general.architecture": "llama", "llama.block_count": 30,

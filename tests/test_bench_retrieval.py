@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from assistant.bench import retrieval_bench as rb
-from assistant.documents import Chunk
-from assistant.keywords import any_of, query_words, two_of
-from assistant.store import NewDocument, Store
-from assistant.vector_index import EF_SEARCH, VectorIndex
+from assistant.library.documents import Chunk
+from assistant.library.store import NewDocument, Store
+from assistant.library.vector_index import EF_SEARCH, VectorIndex
+from assistant.text.keywords import any_of, query_words, two_of
 from tests.fakes import HashEmbedder
 
 # -- pure pieces ----------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def _questions(count: int) -> list[str]:
 
 def test_pruned_keyword_search_scores_exactly_and_agrees_with_exact_bm25(
         filled_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("assistant.store.COMMON_SHARE", 0.6)  # few words are common here
+    monkeypatch.setattr("assistant.library.store.COMMON_SHARE", 0.6)  # few words are common here
     pruned, exact = Store(filled_store, bm25_prune_from=1), Store(filled_store,
                                                                   bm25_prune_from=None)
     shared = []
@@ -181,7 +181,7 @@ def test_an_old_index_opens_even_if_it_cannot_be_widened(tmp_path: Path,
     import chromadb
 
     chromadb.api.client.SharedSystemClient.clear_system_cache()
-    monkeypatch.setattr("assistant.vector_index.EF_SEARCH", EF_SEARCH + 1)
+    monkeypatch.setattr("assistant.library.vector_index.EF_SEARCH", EF_SEARCH + 1)
 
     def busy(self, **_: object) -> None:
         raise RuntimeError("database is locked")

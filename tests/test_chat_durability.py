@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 
 def library(folder: Path) -> Path:
-    from assistant.paths import library_dir
+    from assistant.system.paths import library_dir
 
     folder.mkdir()
     for name in ("hashprice.md", "paraguay-and-ethiopia-hydropower-mining.md",
@@ -92,7 +92,7 @@ def test_killing_the_app_mid_answer_loses_nothing_it_showed(tmp_path: Path) -> N
             assert stored.startswith(seen), (seen, stored)
     assert sum(bool(a) for a in shown_answers) >= 4  # most kills landed mid-answer
 
-    from assistant.service import AssistantService
+    from assistant.app.service import AssistantService
 
     with AssistantService(data) as service:  # opened again: interrupted, text kept
         conversation = service.list_conversations()[0]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.chunking import ChunkingParams, chunk_document, merge_small_sections, sentence_spans
-from assistant.documents import ExtractedDocument, Section, TextBuilder
+from assistant.library.chunking import ChunkingParams, chunk_document, merge_small_sections
+from assistant.library.documents import ExtractedDocument, Section, TextBuilder
+from assistant.text.sentences import sentence_spans
 
 
 def _doc(text: str, sections: tuple[Section, ...] | None = None) -> ExtractedDocument:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 from tests.documents_factory import make_pdf
 
 pytestmark = pytest.mark.integration
@@ -105,7 +105,7 @@ def test_errors_are_clear_and_exit_nonzero(data_dir: str,
     broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 7)
     assert main(["--data-dir", data_dir, "ask", "--model", str(broken), "hi"]) == 1
     assert "invalid GGUF file: it ends too early" in capsys.readouterr().err
-    from assistant.model_registry import default_model
+    from assistant.engines.registry import default_model
 
     truncated = Path(data_dir).parent / "truncated.gguf"  # a good header, then nothing
     truncated.write_bytes(default_model().path.read_bytes()[:3_000_000])
@@ -141,7 +141,7 @@ def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.Capt
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from assistant import service as service_module
+    from assistant.app import service as service_module
 
     loads: list[object] = []
     real = service_module.ProcessEngine
@@ -165,7 +165,7 @@ def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.Capt
 
 def test_models_list_and_add(data_dir: str, tmp_path: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:
-    from assistant.model_registry import default_model
+    from assistant.engines.registry import default_model
 
     models = _json(capsys, ["--data-dir", data_dir, "models", "list", "--json"])
     assert isinstance(models, list) and models[0]["default"] and models[0]["available"]
@@ -189,7 +189,7 @@ def test_chat_keeps_a_conversation(data_dir: str) -> None:
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Evidence:") == 2 and "Ethiopia" in done.stdout
-    from assistant.service import AssistantService
+    from assistant.app.service import AssistantService
     from tests.fakes import HashEmbedder
 
     with AssistantService(Path(data_dir), embedder=HashEmbedder(dimension=384)) as svc:

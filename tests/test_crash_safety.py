@@ -123,7 +123,7 @@ def test_killing_the_import_at_random_points_loses_nothing(tmp_path: Path) -> No
     assert added == FILES - history[-1] and not any(line.startswith("failed") for line in lines)
     assert check_store(data, reported) == FILES
 
-    from assistant.service import AssistantService
+    from assistant.app.service import AssistantService
 
     with AssistantService(data) as service:  # the vector index holds every stored chunk
         assert service.index.count() == service.store.chunk_count()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.egress import EgressBlocked, install, is_local
+from assistant.system.egress import EgressBlocked, install, is_local
 
 
 def test_local_hosts_are_told_apart_from_remote_ones() -> None:

@@ -24,7 +24,7 @@ def test_the_real_package_imports_without_sklearn_and_its_helper_still_works() -
     out = run_python("""
         import sys
         import numpy as np
-        from assistant.embedder_import import sentence_transformer_class
+        from assistant.engines.embedder_import import sentence_transformer_class
         cls = sentence_transformer_class()
         print(cls.__name__, "sklearn" in sys.modules)
         from sentence_transformers.util import similarity
@@ -48,7 +48,7 @@ def test_a_version_that_needs_more_of_sklearn_is_imported_the_ordinary_way(
         "class SentenceTransformer:\n    pass\n")
     out = run_python("""
         import sys
-        from assistant.embedder_import import sentence_transformer_class
+        from assistant.engines.embedder_import import sentence_transformer_class
         cls = sentence_transformer_class()
         import sentence_transformers.helpers as helpers
         real = sys.modules["sklearn"].__spec__.origin is not None
@@ -65,7 +65,7 @@ def test_nothing_is_stood_in_once_sklearn_is_loaded(tmp_path: Path) -> None:
     out = run_python("""
         import sys
         import sklearn.metrics
-        from assistant.embedder_import import sklearn_deferred
+        from assistant.engines.embedder_import import sklearn_deferred
         with sklearn_deferred():
             import sentence_transformers
         print(sys.modules["sklearn.metrics"] is sklearn.metrics)

@@ -22,10 +22,10 @@ import psutil
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from assistant.answering import Answer
-from assistant.conversations import INTERRUPTED
-from assistant.paths import library_dir
-from assistant.service import AssistantService
+from assistant.answers.conversations import INTERRUPTED
+from assistant.answers.pipeline import Answer
+from assistant.app.service import AssistantService
+from assistant.system.paths import library_dir
 from ui.controller import AppController
 from ui.main_window import MainWindow
 
@@ -135,7 +135,7 @@ def test_batch_answers_the_rest_when_the_engine_crashes_on_one(tmp_path: Path,
     assert first["question"] == QUESTIONS[0] and "error" not in first
     # The second question is being answered once its engine is busy: kill it then.
     engines = [p for p in psutil.Process(child.pid).children(recursive=True)
-               if "assistant.engine_server" in " ".join(p.cmdline())]
+               if "assistant.engines.engine_server" in " ".join(p.cmdline())]
     assert len(engines) == 1
     engine = engines[0]
     start = sum(engine.cpu_times()[:2])

@@ -14,13 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat_template import ChatMessage
-from assistant.engine_child import crash_message, exit_description, is_fault, runtime_version
-from assistant.engine_layout import FAST, SAFE, CpuInfo, LayoutMemory, layout_key
-from assistant.engine_process import ProcessEngine
+from assistant.engines.chat_template import ChatMessage
+from assistant.engines.engine import EngineSettings, GenerationParams
+from assistant.engines.engine_child import (
+    crash_message,
+    exit_description,
+    is_fault,
+    runtime_version,
+)
+from assistant.engines.engine_layout import FAST, SAFE, CpuInfo, LayoutMemory, layout_key
+from assistant.engines.engine_process import ProcessEngine
+from assistant.engines.registry import default_model
 from assistant.errors import EngineCrashed, ModelError
-from assistant.llm import EngineSettings, GenerationParams
-from assistant.model_registry import default_model
 
 pytestmark = pytest.mark.integration
 
@@ -186,7 +191,7 @@ def test_a_model_llama_cpp_refuses_is_a_clear_error_not_a_crash(tmp_path: Path) 
 def test_the_app_process_never_loads_llama_cpp(tmp_path: Path) -> None:
     script = (
         "import sys\n"
-        "from assistant.service import AssistantService\n"
+        "from assistant.app.service import AssistantService\n"
         "from tests.fakes import HashEmbedder\n"
         "with AssistantService(sys.argv[1], embedder=HashEmbedder()) as service:\n"
         "    service.load_model(n_ctx=1024)\n"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import gguf
-from assistant.chat_template import ChatMessage
-from assistant.llama_engine import LlamaEngine, fast_weights_path
-from assistant.llm import EngineSettings, GenerationParams
-from assistant.model_registry import default_model
+from assistant.engines import gguf
+from assistant.engines.chat_template import ChatMessage
+from assistant.engines.engine import EngineSettings, GenerationParams
+from assistant.engines.llama_engine import LlamaEngine, fast_weights_path
+from assistant.engines.registry import default_model
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def test_a_file_llama_cpp_cannot_convert_is_loaded_as_it_is(tmp_path: Path) -> N
 
 
 def test_priming_evaluates_the_shared_opening_before_the_first_question(tmp_path: Path) -> None:
-    from assistant.prompting import SYSTEM_PROMPT
+    from assistant.answers.prompting import SYSTEM_PROMPT
 
     engine = LlamaEngine(EngineSettings(default_model().path, n_ctx=1024,
                                         weights_cache=tmp_path / "cache"))

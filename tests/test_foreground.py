@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.foreground import ForegroundGate
-from assistant.ingest import IngestLimits
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
+from assistant.library.ingest import IngestLimits
+from assistant.system.foreground import ForegroundGate
 from tests.documents_factory import make_pdf
 from tests.fakes import FakeEngine, HashEmbedder
 
@@ -123,8 +123,8 @@ def test_the_sandboxed_reader_is_paused_while_an_answer_runs(tmp_path: Path) -> 
     import threading
     import time
 
-    from assistant.foreground import ForegroundGate
-    from assistant.parse_sandbox import ParseSandbox, SandboxLimits
+    from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
+    from assistant.system.foreground import ForegroundGate
 
     pdf = make_pdf(tmp_path / "paper.pdf", [f"Page {n} about kelp. " * 40 for n in range(1, 30)])
     gate = ForegroundGate()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.keywords import fts_query
-from assistant.retrieval import fuse_rankings
+from assistant.library.retrieval import fuse_rankings
+from assistant.text.keywords import fts_query
 
 
 def test_rrf_rewards_items_high_in_both_lists() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.engines.gguf import context_length, read_metadata
+from assistant.engines.registry import default_model, load_registry
 from assistant.errors import ModelError
-from assistant.gguf import context_length, read_metadata
-from assistant.model_registry import default_model, load_registry
 
 
 def test_the_bundled_chat_model_is_a_readable_gguf() -> None:

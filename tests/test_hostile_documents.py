@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import IngestLimits
-from assistant.parse_sandbox import ParseSandbox, SandboxLimits
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
+from assistant.library.ingest import IngestLimits
+from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
 from tests.fakes import HashEmbedder
 from tests.hostile_files import make_corpus
 

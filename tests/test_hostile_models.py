@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.service import AssistantService
+from assistant.engines.gguf import read_metadata
+from assistant.engines.memory import check_fits
+from assistant.engines.registry import default_model
 from assistant.errors import ModelError
-from assistant.gguf import read_metadata
-from assistant.model_memory import check_fits
-from assistant.model_registry import default_model
-from assistant.service import AssistantService
 from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,8 @@ def test_damaged_model_files_give_clear_errors_and_never_crash(tmp_path: Path) -
         "import json, sys\n"
         "from pathlib import Path\n"
         "from assistant.errors import ModelError\n"
-        "from assistant.llama_engine import LlamaEngine\nfrom assistant.llm import EngineSettings\n"
+        "from assistant.engines.llama_engine import LlamaEngine\n"
+        "from assistant.engines.engine import EngineSettings\n"
         "for path in sorted(Path(sys.argv[1]).iterdir()):\n"
         "    print('TRY', path.name, flush=True)\n"
         "    try:\n"

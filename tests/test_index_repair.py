@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index_probe import is_sealed, probe
-from assistant.service import VECTOR_DIR, AssistantService
+from assistant.app.service import VECTOR_DIR, AssistantService
+from assistant.library.index_probe import is_sealed, probe
 from tests.fakes import HashEmbedder
 
 WORDS = ("mining hash power grid solar wind price fee block reward chip heat water dam coal gas "

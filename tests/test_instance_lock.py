@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.instance_lock import DataDirInUse, InstanceLock
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
+from assistant.system.instance_lock import DataDirInUse, InstanceLock
 from tests.fakes import HashEmbedder
 
 HOLD = (
     "import sys, time\n"
     "from pathlib import Path\n"
-    "from assistant.instance_lock import InstanceLock\n"
+    "from assistant.system.instance_lock import InstanceLock\n"
     "lock = InstanceLock(Path(sys.argv[1]))\n"
     "lock.acquire()\n"
     "print('held', flush=True)\n"
@@ -45,7 +45,7 @@ def test_another_process_is_refused_and_a_killed_owner_frees_the_directory(
         with pytest.raises(DataDirInUse, match=f"process {owner.pid}"):
             InstanceLock(tmp_path).acquire()
         cli = subprocess.run(
-            [sys.executable, "-m", "assistant.cli", "--data-dir", str(tmp_path), "docs", "list"],
+            [sys.executable, "-m", "assistant", "--data-dir", str(tmp_path), "docs", "list"],
             capture_output=True, text=True, timeout=120)
         assert cli.returncode == 1
         assert "already running" in cli.stderr and "Traceback" not in cli.stderr

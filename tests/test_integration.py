@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
+from assistant.engines.embedding import SentenceTransformerEmbedder
 from tests.documents_factory import HTML_SAMPLE, MARKDOWN_SAMPLE, make_docx, make_pdf
 
 pytestmark = pytest.mark.integration

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.library import LIBRARY_COLLECTION, library_files
-from assistant.loaders import load_document
-from assistant.paths import library_dir
-from assistant.service import AssistantService
+from assistant.app.service import AssistantService
+from assistant.library.bundled import LIBRARY_COLLECTION, library_files
+from assistant.library.loaders import load_document
+from assistant.system.paths import library_dir
 from tests.fakes import HashEmbedder
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IngestError
-from assistant.loaders import load_document
+from assistant.library.loaders import load_document
 from tests.documents_factory import (
     HTML_SAMPLE,
     MARKDOWN_SAMPLE,

@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import psutil
 import pytest
 
-from assistant import instance_lock, model_memory
+from assistant.engines import memory as model_memory
 from assistant.errors import IngestError, ModelError
-from assistant.instance_lock import DataDirInUse, InstanceLock
-from assistant.parse_sandbox import ParseSandbox, SandboxLimits, out_of_memory
+from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits, out_of_memory
+from assistant.system import instance_lock
+from assistant.system.instance_lock import DataDirInUse, InstanceLock
 
 REPO = Path(__file__).resolve().parent.parent
 POSIX_ONLY = ("resource", "fcntl", "termios", "tty", "pty", "pwd", "grp", "posix")
@@ -45,7 +46,7 @@ resource.setrlimit = refuse
 # a memory limit makes it fail.
 BOMB = """
 import time
-import assistant.loaders as loaders
+import assistant.library.loaders as loaders
 real = loaders.load_document
 def load(path, pause=None):
     if path.name == "bomb.txt":
@@ -63,7 +64,7 @@ READERS = {"address-space cap": "", "cap refused (macOS)": REFUSE_CAP,
 def sandbox_with(setup: str, limits: SandboxLimits) -> ParseSandbox:
     """A sandbox whose reader child runs ``setup`` before serving."""
     sandbox = ParseSandbox(limits)
-    serve = f"from assistant.parse_sandbox import serve\nserve({limits.memory_mb})\n"
+    serve = f"from assistant.library.parse_sandbox import serve\nserve({limits.memory_mb})\n"
     sandbox.command = [sys.executable, "-c", setup + serve]
     return sandbox
 
@@ -200,8 +201,8 @@ except ModuleNotFoundError:
     pass
 from ui.status import process_memory_mb
 from ui.bench_instruments import peak_rss_mb
-from assistant.model_memory import available_bytes
-from assistant.parse_sandbox import limit_address_space
+from assistant.engines.memory import available_bytes
+from assistant.library.parse_sandbox import limit_address_space
 limit_address_space(4096)  # no resource: the parent's polling is the limit
 print(len(names), process_memory_mb() > 10, peak_rss_mb() > 10, available_bytes() > 0)
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.llama_engine import PROMPT_CHUNK, prompt_chunks
+from assistant.engines.llama_engine import PROMPT_CHUNK, prompt_chunks
 
 
 @pytest.mark.parametrize(("start", "end", "expected"), [

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import AskOptions, Finished
-from assistant.llama_engine import LlamaEngine
-from assistant.llm import EngineSettings, GenerationParams
-from assistant.model_registry import default_model
-from assistant.service import AssistantService
+from assistant.answers.pipeline import AskOptions, Finished
+from assistant.app.service import AssistantService
+from assistant.engines.engine import EngineSettings, GenerationParams
+from assistant.engines.llama_engine import LlamaEngine
+from assistant.engines.registry import default_model
 from tests.test_ui_inert import anchors_and_images, painted
 from ui.chat_view import ChatTurn, ChatView
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chat_template import ChatMessage, ChatTemplate, fold_system_message
+from assistant.answers.followups import is_follow_up, retrieval_query
+from assistant.answers.prompting import SYSTEM_PROMPT, PastTurn, build_messages, user_message
+from assistant.engines.chat_template import ChatMessage, ChatTemplate, fold_system_message
 from assistant.errors import ModelError
-from assistant.followups import is_follow_up, retrieval_query
-from assistant.prompting import SYSTEM_PROMPT, PastTurn, build_messages, user_message
 
 
 def words(messages: list[ChatMessage]) -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.service import AssistantService
 from assistant.errors import AssistantError
-from assistant.ingest import IngestLimits
-from assistant.service import AssistantService
+from assistant.library.ingest import IngestLimits
 from tests.documents_factory import MARKDOWN_SAMPLE, make_pdf
 from tests.fakes import HashEmbedder
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.settings import SETTINGS_FILE, Settings, load_settings, save_settings
 from assistant.errors import AssistantError
-from assistant.settings import SETTINGS_FILE, Settings, load_settings, save_settings
 
 
 def test_settings_round_trip(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.terminal import location
+from assistant.text.formatting import location
 
 
 def test_location_prefers_the_page_then_the_heading_without_the_title_root() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QTextDocument
 
-from assistant.answering import Answer, Timings
-from assistant.documents import Hit
+from assistant.answers.pipeline import Answer, Timings
+from assistant.library.documents import Hit
 from ui.chat_view import ChatTurn, ChatView, answer_markdown
 from ui.inert import InertBrowser, escape_markdown
 from ui.sources_panel import SourcesPanel

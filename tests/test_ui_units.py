@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from assistant.answering import Answer, Timings
-from assistant.conversations import Conversation
-from assistant.documents import DocumentInfo, Hit
-from assistant.evidence import Evidence, Sentence
-from assistant.grounding import Claim, ClaimCheck
-from assistant.service import AssistantService, CollectionInfo
+from assistant.answers.conversations import Conversation
+from assistant.answers.evidence import Evidence, Sentence
+from assistant.answers.grounding import Claim, ClaimCheck
+from assistant.answers.pipeline import Answer, Timings
+from assistant.app.service import AssistantService, CollectionInfo
+from assistant.library.documents import DocumentInfo, Hit
 from tests.fakes import FakeEngine, HashEmbedder
 from ui.chat_view import answer_markdown
 from ui.controller import AppController

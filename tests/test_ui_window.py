@@ -14,10 +14,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from assistant.answering import Answer
-from assistant.model_registry import default_model
-from assistant.paths import library_dir
-from assistant.service import AssistantService
+from assistant.answers.pipeline import Answer
+from assistant.app.service import AssistantService
+from assistant.engines.registry import default_model
+from assistant.system.paths import library_dir
 from tests.documents_factory import make_pdf
 from ui.controller import AppController
 from ui.main_window import MainWindow

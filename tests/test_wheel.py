@@ -84,7 +84,7 @@ def test_an_installed_wheel_searches_its_bundled_library(tmp_path: Path) -> None
                PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     *where, editable = json.loads(run(
         [venv / "bin" / "python", "-c",
-         "import json, sys, assistant, assistant.paths as p\n"
+         "import json, sys, assistant, assistant.system.paths as p\n"
          "print(json.dumps([assistant.__file__, str(p.library_dir()),\n"
          "                  [m for m in sys.modules if m.startswith('__editable__')]]))"],
         cwd=elsewhere, env=env))

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QApplication
 
-from assistant import egress
-from assistant.paths import resolve_data_dir
+from assistant.app import install_egress_guard, resolve_data_dir
 from ui.controller import AppController, default_service_factory
 from ui.main_window import MainWindow
 
@@ -22,7 +21,7 @@ def open_window(argv: Sequence[str] | None = None
     parser = argparse.ArgumentParser(prog="python -m ui", description="Offgrid desktop app")
     parser.add_argument("--data-dir", metavar="DIR", help="where the library is kept")
     args, qt_args = parser.parse_known_args(argv)
-    egress.install()  # nothing this process runs may reach another host
+    install_egress_guard()  # nothing this process runs may reach another host
     # Every Python slot of the window needs the GIL. While a worker runs Python (parsing a
     # PDF, importing torch), each handover waits up to this interval, and a repaint needs
     # several: importing documents, the longest stall was 99 ms at the default 5 ms and

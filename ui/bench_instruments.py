@@ -202,7 +202,7 @@ class Timeline:
 
 def instrument(service: Any) -> Timeline:
     """A timeline over the answer path of ``service``."""
-    import assistant.answering as answering
+    import assistant.answers.pipeline as answering
 
     timeline = Timeline()
     timeline.wrap(service.retriever, "search", "search")

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
-from assistant.answering import Answer
-from assistant.conversations import INTERRUPTED
+from assistant.app import INTERRUPTED, Answer
 from ui.inert import InertBrowser, escape_markdown
 
 _FLAG = "\x00{}\x00"  # where a flagged sentence ends, before the text is escaped

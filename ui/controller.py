@@ -15,14 +15,22 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from assistant.answering import Asked, AskOptions, Finished, Retrieved, Token
-from assistant.documents import Hit
+from assistant.app import (
+    Asked,
+    AskOptions,
+    AssistantService,
+    Finished,
+    GenerationParams,
+    Hit,
+    ModelEntry,
+    Retrieved,
+    Settings,
+    Token,
+    library_dir,
+    load_settings,
+    save_settings,
+)
 from assistant.errors import AssistantError
-from assistant.llm import GenerationParams
-from assistant.model_registry import ModelEntry
-from assistant.paths import library_dir
-from assistant.service import AssistantService
-from assistant.settings import Settings, load_settings, save_settings
 from ui.jobs import JobRunner
 from ui.library_controller import LibraryController
 

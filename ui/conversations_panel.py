@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.conversations import Conversation
+from assistant.app import Conversation
 
 
 class ConversationsPanel(QWidget):

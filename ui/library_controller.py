@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from assistant.ingest import FileResult, IngestReport
-from assistant.service import DEFAULT_COLLECTION, AssistantService
+from assistant.app import DEFAULT_COLLECTION, AssistantService, FileResult, IngestReport
 
 if TYPE_CHECKING:
     from ui.controller import AppController

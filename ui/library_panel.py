@@ -18,9 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.documents import DocumentInfo
-from assistant.ingest import FileResult, plural
-from assistant.service import CollectionInfo
+from assistant.app import CollectionInfo, DocumentInfo, FileResult, plural
 
 FAILED = QColor("#b00020")
 DOC_ROLE = Qt.ItemDataRole.UserRole

@@ -29,11 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.answering import Answer, Retrieved, Timings
-from assistant.documents import Hit
-from assistant.export import answer_markdown as answer_as_text
-from assistant.ingest import IngestReport
-from assistant.terminal import location
+from assistant.app import Answer, Hit, IngestReport, Retrieved, Timings, location
+from assistant.app import answer_markdown as answer_as_text
 from ui.appearance import apply_appearance
 from ui.chat_view import ChatView
 from ui.controller import AppController

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QToolBar, QWidget
 
-from assistant.model_registry import ModelEntry
+from assistant.app import ModelEntry
 
 
 class ModelBar(QToolBar):

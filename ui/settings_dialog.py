@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.prompting import SYSTEM_PROMPT
-from assistant.settings import THEMES, Settings
+from assistant.app import SYSTEM_PROMPT, THEMES, Settings
 
 
 class SettingsDialog(QDialog):

@@ -8,8 +8,7 @@ import re
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
-from assistant.answering import Answer
-from assistant.terminal import location
+from assistant.app import Answer, location
 from ui.inert import InertBrowser
 
 EVIDENCE_STYLE = "background-color: #fff1a8; color: #000;"

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import gguf
+from assistant.app.settings import Settings, save_settings
 from assistant.bench.measure import BenchContext, Figure, Row, SectionResult, median
-from assistant.paths import PROJECT_ROOT
-from assistant.settings import Settings, save_settings
+from assistant.engines import gguf
+from assistant.system.paths import PROJECT_ROOT
 
 PROBE = "ui.bench_probe"
 LAUNCHED_ENV = "OFFGRID_BENCH_LAUNCHED"

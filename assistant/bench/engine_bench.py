@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from assistant.bench.measure import BenchContext, Row, SectionResult, alternate, median, ratio
-from assistant.chat_template import ChatMessage
-from assistant.engine_layout import LAYOUTS_FILE, LayoutMemory, this_cpu
-from assistant.engine_process import ProcessEngine
-from assistant.llm import EngineSettings, GenerationParams
-from assistant.model_registry import default_model
-from assistant.paths import library_dir
+from assistant.engines.chat_template import ChatMessage
+from assistant.engines.engine import EngineSettings, GenerationParams
+from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory, this_cpu
+from assistant.engines.engine_process import ProcessEngine
+from assistant.engines.registry import default_model
+from assistant.system.paths import library_dir
 
 THREADS = None  # the engine's default (every core), on both sides
 DECODE_TOKENS = 160
@@ -128,8 +128,8 @@ def parity(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -> N
 def follow_up(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -> None:
     """Row 3: a follow-up's time to first token with the conversation cached, against the
     same prompt on a second, cold copy of the model, turn by turn through the real pipeline."""
-    from assistant.answering import AskOptions
-    from assistant.service import AssistantService
+    from assistant.answers.pipeline import AskOptions
+    from assistant.app.service import AssistantService
 
     cold_engine = ProcessEngine(EngineSettings(
         engine.model_path, n_ctx=engine.n_ctx, weights_cache=ctx.work_dir / "model-cache",

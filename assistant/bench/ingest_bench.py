@@ -8,14 +8,14 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.answering import AskOptions, Finished
+from assistant.answers.pipeline import AskOptions, Finished
+from assistant.app.service import AssistantService
 from assistant.bench.engine_bench import loaded_engine
 from assistant.bench.measure import BenchContext, Row, SectionResult, alternate, median, ratio
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.llm import GenerationParams
-from assistant.loaders import load_document
-from assistant.paths import library_dir
-from assistant.service import AssistantService
+from assistant.engines.embedding import SentenceTransformerEmbedder
+from assistant.engines.engine import GenerationParams
+from assistant.library.loaders import load_document
+from assistant.system.paths import library_dir
 
 LONG_ANSWER = ("Explain how the Bitcoin mining difficulty adjusts, what hashprice is, and why "
                "miners move to places with cheap electricity.")

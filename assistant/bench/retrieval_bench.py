@@ -33,12 +33,12 @@ from assistant.bench.measure import (
     ratio,
     timed,
 )
-from assistant.documents import Chunk
-from assistant.embedding import Embedder
-from assistant.paths import library_dir
-from assistant.retrieval import HybridRetriever
-from assistant.store import NewDocument, Store
-from assistant.vector_index import VectorIndex
+from assistant.engines.embedding import Embedder
+from assistant.library.documents import Chunk
+from assistant.library.retrieval import HybridRetriever
+from assistant.library.store import NewDocument, Store
+from assistant.library.vector_index import VectorIndex
+from assistant.system.paths import library_dir
 
 SIZES = (1_000, 10_000, 100_000)
 TARGET_P95_MS = 50.0
@@ -105,7 +105,7 @@ def make_vocabulary(known: Sequence[str], rng: np.random.Generator,
                     tail: int = TAIL_WORDS) -> Vocabulary:
     """Zipf weights over the library's words then made-up ones; topics draw their words from
     below the 100 most frequent."""
-    from assistant.keywords import content_words
+    from assistant.text.keywords import content_words
 
     words = list(known) + made_up_words(tail, rng, set(known))
     weights = 1.0 / (np.arange(len(words)) + 2.7)
@@ -451,7 +451,7 @@ def _result(figures: dict[str, Figure], sizes: list[int], p95: dict[int, float])
 
 def run(ctx: BenchContext) -> SectionResult:
     """The retrieval section: 1k, 10k and 100k chunks, 200 queries each (60 with --quick)."""
-    from assistant.embedding import SentenceTransformerEmbedder
+    from assistant.engines.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     embedder.load()

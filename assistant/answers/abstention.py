@@ -1,0 +1,56 @@
+"""Decide when the documents don't cover a question, so that no answer is invented.
+
+Two signals, calibrated on the question sets in ``tests/qa``: the best passage's cosine
+similarity to the question, and names in the question (capitalised words such as "Monero" or
+"Jetson") that no document in scope mentions at all. A question about something the library
+never names is not answered from passages that merely sound related.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.library.documents import Hit
+
+# In-scope questions' best similarities started at 0.40 to 0.43; unrelated ones stayed below.
+ABSTAIN_BELOW = 0.40
+# Related-sounding questions about an unknown name reached 0.45; in-scope ones sat far above.
+UNKNOWN_NAME_BELOW = 0.55
+_NAME = re.compile(r"\b[A-Z][\w'’-]*\w")
+_SENTENCE_START = re.compile(r"(^|[.?!:]\s+)$")
+
+
+def best_similarity(hits: Sequence[Hit]) -> float:
+    """The highest question-to-passage cosine similarity among ``hits``."""
+    return max((hit.similarity for hit in hits if hit.similarity is not None), default=0.0)
+
+
+def names_in(question: str) -> list[str]:
+    """Capitalised words not at the start of a sentence, without a possessive ending."""
+    names = []
+    for match in _NAME.finditer(question):
+        if _SENTENCE_START.search(question[: match.start()]):
+            continue
+        names.append(re.sub(r"['’]s?$", "", match.group(0)))
+    return list(dict.fromkeys(names))
+
+
+def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
+    """The names in ``question`` that ``mentioned`` finds in no document."""
+    return [name for name in names_in(question) if not mentioned(name)]
+
+
+def abstain_reason(question: str, hits: Sequence[Hit], mentioned: Callable[[str], bool], *,
+                   below: float = ABSTAIN_BELOW,
+                   unknown_below: float = UNKNOWN_NAME_BELOW) -> str | None:
+    """Why the documents don't cover ``question``, or None if they may."""
+    similarity = best_similarity(hits)
+    if similarity < below:
+        return "nothing in the documents is close enough to answer it"
+    if similarity < unknown_below:
+        missing = unknown_names(question, mentioned)
+        if missing:
+            quoted = ", ".join(f"“{name}”" for name in missing)
+            return f"the documents never mention {quoted}"
+    return None

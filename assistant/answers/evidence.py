@@ -1,0 +1,154 @@
+"""Pick the exact sentences of the retrieved passages that best answer a question.
+
+Each sentence is scored by meaning (cosine of its embedding with the question's), by the
+share of the question's content words it contains, and by how well its passage ranked.
+The scoring and selection are pure functions over precomputed vectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.library.documents import Hit
+from assistant.text.keywords import content_words
+from assistant.text.sentences import sentence_spans
+
+DENSE_WEIGHT = 0.6
+LEXICAL_WEIGHT = 0.3
+PASSAGE_WEIGHT = 0.1
+# A sentence next to a strong one often holds the answer ("… because X. For that reason Y.").
+NEIGHBOUR_WEIGHT = 0.35
+# "How much / how many / what share" questions are answered by sentences with figures.
+QUANTITY_BONUS = 0.1
+MIN_SENTENCE_CHARS = 25
+_QUANTITY_QUESTION = re.compile(
+    r"\b(how (much|many|big|large|long|fast|high|low)|what (share|percentage|fraction|"
+    r"proportion|cost|price))\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of source ``source`` (1-based), at ``start:end`` of its document's text."""
+
+    source: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An evidence sentence with its score and where it is."""
+
+    sentence: Sentence
+    score: float
+    title: str
+    path: str
+    page: int | None
+    heading: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used by the CLI and the desktop app."""
+        return {
+            "text": self.sentence.text, "source": self.sentence.source,
+            "title": self.title, "path": self.path, "page": self.page,
+            "heading": self.heading, "start": self.sentence.start, "end": self.sentence.end,
+            "score": round(self.score, 4),
+        }
+
+
+def split_sentences(hits: Sequence[Hit]) -> list[Sentence]:
+    """The sentences of each hit's passage, with offsets into its document's text."""
+    sentences: list[Sentence] = []
+    for number, hit in enumerate(hits, start=1):
+        for start, end in sentence_spans(hit.text):
+            text = hit.text[start:end]
+            if (len(text) < MIN_SENTENCE_CHARS or _TABLE_RULE.match(text)
+                    or text.startswith("#") or text.rstrip().endswith("?")):
+                continue  # headings and questions restate the question; they answer nothing
+            sentences.append(Sentence(number, text, hit.start + start, hit.start + end))
+    return sentences
+
+
+def lexical_overlap(question_words: set[str], text: str) -> float:
+    """The share of the question's content words that ``text`` contains."""
+    if not question_words:
+        return 0.0
+    return len(question_words & content_words(text)) / len(question_words)
+
+
+def score_sentences(question: str, question_vector: np.ndarray, sentences: Sequence[Sentence],
+                    sentence_vectors: np.ndarray, passage_scores: Sequence[float]) -> list[float]:
+    """A relevance score per sentence: meaning, shared words, its passage's rank, its
+    neighbours' scores, and whether it states a figure when the question asks for one."""
+    words = content_words(question)
+    if not sentences:
+        return []
+    dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(question_vector,
+                                                                        dtype=np.float32)
+    base = [
+        DENSE_WEIGHT * float(dense[index])
+        + LEXICAL_WEIGHT * lexical_overlap(words, sentence.text)
+        + PASSAGE_WEIGHT * passage_scores[sentence.source - 1]
+        for index, sentence in enumerate(sentences)
+    ]
+    wants_figure = bool(_QUANTITY_QUESTION.search(question))
+    scores = []
+    for index, sentence in enumerate(sentences):
+        neighbours = [base[j] for j in (index - 1, index + 1)
+                      if 0 <= j < len(sentences) and sentences[j].source == sentence.source]
+        score = base[index] + NEIGHBOUR_WEIGHT * max(0.0, max(neighbours, default=0.0)
+                                                     - base[index])
+        if wants_figure and _DIGIT.search(sentence.text):
+            score += QUANTITY_BONUS
+        scores.append(score)
+    return scores
+
+
+def focus_sources(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Sequence[float],
+                  *, limit: int) -> tuple[list[Hit], list[Sentence], list[int], dict[int, str]]:
+    """Keep the sources of the ``limit`` best sentences, renumbered in rank order.
+
+    Returns the kept hits, their sentences (renumbered), the kept sentences' indices into
+    ``sentences``, and per new source number the chosen sentences in reading order.
+    """
+    best = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)[:limit]
+    numbers = {old: new for new, old in
+               enumerate(sorted({sentences[i].source for i in best}), start=1)}
+    kept_hits = [hits[old - 1] for old in sorted(numbers)]
+    keep = [i for i, sentence in enumerate(sentences) if sentence.source in numbers]
+    renumbered = [Sentence(numbers[sentences[i].source], sentences[i].text, sentences[i].start,
+                           sentences[i].end) for i in keep]
+    chosen: dict[int, list[Sentence]] = {}
+    for i in sorted(best, key=lambda i: (sentences[i].source, sentences[i].start)):
+        chosen.setdefault(numbers[sentences[i].source], []).append(sentences[i])
+    texts = {number: " ".join(" ".join(s.text.split()) for s in items)
+             for number, items in chosen.items()}
+    return kept_hits, renumbered, keep, texts
+
+
+def select_evidence(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Sequence[float],
+                    *, limit: int = 4) -> list[Evidence]:
+    """The ``limit`` best distinct sentences, best first, each tied to its source."""
+    ranked = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
+    chosen: list[Evidence] = []
+    seen: set[str] = set()
+    for index in ranked:
+        sentence = sentences[index]
+        key = " ".join(sentence.text.lower().split())
+        if key in seen:  # overlapping chunks repeat sentences
+            continue
+        seen.add(key)
+        hit = hits[sentence.source - 1]
+        chosen.append(Evidence(sentence, scores[index], hit.title, hit.path, hit.page,
+                               hit.heading))
+        if len(chosen) == limit:
+            break
+    return chosen

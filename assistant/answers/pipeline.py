@@ -1,0 +1,345 @@
+"""The answer pipeline: retrieve, pick evidence, abstain or prompt the model, check the answer.
+
+:meth:`AnswerPipeline.run` yields events a front end can show as they come: the sources and
+evidence first, then the answer's text pieces, then the finished :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+from assistant.answers.abstention import ABSTAIN_BELOW, abstain_reason
+from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
+from assistant.answers.evidence import (
+    Evidence,
+    Sentence,
+    focus_sources,
+    score_sentences,
+    select_evidence,
+    split_sentences,
+)
+from assistant.answers.followups import retrieval_query
+from assistant.answers.grounding import Claim, ClaimCheck, check_claims, split_claims
+from assistant.answers.prompting import SYSTEM_PROMPT, PastTurn, build_messages
+from assistant.engines.embedding import Embedder
+from assistant.engines.engine import Engine, GenerationParams
+from assistant.errors import AssistantError, EngineCrashed
+from assistant.library.documents import Hit
+
+ABSTAIN_MESSAGE = "The documents in {scope} don't cover this question: {reason}."
+
+Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
+# Whether a term occurs in any document of the given collections (None: all).
+Mentions = Callable[[str, Sequence[str] | None], bool]
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """What to search and how to answer."""
+
+    collections: tuple[str, ...] | None = None
+    k: int = 5
+    evidence: int = 5
+    context_sentences: int = 8
+    abstain_below: float = ABSTAIN_BELOW
+    system_prompt: str = SYSTEM_PROMPT
+    params: GenerationParams = field(default_factory=GenerationParams)
+
+
+@dataclass
+class Timings:
+    """Where the time went, in milliseconds, and the model's token counts."""
+
+    retrieval_ms: float = 0.0
+    ttft_ms: float = 0.0
+    total_ms: float = 0.0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    decode_tokens_per_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """Rounded figures for JSON output."""
+        return {key: round(value, 1) if isinstance(value, float) else value
+                for key, value in self.__dict__.items()}
+
+
+@dataclass
+class Answer:
+    """A finished answer with everything needed to verify it."""
+
+    question: str
+    text: str
+    abstained: bool
+    sources: list[Hit]
+    evidence: list[Evidence]
+    checks: list[ClaimCheck]
+    model: str
+    timings: Timings
+    stop_reason: str = "stop"
+    conversation_id: int | None = None
+    turn_id: int | None = None
+    # Why the answer stopped short (the model engine crashed), if it did.
+    interruption: str = ""
+
+    @property
+    def unsupported(self) -> list[ClaimCheck]:
+        """The checked sentences that are flagged: no support, or a wrong citation."""
+        return [check for check in self.checks if check.reason]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        """An answer back from :meth:`to_json` (a stored turn); checks are the flagged ones."""
+        hit_fields = {f.name for f in fields(Hit)}
+        sources = [Hit(**{k: v for k, v in item.items() if k in hit_fields})
+                   for item in data.get("sources", [])]
+        evidence = [Evidence(Sentence(e["source"], e["text"], e["start"], e["end"]), e["score"],
+                             e["title"], e["path"], e["page"], e["heading"])
+                    for e in data.get("evidence", [])]
+        checks = [ClaimCheck(Claim(c["text"], tuple(c["citations"])), c["support"],
+                             tuple(c["supported_by"]), c["reason"])
+                  for c in data.get("unsupported", [])]
+        return cls(data["question"], data["answer"], data["abstained"], sources, evidence,
+                   checks, data.get("model", ""), Timings(**data.get("timings", {})),
+                   stop_reason=data.get("stop_reason", "stop"),
+                   conversation_id=data.get("conversation_id"),
+                   interruption=data.get("interruption") or "")
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON contract for one answer."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "evidence": [item.to_json() for item in self.evidence],
+            "sources": [source_json(n, hit) for n, hit in enumerate(self.sources, start=1)],
+            "unsupported": [check.to_json() for check in self.unsupported],
+            "model": self.model,
+            "timings": self.timings.to_json(),
+            "stop_reason": self.stop_reason,
+            "interruption": self.interruption or None,
+            "conversation_id": self.conversation_id,
+        }
+
+
+def stored_answer(turn: Turn) -> Answer:
+    """The answer a stored turn holds; one cut short keeps the text written (and shown)."""
+    if "question" in turn.details:
+        answer = Answer.from_json(turn.details)
+    else:  # interrupted before its sources were found
+        answer = Answer(turn.question, "", False, [], [], [], "", Timings())
+    if turn.stop_reason in (ANSWERING, INTERRUPTED):
+        answer = replace(answer, text=turn.answer, stop_reason=INTERRUPTED,
+                         interruption=str(turn.details.get("interruption") or ""))
+    answer.conversation_id, answer.turn_id = turn.conversation_id, turn.id
+    return answer
+
+
+def source_json(number: int, hit: Hit) -> dict[str, Any]:
+    """A numbered source as JSON: ``n`` and the hit as ``search --json`` prints it."""
+    return {"n": number, **hit.to_json()}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question is stored as a new turn (it may be shown now)."""
+
+    conversation_id: int
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The sources and evidence, before any text is generated."""
+
+    query: str
+    sources: list[Hit]
+    evidence: list[Evidence]
+    abstained: bool
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer's text as the model writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The checked, stored answer."""
+
+    answer: Answer
+
+
+AnswerEvent = Asked | Retrieved | Token | Finished
+
+
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:,\s*\d+)*\]){4,}\s*$")
+LOOP_TAIL_CHARS = 40
+
+
+def is_degenerate(text: str) -> bool:
+    """Whether a small model has fallen into a loop: a run of bare citation markers, or the
+    same stretch of text three times over."""
+    if _MARKER_RUN.search(text):
+        return True
+    tail = text[-LOOP_TAIL_CHARS:]
+    return len(text) > 4 * LOOP_TAIL_CHARS and len(tail.strip()) > 10 and text.count(tail) >= 3
+
+
+def trim_degenerate(text: str) -> str:
+    """``text`` without a trailing run of bare citation markers."""
+    return _MARKER_RUN.sub("", text)
+
+
+def past_turns(turns: Sequence[Turn]) -> list[PastTurn]:
+    """Stored turns in the form the prompt builder takes (those that got as far as a prompt)."""
+    return [PastTurn(sent=t.sent, compact=t.question, answer=t.answer) for t in turns if t.sent]
+
+
+class AnswerPipeline:
+    """Answers questions from a search function, an embedder and a language model."""
+
+    def __init__(self, search: Search, embedder: Embedder, engine: Engine,
+                 conversations: ConversationStore | None = None,
+                 mentions: Mentions | None = None) -> None:
+        self.search = search
+        self.mentions = mentions or (lambda term, collections: True)
+        self.embedder = embedder
+        self.engine = engine
+        self.conversations = conversations
+
+    def run(self, question: str, *, options: AskOptions | None = None,
+            conversation_id: int | None = None, turn_id: int | None = None,
+            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+        """Answer ``question``, continuing a stored conversation if one is given.
+
+        In a conversation the question is stored first (event :class:`Asked`), unless
+        ``turn_id`` names a turn already begun for it; the answer is stored as it is written.
+        """
+        store = self.conversations if conversation_id is not None else None
+        earlier: list[Turn] = []
+        if store is not None and conversation_id is not None:
+            earlier = [t for t in store.turns(conversation_id) if t.id != turn_id]
+            if turn_id is None:
+                turn_id = store.begin_turn(conversation_id, question)
+                yield Asked(conversation_id, turn_id)
+        finished = False
+        try:
+            for event in self._answer(question, options or AskOptions(), earlier,
+                                      conversation_id, turn_id if store else None, cancel):
+                finished = isinstance(event, Finished)
+                yield event
+        except AssistantError as exc:
+            if store is not None and turn_id is not None:
+                store.mark_interrupted(turn_id, reason=str(exc))
+            raise
+        finally:
+            if store is not None and turn_id is not None and not finished:
+                store.mark_interrupted(turn_id)  # an error, or the caller stopped listening
+
+    def _answer(self, question: str, options: AskOptions, turns: list[Turn],
+                conversation_id: int | None, turn_id: int | None,
+                cancel: threading.Event | None) -> Iterator[AnswerEvent]:
+        started = time.perf_counter()
+        timings = Timings()
+        query = retrieval_query(question, [turn.query for turn in turns if turn.query])
+        hits = self.search(query, options.k, options.collections)
+        sentences = split_sentences(hits)
+        vectors = self.embedder.embed([query] + [s.text for s in sentences])
+        scores = score_sentences(query, vectors[0], sentences, vectors[1:],
+                                 [hit.score for hit in hits])
+        timings.retrieval_ms = (time.perf_counter() - started) * 1000
+
+        reason = abstain_reason(
+            question, hits, lambda term: self.mentions(term, options.collections),
+            below=options.abstain_below)
+        if reason is None and not sentences:
+            reason = "the passages found hold no usable sentences"
+        if reason is not None:
+            scope = ", ".join(options.collections) if options.collections else "your library"
+            answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope, reason=reason), True,
+                            [], [], [], self.engine.model_id, timings)
+            yield Retrieved(query, [], [], True)
+            timings.total_ms = (time.perf_counter() - started) * 1000
+            self._store(answer, query, question, conversation_id, turn_id)
+            yield Finished(answer)
+            return
+
+        hits, sentences, keep, texts = focus_sources(hits, sentences, scores,
+                                                     limit=options.context_sentences)
+        sentence_vectors, scores = vectors[1:][keep], [scores[i] for i in keep]
+        params = options.params
+        max_tokens = max(16, min(params.max_tokens, self.engine.n_ctx // 2))
+        messages, kept = build_messages(question, [texts[n] for n in range(1, len(hits) + 1)],
+                                        past_turns(turns), count=self.engine.count_tokens,
+                                        budget=self.engine.n_ctx - max_tokens,
+                                        system=options.system_prompt)
+        if kept < len(hits):  # the context window had no room for the last sources
+            keep = [i for i, sentence in enumerate(sentences) if sentence.source <= kept]
+            hits, sentences = hits[:kept], [sentences[i] for i in keep]
+            sentence_vectors, scores = sentence_vectors[keep], [scores[i] for i in keep]
+        evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
+        if self.conversations is not None and turn_id is not None:
+            so_far = Answer(question, "", False, hits, evidence, [], self.engine.model_id,
+                            timings, stop_reason=INTERRUPTED, conversation_id=conversation_id)
+            self.conversations.record_prompt(turn_id, query=query, sent=messages[-1].content,
+                                             details=so_far.to_json())
+        yield Retrieved(query, hits, evidence, False)
+
+        stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
+        text, interruption = "", ""
+        try:
+            for piece in stream:
+                if not text:
+                    timings.ttft_ms = (time.perf_counter() - started) * 1000
+                text += piece
+                if self.conversations is not None and turn_id is not None:
+                    self.conversations.record_answer(turn_id, text)  # stored before shown
+                yield Token(piece)
+                if is_degenerate(text):
+                    stream.stop("repetition")
+                    break
+        except EngineCrashed as exc:  # the answer keeps what was written, marked as cut short
+            interruption = str(exc)
+        text = trim_degenerate(text).strip()
+        stats = stream.stats
+        timings.prompt_tokens = stats.prompt_tokens
+        timings.cached_tokens = stats.cached_tokens
+        timings.completion_tokens = stats.completion_tokens
+        timings.decode_tokens_per_s = stats.decode_tokens_per_s
+
+        checks = self._check(text, hits, sentences, sentence_vectors)
+        timings.total_ms = (time.perf_counter() - started) * 1000
+        answer = Answer(question, text, False, hits, evidence, checks, self.engine.model_id,
+                        timings, stop_reason=INTERRUPTED if interruption else stats.stop_reason,
+                        interruption=interruption)
+        self._store(answer, query, messages[-1].content, conversation_id, turn_id)
+        yield Finished(answer)
+
+    def _check(self, text: str, hits: list[Hit], sentences: list[Sentence],
+               sentence_vectors: np.ndarray) -> list[ClaimCheck]:
+        claims = split_claims(text)
+        if not claims or not hits:
+            return []
+        claim_vectors = self.embedder.embed([claim.text for claim in claims])
+        return check_claims(claims, claim_vectors, [hit.text for hit in hits], sentences,
+                            sentence_vectors)
+
+    def _store(self, answer: Answer, query: str, sent: str,
+               conversation_id: int | None, turn_id: int | None) -> None:
+        if self.conversations is None or conversation_id is None or turn_id is None:
+            return
+        answer.conversation_id = conversation_id
+        answer.turn_id = turn_id
+        self.conversations.finish_turn(
+            turn_id, query=query, sent=sent, answer=answer.text, abstained=answer.abstained,
+            stop_reason=answer.stop_reason, details=answer.to_json())

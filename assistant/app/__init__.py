@@ -1,0 +1,41 @@
+"""The one door: what the window, the CLI and the bench call, and every value type they need.
+
+:class:`AssistantService` is the facade over the library (documents in), the answer pipeline
+(answers out) and the engines; its dependencies are passed in. Front ends import from here
+only (an import-linter contract holds the window to it).
+"""
+
+from assistant.answers.conversations import INTERRUPTED, Conversation, Turn
+from assistant.answers.export import answer_markdown, conversation_markdown
+from assistant.answers.pipeline import (
+    Answer,
+    AnswerEvent,
+    Asked,
+    AskOptions,
+    Finished,
+    Retrieved,
+    Timings,
+    Token,
+)
+from assistant.answers.prompting import SYSTEM_PROMPT
+from assistant.app.service import DEFAULT_COLLECTION, AssistantService, CollectionInfo
+from assistant.app.settings import THEMES, Settings, load_settings, save_settings
+from assistant.engines.engine import GenerationParams
+from assistant.engines.registry import ModelEntry
+from assistant.errors import AssistantError
+from assistant.library.documents import DocumentInfo, Hit
+from assistant.library.ingest import FileResult, IngestReport
+from assistant.library.loaders import SUPPORTED_SUFFIXES
+from assistant.system.egress import install as install_egress_guard
+from assistant.system.paths import library_dir, resolve_data_dir
+from assistant.text.formatting import human_size, location, plural
+
+__all__ = [
+    "DEFAULT_COLLECTION", "INTERRUPTED", "SUPPORTED_SUFFIXES", "SYSTEM_PROMPT", "THEMES",
+    "Answer", "AnswerEvent", "Asked", "AskOptions", "AssistantError", "AssistantService",
+    "CollectionInfo", "Conversation", "DocumentInfo", "FileResult", "Finished",
+    "GenerationParams", "Hit", "IngestReport", "ModelEntry", "Retrieved", "Settings", "Timings",
+    "Token", "Turn", "answer_markdown", "conversation_markdown", "human_size",
+    "install_egress_guard", "library_dir", "load_settings", "location", "plural",
+    "resolve_data_dir", "save_settings",
+]

@@ -1,0 +1,349 @@
+"""The one door from any front end (CLI, desktop app) into the core."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answers.conversations import Conversation, ConversationStore, Turn
+from assistant.answers.export import conversation_markdown
+from assistant.answers.pipeline import (
+    Answer,
+    AnswerEvent,
+    AnswerPipeline,
+    Asked,
+    AskOptions,
+    stored_answer,
+)
+from assistant.answers.prompting import SYSTEM_PROMPT
+from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.engines.engine import Engine, EngineSettings
+from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory
+from assistant.engines.engine_process import ProcessEngine
+from assistant.engines.registry import ModelEntry, add_user_model, all_models, default_model
+from assistant.errors import AssistantError, ModelError
+from assistant.library import index_probe
+from assistant.library.bundled import (
+    FINGERPRINT_KEY,
+    LIBRARY_COLLECTION,
+    library_files,
+    library_fingerprint,
+)
+from assistant.library.documents import DocumentInfo, Hit
+from assistant.library.index_sync import (
+    SyncReport,
+    open_index,
+    rebuild,
+    reconcile,
+    reembed_if_model_changed,
+)
+from assistant.library.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
+from assistant.library.retrieval import HybridRetriever
+from assistant.library.store import Store
+from assistant.system.foreground import ForegroundGate
+from assistant.system.instance_lock import InstanceLock
+
+DEFAULT_COLLECTION = "My documents"
+STORE_FILE = "offgrid.sqlite3"
+VECTOR_DIR = "vectors"
+CONVERSATIONS_FILE = "conversations.sqlite3"
+ENGINE_LOG = "engine.log"  # what the model engine process writes to stderr
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection and how much it holds."""
+
+    name: str
+    documents: int
+    chunks: int
+
+
+class AssistantService:
+    """Ingest, search and manage the document library in one data directory.
+
+    Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
+    ``engine=None`` defers loading a language model until :meth:`load_model`.
+    """
+
+    def __init__(self, data_dir: Path, *, embedder: Embedder | None = None,
+                 library_dir: Path | None = None, limits: IngestLimits | None = None,
+                 engine: Engine | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # One owner: two processes writing one store would corrupt it.
+        self.lock = InstanceLock(self.data_dir)
+        self.lock.acquire()
+        try:
+            self._open(embedder, library_dir, limits, engine)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self, embedder: Embedder | None, library_dir: Path | None,
+              limits: IngestLimits | None, engine: Engine | None) -> None:
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder()
+        self.library_dir = library_dir
+        self.store = Store(self.data_dir / STORE_FILE)
+        # A damaged or missing vector index is rebuilt from SQLite here.
+        self.index, opened = open_index(self.store, self.data_dir / VECTOR_DIR, self.embedder)
+        # Answers run in the foreground: ingestion steps aside while one is produced.
+        self.gate = ForegroundGate()
+        self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits,
+                                 gate=self.gate)
+        self.retriever = HybridRetriever(self.store, self.index, self.embedder)
+        self.reembedded = reembed_if_model_changed(self.store, self.index, self.embedder)
+        repair = reconcile(self.store, self.index)
+        self.last_repair = SyncReport(opened.added + repair.added, repair.removed, opened.rebuilt)
+        self.conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
+        self._engine = engine
+
+    def __enter__(self) -> AssistantService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the stores and the model."""
+        self.ingestor.close()
+        self.store.close()
+        self.index.close()
+        index_probe.seal(self.index.path)  # as we leave it: the next start need not probe it
+        self.conversations.close()
+        close = getattr(self._engine, "close", None)
+        if close is not None:
+            close()
+        self._engine = None
+        self.lock.release()
+
+    # -- library ----------------------------------------------------------------------------
+
+    def library_needs_sync(self) -> bool:
+        """Whether the bundled library changed since it was last indexed here."""
+        if self.library_dir is None:
+            return False
+        return self.store.get_meta(FINGERPRINT_KEY) != library_fingerprint(self.library_dir)
+
+    def sync_library(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
+        """Index the bundled library into ``Library`` if it changed; drop removed files."""
+        if self.library_dir is None:
+            return None
+        fingerprint = library_fingerprint(self.library_dir)
+        if self.store.get_meta(FINGERPRINT_KEY) == fingerprint:
+            return None
+        files = library_files(self.library_dir)
+        report = self.ingestor.ingest(files, collection=LIBRARY_COLLECTION,
+                                      on_progress=on_progress)
+        present = {str(path) for path in files}
+        for document in self.store.list_documents(LIBRARY_COLLECTION):
+            if document.path not in present:
+                self._remove(document)
+        if not report.failed:
+            self.store.set_meta(FINGERPRINT_KEY, fingerprint)
+        return report
+
+    # -- documents --------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path], *, collection: str = DEFAULT_COLLECTION,
+               on_progress: ProgressCallback | None = None,
+               cancel: threading.Event | None = None) -> IngestReport:
+        """Add files and folders to a collection; one result per file."""
+        if not collection.strip():
+            raise AssistantError("a collection needs a name")
+        return self.ingestor.ingest(paths, collection=collection.strip(),
+                                    on_progress=on_progress, cancel=cancel)
+
+    def documents(self, collection: str | None = None) -> list[DocumentInfo]:
+        """The documents of one collection, or of all."""
+        return self.store.list_documents(collection)
+
+    def remove(self, path_or_id: str, *, collection: str | None = None) -> list[DocumentInfo]:
+        """Remove documents by id or by path; returns what was removed."""
+        matches: list[DocumentInfo] = []
+        if path_or_id.isdigit():
+            found = self.store.document(int(path_or_id))
+            matches = [found] if found else []
+        if not matches:
+            resolved = str(Path(path_or_id).expanduser().resolve())
+            matches = self.store.documents_at_path(resolved) or \
+                self.store.documents_at_path(path_or_id)
+        if collection is not None:
+            matches = [m for m in matches if m.collection == collection]
+        if not matches:
+            where = f" in collection '{collection}'" if collection else ""
+            raise AssistantError(f"no document '{path_or_id}'{where}")
+        for document in matches:
+            self._remove(document)
+        return matches
+
+    def _remove(self, document: DocumentInfo) -> None:
+        chunk_ids = self.store.remove_document(document.id)
+        self.index.delete(chunk_ids)
+
+    def document_text(self, doc_id: int) -> str | None:
+        """A document's extracted text (what hits' offsets point into)."""
+        return self.store.document_text(doc_id)
+
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection with its counts."""
+        return [CollectionInfo(*row) for row in self.store.collections()]
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, query: str, *, k: int = 5,
+               collections: Sequence[str] | None = None) -> list[Hit]:
+        """Hybrid search over the library, best first; unknown collection names are an error."""
+        self._check_collections(collections)
+        return self.retriever.search(query, k=k, collections=collections)
+
+    def _check_collections(self, collections: Sequence[str] | None) -> None:
+        if collections is not None:
+            known = self.store.collection_names()
+            unknown = [name for name in collections if name not in known]
+            if unknown:
+                raise AssistantError(f"no collection named '{unknown[0]}' (collections: "
+                                     f"{', '.join(sorted(known)) or 'none yet'})")
+
+    def rebuild_index(self) -> int:
+        """Rebuild the vector index from SQLite; returns how many vectors it holds."""
+        return rebuild(self.store, self.index)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    @property
+    def weights_cache(self) -> Path:
+        """Where models in a weight format slow on CPUs are kept converted (derived data)."""
+        return self.data_dir / "model-cache"
+
+    @property
+    def engine(self) -> Engine:
+        """The loaded language model."""
+        if self._engine is None:
+            raise ModelError("no language model is loaded")
+        return self._engine
+
+    def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
+                   n_threads: int | None = None, system_prompt: str | None = None) -> Engine:
+        """Load a GGUF model (the default one if ``path`` is None) for answering, in its own
+        engine process (a crash there costs a turn, never this process).
+
+        If it fails, the model loaded before stays in use; if it loads, the old one is freed.
+        The prompt's opening (``system_prompt``, else the default one) is evaluated at once,
+        so the first question does not wait for it.
+        """
+        model_path = Path(path).expanduser() if path else default_model().path
+        engine = ProcessEngine(
+            EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads,
+                           weights_cache=self.weights_cache),
+            system=system_prompt or SYSTEM_PROMPT,
+            layouts=LayoutMemory(self.weights_cache / LAYOUTS_FILE),
+            log_path=self.data_dir / ENGINE_LOG)
+        previous, self._engine = self._engine, engine
+        close = getattr(previous, "close", None)
+        if close is not None:
+            close()
+        return engine
+
+    @property
+    def model_notice(self) -> str:
+        """What the user should know about how the model runs (safe mode), if anything."""
+        return str(getattr(self._engine, "notice", "") or "")
+
+    def engine_memory_bytes(self) -> int:
+        """Resident memory of the model engine's process, if one runs (else 0)."""
+        memory = getattr(self._engine, "memory_bytes", None)
+        return int(memory()) if memory is not None else 0
+
+    def models(self) -> list[ModelEntry]:
+        """The chat models: bundled, in ``models/``, and registered by the user."""
+        return all_models(self.data_dir)
+
+    def add_model(self, path: Path) -> ModelEntry:
+        """Register a GGUF file after checking it is a readable model."""
+        return add_user_model(self.data_dir, Path(path))
+
+    def start_turn(self, question: str, conversation_id: int | None = None) -> Asked:
+        """Store a question before it is shown (in a new conversation titled after it if
+        ``conversation_id`` is None); answer it later with ``ask(..., turn_id=)``."""
+        question = question.strip()
+        if not question:
+            raise AssistantError("the question is empty")
+        if conversation_id is None:
+            conversation_id = self.conversations.create(question).id
+        elif self.conversations.get(conversation_id) is None:
+            raise AssistantError(f"no conversation {conversation_id}")
+        return Asked(conversation_id, self.conversations.begin_turn(conversation_id, question))
+
+    def abandon_turn(self, turn_id: int, *, shown: bool = True) -> None:
+        """A stored question that will not be answered: kept, marked as interrupted, if the
+        user saw it; otherwise deleted (with its conversation, if that is left empty)."""
+        if shown:
+            self.conversations.mark_interrupted(turn_id)
+        else:
+            self.conversations.discard_turn(turn_id)
+
+    def ask(self, question: str, *, options: AskOptions | None = None,
+            conversation_id: int | None = None, turn_id: int | None = None,
+            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+        """Answer a question from the library, as events (stored, sources, text pieces,
+        answer). In a conversation every event is stored before it is produced; ``turn_id``
+        continues a turn :meth:`start_turn` began."""
+        question = question.strip()
+        if not question:
+            raise AssistantError("the question is empty")
+        options = options or AskOptions()
+        self._check_collections(options.collections)
+        if conversation_id is not None and self.conversations.get(conversation_id) is None:
+            raise AssistantError(f"no conversation {conversation_id}")
+        pipeline = AnswerPipeline(
+            lambda query, k, collections: self.retriever.search(query, k=k,
+                                                                collections=collections),
+            self.embedder, self.engine, self.conversations,
+            mentions=self.store.mentions)
+        return self._in_foreground(pipeline.run(
+            question, options=options, conversation_id=conversation_id, turn_id=turn_id,
+            cancel=cancel))
+
+    def _in_foreground(self, events: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
+        """Hold the foreground gate while the answer's events are produced."""
+        with self.gate.active():
+            yield from events
+
+    def new_conversation(self, title: str) -> Conversation:
+        """Start a conversation; its turns are kept in the data directory."""
+        return self.conversations.create(title)
+
+    def conversation_turns(self, conversation_id: int) -> list[Turn]:
+        """A conversation's turns, oldest first."""
+        return self.conversations.turns(conversation_id)
+
+    def conversation_answers(self, conversation_id: int) -> list[Answer]:
+        """A stored conversation's answers, as the pipeline gave them; an interrupted one as
+        far as it was written (and shown)."""
+        return [stored_answer(turn) for turn in self.conversations.turns(conversation_id)]
+
+    def list_conversations(self, search: str = "") -> list[Conversation]:
+        """Conversations, newest first; with ``search``, those that mention it."""
+        return self.conversations.search(search) if search.strip() else self.conversations.list()
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        """Give a conversation a new title (not empty)."""
+        if not title.strip():
+            raise AssistantError("a conversation needs a title")
+        self.conversations.rename(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation and its turns."""
+        if not self.conversations.delete(conversation_id):
+            raise AssistantError(f"no conversation {conversation_id}")
+
+    def export_conversation(self, conversation_id: int) -> str:
+        """A conversation as Markdown with its citations, evidence and sources."""
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            raise AssistantError(f"no conversation {conversation_id}")
+        return conversation_markdown(conversation.title,
+                                     self.conversation_answers(conversation_id))

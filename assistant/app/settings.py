@@ -1,0 +1,70 @@
+"""The user's settings, kept as JSON in the data directory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from assistant.answers.prompting import SYSTEM_PROMPT
+from assistant.errors import AssistantError
+
+SETTINGS_FILE = "settings.json"
+THEMES = ("light", "dark")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Generation, model and appearance settings; 0 for context or threads means automatic."""
+
+    temperature: float = 0.1
+    max_tokens: int = 320
+    top_k: int = 40
+    context_length: int = 0
+    threads: int = 0
+    system_prompt: str = SYSTEM_PROMPT
+    theme: str = "light"
+    font_size: int = 11
+    model_path: str = ""
+
+    def checked(self) -> Settings:
+        """These settings, or an :class:`AssistantError` naming the first bad value."""
+        rules = [
+            (0.0 <= self.temperature <= 2.0, "temperature must be between 0 and 2"),
+            (16 <= self.max_tokens <= 8192, "max tokens must be between 16 and 8192"),
+            (1 <= self.top_k <= 1000, "top-k must be between 1 and 1000"),
+            (self.context_length == 0 or 512 <= self.context_length <= 131072,
+             "context length must be 0 (the model's own) or 512 to 131072"),
+            (0 <= self.threads <= 256, "threads must be 0 (automatic) or 1 to 256"),
+            (bool(self.system_prompt.strip()), "the system prompt cannot be empty"),
+            (self.theme in THEMES, f"theme must be one of {', '.join(THEMES)}"),
+            (6 <= self.font_size <= 40, "font size must be between 6 and 40"),
+        ]
+        for ok, message in rules:
+            if not ok:
+                raise AssistantError(message)
+        return self
+
+
+def load_settings(data_dir: Path) -> Settings:
+    """The saved settings; defaults for a missing file, unknown keys or bad values."""
+    try:
+        raw = json.loads((data_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    known = {f.name: f.type for f in fields(Settings)}
+    values = {key: value for key, value in raw.items() if key in known} \
+        if isinstance(raw, dict) else {}
+    try:
+        return replace(Settings(), **values).checked()
+    except (AssistantError, TypeError):
+        return Settings()
+
+
+def save_settings(data_dir: Path, settings: Settings) -> None:
+    """Write the settings atomically (checked first)."""
+    settings.checked()
+    target = data_dir / SETTINGS_FILE
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    temporary.replace(target)

@@ -1,0 +1,213 @@
+"""The CLI's answer commands: ``ask`` (one question, or one a line), ``chat`` and ``models``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from assistant.answers.pipeline import Answer, AskOptions, Finished, Token
+from assistant.app.service import AssistantService
+from assistant.cli.render import format_answer_details
+from assistant.engines.engine import GenerationParams
+from assistant.engines.registry import add_user_model, all_models, resolve_model
+from assistant.errors import AssistantError
+
+
+def add_answer_commands(commands: Any) -> None:
+    """Register ``ask``, ``chat`` and ``models`` on the CLI's subparsers."""
+    ask = commands.add_parser("ask", help="answer a question from the library, with citations")
+    _answer_options(ask)
+    ask.add_argument("--json", action="store_true",
+                     help="print one JSON object (with '-': one a line)")
+    ask.add_argument("question", nargs="+", metavar="QUESTION",
+                     help="the question, or '-' to read one question a line from stdin")
+
+    chat = commands.add_parser("chat", help="an interactive conversation with citations")
+    _answer_options(chat)
+
+    models = commands.add_parser("models", help="list or register GGUF chat models")
+    actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list the chat models")
+    listing.add_argument("--json", action="store_true")
+    add = actions.add_parser("add", help="register a GGUF model file")
+    add.add_argument("path", metavar="PATH")
+
+
+def _answer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--collection", action="append", metavar="NAME",
+                        help="answer only from this collection (repeatable)")
+    parser.add_argument("--model", metavar="PATH_OR_ID",
+                        help="a GGUF file or a registered model (default: SmolLM2-135M)")
+    parser.add_argument("--k", type=int, default=5, metavar="N",
+                        help="passages to retrieve (default 5)")
+    parser.add_argument("--max-tokens", type=int, default=GenerationParams.max_tokens,
+                        metavar="N", help="longest answer in tokens")
+    parser.add_argument("--ctx", type=int, metavar="N", help="context window in tokens")
+    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the model")
+    parser.add_argument("--temperature", type=float, default=GenerationParams.temperature)
+
+
+def _options(args: argparse.Namespace) -> AskOptions:
+    if args.k < 1:
+        raise AssistantError("--k must be at least 1")
+    if args.max_tokens < 1:
+        raise AssistantError("--max-tokens must be at least 1")
+    params = GenerationParams(max_tokens=args.max_tokens, temperature=args.temperature)
+    collections = tuple(args.collection) if args.collection else None
+    return AskOptions(collections=collections, k=args.k, params=params)
+
+
+def _load(service: AssistantService, args: argparse.Namespace) -> None:
+    service.load_model(resolve_model(service.data_dir, args.model), n_ctx=args.ctx,
+                       n_threads=args.threads)
+    if service.model_notice:
+        print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
+
+
+def run_ask(service: AssistantService, args: argparse.Namespace) -> int:
+    """``assistant ask``: stream one answer, or answer stdin line by line."""
+    options = _options(args)
+    _load(service, args)
+    if args.question == ["-"]:
+        return _ask_lines(service, options, sys.stdin, as_json=args.json)
+    question = " ".join(args.question)
+    if args.json:
+        answer = _collect(service.ask(question, options=options))
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return 1 if answer.interruption else 0
+    answer = _stream_to_terminal(service.ask(question, options=options), sys.stdout)
+    return 1 if answer.interruption else 0
+
+
+def _ask_lines(service: AssistantService, options: AskOptions, lines: TextIO, *,
+               as_json: bool) -> int:
+    status = 0
+    for line in lines:
+        question = line.strip()
+        if not question:
+            continue
+        try:
+            answer = _collect(service.ask(question, options=options))
+        except AssistantError as exc:
+            status = 1
+            if as_json:
+                print(json.dumps({"question": question, "error": str(exc)}), flush=True)
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        if answer.interruption:  # the engine crashed on this one; it is running again
+            status = 1
+            if as_json:
+                print(json.dumps({"question": question, "error": answer.interruption,
+                                  "answer": answer.text}, ensure_ascii=False), flush=True)
+            else:
+                print(f"error: {answer.interruption}", file=sys.stderr)
+            continue
+        if as_json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(f"Q: {question}\n{answer.text}{format_answer_details(answer)}\n", flush=True)
+    return status
+
+
+def _collect(events: Iterator[object]) -> Answer:
+    for event in events:
+        if isinstance(event, Finished):
+            return event.answer
+    raise AssistantError("the answer did not finish")
+
+
+def _stream_to_terminal(events: Iterator[object], out: TextIO) -> Answer:
+    answer: Answer | None = None
+    for event in events:
+        if isinstance(event, Token):
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, Finished):
+            answer = event.answer
+            if answer.abstained:
+                out.write(answer.text)
+            if answer.stop_reason == "cancelled":
+                out.write(" [stopped]")
+            elif answer.interruption:
+                out.write(f" [interrupted: {answer.interruption}]")
+            out.write("\n" + format_answer_details(answer) + "\n")
+            out.flush()
+    if answer is None:
+        raise AssistantError("the answer did not finish")
+    return answer
+
+
+@contextmanager
+def _interrupt_sets(cancel: threading.Event) -> Iterator[None]:
+    """While inside, Ctrl-C sets ``cancel`` instead of stopping the program."""
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_chat(service: AssistantService, args: argparse.Namespace,
+             read: Callable[[str], str] = input) -> int:
+    """``assistant chat``: a multi-turn conversation, kept in the data directory."""
+    options = _options(args)
+    print("Loading the model…", file=sys.stderr, flush=True)
+    _load(service, args)
+    print(f"Offgrid chat with {service.engine.model_id}. Answers cite your documents; "
+          "Ctrl-C stops an answer, /new starts over, /quit leaves.")
+    conversation_id: int | None = None
+    while True:
+        try:
+            question = read("you> ").strip()
+        except EOFError:
+            print()
+            return 0
+        except KeyboardInterrupt:
+            print()
+            continue
+        if not question:
+            continue
+        if question in ("/quit", "/exit", "/q"):
+            return 0
+        if question == "/new":
+            conversation_id = None
+            print("New conversation.")
+            continue
+        try:
+            if conversation_id is None:
+                conversation_id = service.new_conversation(question).id
+            cancel = threading.Event()
+            with _interrupt_sets(cancel):
+                _stream_to_terminal(service.ask(question, options=options,
+                                                conversation_id=conversation_id,
+                                                cancel=cancel), sys.stdout)
+        except AssistantError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+
+
+def run_models(service: AssistantService, args: argparse.Namespace) -> int:
+    """``models list`` and ``models add PATH``."""
+    if args.models_command == "add":
+        entry = add_user_model(service.data_dir, Path(args.path))
+        context = f", context {entry.context_length}" if entry.context_length else ""
+        print(f"registered {entry.id}: {entry.name}{context}\n    {entry.path}")
+        return 0
+    entries = all_models(service.data_dir)
+    if args.json:
+        print(json.dumps([{"id": e.id, "name": e.name, "path": str(e.path),
+                           "default": e.default, "context_length": e.context_length,
+                           "available": e.path.exists()} for e in entries], indent=2))
+        return 0
+    for entry in entries:
+        flags = " (default)" if entry.default else ""
+        missing = "" if entry.path.exists() else "  [file missing]"
+        print(f"{entry.id}{flags}: {entry.name}{missing}\n    {entry.path}")
+    return 0
