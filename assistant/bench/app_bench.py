@@ -22,6 +22,7 @@ from typing import Any
 from assistant.app.settings import Settings, save_settings
 from assistant.bench.measure import BenchContext, Figure, Row, SectionResult, median
 from assistant.engines import gguf
+from assistant.engines.memory import kv_cache_bytes
 from assistant.system.paths import PROJECT_ROOT
 
 PROBE = "ui.bench_probe"
@@ -37,19 +38,6 @@ TARGET_STALL_MS = 50.0
 # The phases before the first token named in row 6's note (all are in the JSON).
 BREAKDOWN_NOTE = ("before_first_call", "search", "embed", "score_sentences", "build_messages",
                   "count_tokens", "prompt_eval", "after_last_call")
-
-
-def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
-    """The f16 K and V cache of a GGUF model at ``n_ctx`` tokens, from its metadata:
-    layers × n_ctx × KV heads × (key + value head size) × 2 bytes."""
-    arch = metadata["general.architecture"]
-    layers = int(metadata[f"{arch}.block_count"])
-    heads = int(metadata[f"{arch}.attention.head_count"])
-    kv_heads = int(metadata.get(f"{arch}.attention.head_count_kv") or heads)
-    head_dim = int(metadata[f"{arch}.embedding_length"]) // heads
-    key = int(metadata.get(f"{arch}.attention.key_length") or head_dim)
-    value = int(metadata.get(f"{arch}.attention.value_length") or head_dim)
-    return layers * n_ctx * kv_heads * (key + value) * 2
 
 
 def rss_budget_mb(model_file_mb: float, kv_cache_mb: float,

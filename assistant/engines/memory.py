@@ -18,19 +18,29 @@ OVERHEAD_BYTES = 300 * 1024 * 1024
 
 
 def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
-    """The KV cache of ``n_ctx`` tokens (16-bit keys and values), from the GGUF metadata."""
+    """The f16 K and V cache of ``n_ctx`` tokens, from the GGUF metadata, as llama.cpp sizes it:
+    the sum over layers of ``n_ctx × (n_embd_k_gqa + n_embd_v_gqa) × 2`` bytes.
+
+    A layer's ``n_embd_k_gqa`` is its KV heads × the key head size (``attention.key_length``,
+    else ``embedding_length / head_count``); the value head size defaults the same way, not to
+    the key's. A head count is one number or one per layer; KV heads default to the heads.
+    """
     arch = str(metadata.get("general.architecture", ""))
+    layers = int(metadata.get(f"{arch}.block_count") or 0)
 
-    def number(key: str, default: int = 0) -> int:
-        value = metadata.get(f"{arch}.{key}", default)
-        return int(value[0] if isinstance(value, list) and value else value or default)
+    def per_layer(key: str) -> list[int] | None:
+        value = metadata.get(f"{arch}.{key}")
+        if isinstance(value, list):
+            return [int(v) for v in value] if len(value) == layers else None
+        return None if value is None else [int(value)] * layers
 
-    layers, width = number("block_count"), number("embedding_length")
-    heads = number("attention.head_count", 1) or 1
-    kv_heads = number("attention.head_count_kv", heads) or heads
-    key = number("attention.key_length", width // heads)
-    value = number("attention.value_length", key)
-    return layers * n_ctx * kv_heads * (key + value) * 2
+    heads = per_layer("attention.head_count") or [1] * layers
+    kv_heads = per_layer("attention.head_count_kv") or heads
+    width, first_heads = int(metadata.get(f"{arch}.embedding_length") or 0), heads[:1]
+    head_size = width // first_heads[0] if first_heads and first_heads[0] else 0
+    key = int(metadata.get(f"{arch}.attention.key_length") or head_size)
+    value = int(metadata.get(f"{arch}.attention.value_length") or head_size)
+    return sum(kv_heads) * (key + value) * n_ctx * 2
 
 
 def available_bytes() -> int | None:
