@@ -18,9 +18,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from assistant.app.service import AssistantService
-from ui.chat_view import ChatView
-from ui.controller import AppController
-from ui.main_window import MainWindow
+from ui.controllers.session import AppController
+from ui.panels.chat_view import ChatView
+from ui.window.main_window import MainWindow
 
 
 def main(data_dir: Path, library: Path, question: str) -> int:

@@ -26,8 +26,8 @@ from assistant.answers.conversations import INTERRUPTED
 from assistant.answers.pipeline import Answer
 from assistant.app.service import AssistantService
 from assistant.system.paths import library_dir
-from ui.controller import AppController
-from ui.main_window import MainWindow
+from ui.controllers.session import AppController
+from ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def test_the_window_survives_engine_crashes_mid_answer(
     assert service is not None
     rng = random.Random(20261128)
     for round_number, how in enumerate(KILLS):
-        pid = service.engine.pid
+        pid = service.model_info().pid
         assert pid is not None
         pieces: list[str] = []
         # A random moment in the answer: the model writes at least 8 tokens before it may stop,
@@ -113,7 +113,7 @@ def test_the_window_survives_engine_crashes_mid_answer(
         qtbot.waitUntil(lambda: not controller.busy, timeout=30_000)
         again: Answer = blocker.args[0]
         assert again.stop_reason != INTERRUPTED and (again.text or again.abstained)
-        assert service.engine.pid not in (None, pid)
+        assert service.model_info().pid not in (None, pid)
     assert integrity(tmp_path / "data") == "ok"
 
 

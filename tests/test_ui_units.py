@@ -14,11 +14,11 @@ from assistant.answers.pipeline import Answer, Timings
 from assistant.app.service import AssistantService, CollectionInfo
 from assistant.library.documents import DocumentInfo, Hit
 from tests.fakes import FakeEngine, HashEmbedder
-from ui.chat_view import answer_markdown
-from ui.controller import AppController
-from ui.conversations_panel import ConversationsPanel
-from ui.library_panel import LibraryPanel, document_status
-from ui.sources_panel import highlighted_snippet, plain_snippet, sources_html
+from ui.controllers.session import AppController
+from ui.panels.chat_view import answer_markdown
+from ui.panels.conversations_panel import ConversationsPanel
+from ui.panels.library_panel import LibraryPanel, document_status
+from ui.panels.sources_panel import highlighted_snippet, plain_snippet, sources_html
 
 NOTE = "# Reservoir\n\nThe reservoir stores 40 megawatt hours of water power for the valley.\n"
 

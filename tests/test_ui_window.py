@@ -19,8 +19,8 @@ from assistant.app.service import AssistantService
 from assistant.engines.registry import default_model
 from assistant.system.paths import library_dir
 from tests.documents_factory import make_pdf
-from ui.controller import AppController
-from ui.main_window import MainWindow
+from ui.controllers.session import AppController
+from ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.integration
 NOTES = ("paraguay-and-ethiopia-hydropower-mining.md", "hashprice.md",
@@ -323,7 +323,7 @@ def test_settings_are_applied_saved_and_reload_the_model(window: MainWindow, qtb
     dialog.system_prompt.setPlainText("Answer from the numbered sources only. Cite them as [1].")
     with qtbot.waitSignal(controller.model_ready, timeout=60_000):
         dialog.accept()
-    assert controller.service is not None and controller.service.engine.n_ctx == 4096
+    assert controller.service is not None and controller.service.model_info().n_ctx == 4096
     params = controller.options.params
     assert params.max_tokens == 64 and params.temperature == 0.3
     assert controller.options.system_prompt.startswith("Answer from the numbered sources only")

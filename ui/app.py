@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from assistant.app import install_egress_guard, resolve_data_dir
-from ui.controller import AppController, default_service_factory
-from ui.main_window import MainWindow
+from ui.controllers.session import AppController, default_service_factory
+from ui.window.main_window import MainWindow
 
 GIL_SWITCH_INTERVAL_S = 0.001
 

@@ -1,7 +1,7 @@
 """Rows 6–8: the desktop app itself — start-up, GUI-thread stalls and memory.
 
 The core never imports Qt, so every run starts the real window offscreen in a child process,
-``python -m ui.bench_probe``, and reads the one JSON line it prints. The process start is
+``python -m ui.bench.probe``, and reads the one JSON line it prints. The process start is
 taken here, just before the launch, and handed to the child (``OFFGRID_BENCH_LAUNCHED``).
 Each run gets a fresh copy of a data directory whose bundled library was indexed once first.
 """
@@ -25,7 +25,7 @@ from assistant.engines import gguf
 from assistant.engines.memory import kv_cache_bytes
 from assistant.system.paths import PROJECT_ROOT
 
-PROBE = "ui.bench_probe"
+PROBE = "ui.bench.probe"
 LAUNCHED_ENV = "OFFGRID_BENCH_LAUNCHED"
 MARKER = "BENCH_PROBE "
 MB = 1024 * 1024

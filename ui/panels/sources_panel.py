@@ -9,7 +9,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
 from assistant.app import Answer, location
-from ui.inert import InertBrowser
+from ui.widgets.inert import InertBrowser
 
 EVIDENCE_STYLE = "background-color: #fff1a8; color: #000;"
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+", re.MULTILINE)

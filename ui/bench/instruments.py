@@ -205,14 +205,14 @@ def instrument(service: Any) -> Timeline:
     import assistant.answers.pipeline as answering
 
     timeline = Timeline()
-    timeline.wrap(service.retriever, "search", "search")
-    timeline.wrap(service.index, "query", "dense")
-    timeline.wrap(service.store, "lexical_search", "lexical")
-    timeline.wrap(service.embedder, "embed", "embed")
+    timeline.wrap(service._retriever, "search", "search")
+    timeline.wrap(service._index, "query", "dense")
+    timeline.wrap(service._store, "lexical_search", "lexical")
+    timeline.wrap(service._embedder, "embed", "embed")
     for name in ("split_sentences", "score_sentences", "focus_sources", "select_evidence",
                  "build_messages", "abstain_reason"):
         timeline.wrap(answering, name, name)
     # The model runs in its engine process: counting a prompt's tokens is a round trip to it,
     # and the prompt's evaluation is what comes after the last call (``after_last_call``).
-    timeline.wrap(service.engine, "count_tokens", "count_tokens")
+    timeline.wrap(service._engine, "count_tokens", "count_tokens")
     return timeline

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
 from assistant.app import INTERRUPTED, Answer
-from ui.inert import InertBrowser, escape_markdown
+from ui.widgets.inert import InertBrowser, escape_markdown
 
 _FLAG = "\x00{}\x00"  # where a flagged sentence ends, before the text is escaped
 _MARKS = re.compile(r"\[(\d+)\]|\x00(\d+)\x00")

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from assistant.app import DEFAULT_COLLECTION, AssistantService, FileResult, IngestReport
 
 if TYPE_CHECKING:
-    from ui.controller import AppController
+    from ui.controllers.session import AppController
 
 
 class LibraryController(QObject):

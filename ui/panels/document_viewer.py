@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.inert import InertBrowser
+from ui.widgets.inert import InertBrowser
 
 HIGHLIGHT = QColor("#fff1a8")
 SEARCH_CHARS = 60

@@ -31,16 +31,16 @@ from PySide6.QtWidgets import (
 
 from assistant.app import Answer, Hit, IngestReport, Retrieved, Timings, location
 from assistant.app import answer_markdown as answer_as_text
-from ui.appearance import apply_appearance
-from ui.chat_view import ChatView
-from ui.controller import AppController
-from ui.conversations_panel import ConversationsPanel
-from ui.document_viewer import DocumentViewer
-from ui.library_panel import LibraryPanel
-from ui.model_bar import ModelBar
-from ui.settings_dialog import SettingsDialog
-from ui.sources_panel import SourcesPanel
-from ui.status import process_memory_mb
+from ui.controllers.session import AppController
+from ui.panels.chat_view import ChatView
+from ui.panels.conversations_panel import ConversationsPanel
+from ui.panels.document_viewer import DocumentViewer
+from ui.panels.library_panel import LibraryPanel
+from ui.panels.model_bar import ModelBar
+from ui.panels.settings_dialog import SettingsDialog
+from ui.panels.sources_panel import SourcesPanel
+from ui.panels.status_bar import process_memory_mb
+from ui.window.appearance import apply_appearance
 
 STARTER_QUESTIONS = (
     "Why are miners moving to Paraguay and Ethiopia?",

@@ -1,6 +1,6 @@
 """The window's link to the core: opens the service, loads the model, asks and stops.
 
-Everything slow runs in :class:`~ui.jobs.Job` threads; results come back as signals on the
+Everything slow runs in :class:`~ui.workers.Job` threads; results come back as signals on the
 GUI thread. The controller holds no widgets, so it is tested without a window.
 """
 
@@ -31,8 +31,8 @@ from assistant.app import (
     save_settings,
 )
 from assistant.errors import AssistantError
-from ui.jobs import JobRunner
-from ui.library_controller import LibraryController
+from ui.controllers.library import LibraryController
+from ui.workers import JobRunner
 
 ServiceFactory = Callable[[], AssistantService]
 ModelLoader = Callable[[AssistantService, Settings], Any]
@@ -141,7 +141,7 @@ class AppController(QObject):
     @staticmethod
     def _sync(service: AssistantService) -> None:
         service.sync_library()
-        service.embedder.embed(["warm up"])  # load the embedding model now, not on first ask
+        service.warm_up()  # load the embedding model now, not on first ask
 
     def _synced(self, _: object) -> None:
         if self.service is None:  # closed meanwhile
@@ -154,7 +154,7 @@ class AppController(QObject):
     def _model_loaded(self, _engine: object) -> None:
         if self.service is None:  # closed meanwhile
             return
-        self.model_id = self.service.engine.model_id
+        self.model_id = self.service.model_info().model_id
         self._check_ready()
 
     @property
@@ -238,7 +238,7 @@ class AppController(QObject):
             self._settings_applied(settings)
             if (settings.context_length, settings.threads) != \
                     (previous.context_length, previous.threads) and self.service is not None:
-                path = getattr(self.service.engine, "model_path", None) if self.model_id else None
+                path = self.service.model_info().model_path if self.model_id else None
                 if path is not None:
                     self.use_model(path)
 

@@ -1,7 +1,7 @@
 """The app measured from inside, for ``assistant bench`` (section "app").
 
     OFFGRID_BENCH_LAUNCHED=<time.time()> QT_QPA_PLATFORM=offscreen \\
-        python -m ui.bench_probe --scenario startup --data-dir DIR [--question Q ...]
+        python -m ui.bench.probe --scenario startup --data-dir DIR [--question Q ...]
 
 It starts the window exactly as ``python -m ui`` does, runs one scenario and prints one line
 ``BENCH_PROBE {json}`` on stdout. Times ``*_s`` are seconds since the parent launched the
@@ -29,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, SignalInstance
 
-from ui.bench_instruments import Heartbeat, StackSampler, Timeline, instrument, peak_rss_mb
+from ui.bench.instruments import Heartbeat, StackSampler, Timeline, instrument, peak_rss_mb
 
 LAUNCHED_ENV = "OFFGRID_BENCH_LAUNCHED"
 MARKER = "BENCH_PROBE "
@@ -143,7 +143,7 @@ class Probe:
         each is kept in the figures too."""
         pid = None
         if self.controller.service is not None and self.controller.model_id is not None:
-            pid = getattr(self.controller.service.engine, "pid", None)
+            pid = self.controller.service.model_info().pid
         app, engine = peak_rss_mb(), peak_rss_mb(pid) if pid else 0.0
         self.figures[f"peak_rss_app_{moment}_mb"] = app
         self.figures[f"peak_rss_engine_{moment}_mb"] = engine
@@ -241,10 +241,10 @@ class Probe:
                     "decode_tokens_per_s": answer.timings.decode_tokens_per_s}
         self.figures["gui_max_stall_generating_ms"] = max(stalls)
         self.figures["peak_rss_answering_mb"] = self._peak_rss_mb("answering")
-        engine = self.controller.service.engine
-        self.figures["model_path"] = str(getattr(engine, "model_path", ""))
-        self.figures["weights_path"] = str(getattr(engine, "weights_path", ""))
-        self.figures["n_ctx"] = engine.n_ctx
+        model = self.controller.service.model_info()
+        self.figures["model_path"] = str(model.model_path)
+        self.figures["weights_path"] = str(model.weights_path)
+        self.figures["n_ctx"] = model.n_ctx
         if self.args.import_path:
             from pathlib import Path
 
@@ -263,7 +263,7 @@ class Probe:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the probe; exit status 1 if the scenario reported an error."""
     launched = float(os.environ.get(LAUNCHED_ENV) or time.time())
-    parser = argparse.ArgumentParser(prog="python -m ui.bench_probe", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ui.bench.probe", description=__doc__)
     parser.add_argument("--scenario", choices=("index", "startup", "ready"), required=True)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--question", action="append", default=[])

@@ -1,0 +1,1 @@
+"""The main window: its layout, the wiring of panels to controllers, and its actions."""
