@@ -8,6 +8,7 @@ from pathlib import Path
 
 from assistant.answers.prompting import SYSTEM_PROMPT
 from assistant.errors import AssistantError
+from assistant.system.files import write_atomic
 
 SETTINGS_FILE = "settings.json"
 THEMES = ("light", "dark")
@@ -64,7 +65,4 @@ def load_settings(data_dir: Path) -> Settings:
 def save_settings(data_dir: Path, settings: Settings) -> None:
     """Write the settings atomically (checked first)."""
     settings.checked()
-    target = data_dir / SETTINGS_FILE
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
-    temporary.replace(target)
+    write_atomic(data_dir / SETTINGS_FILE, json.dumps(asdict(settings), indent=2))

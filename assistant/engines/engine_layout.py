@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.system.files import write_atomic
 
 FAST = "fast"
 SAFE = "safe"
@@ -113,9 +114,7 @@ class LayoutMemory:
         data[key] = {"layout": choice.layout, "reason": choice.reason,
                      "when": time.strftime("%Y-%m-%d %H:%M:%S")}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
         try:
-            partial.write_text(json.dumps(data, indent=2), encoding="utf-8")
-            os.replace(partial, self.path)
+            write_atomic(self.path, json.dumps(data, indent=2))
         except OSError:
-            partial.unlink(missing_ok=True)  # not remembered: decided again next time
+            pass  # not remembered: decided again next time

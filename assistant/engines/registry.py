@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.engines.embedding import package_dir
 from assistant.engines.gguf import context_length
 from assistant.errors import ModelError
+from assistant.system.files import write_atomic
 from assistant.system.paths import models_dir, registry_file
 
 
@@ -106,10 +107,7 @@ def add_user_model(data_dir: Path, path: Path) -> ModelEntry:
     entries.append(entry)
     payload = {"models": [{"id": e.id, "name": e.name, "path": str(e.path),
                            "context_length": e.context_length} for e in entries]}
-    target = data_dir / USER_MODELS_FILE
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    temporary.replace(target)
+    write_atomic(data_dir / USER_MODELS_FILE, json.dumps(payload, indent=2))
     return entry
 
 

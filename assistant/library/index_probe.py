@@ -11,11 +11,12 @@ if that child dies or fails, the index is treated as damaged and rebuilt from SQ
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from assistant.system.files import write_atomic
 
 PROBE_TIMEOUT_S = 300
 
@@ -39,10 +40,7 @@ def seal(index_dir: Path) -> None:
     """Record the index as this process leaves it (call after closing it)."""
     if not index_dir.is_dir():
         return
-    target = seal_path(index_dir)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(json.dumps(fingerprint(index_dir)), encoding="utf-8")
-    os.replace(partial, target)
+    write_atomic(seal_path(index_dir), json.dumps(fingerprint(index_dir)))
 
 
 def unseal(index_dir: Path) -> None:
@@ -96,7 +94,7 @@ def read_everything(index_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    from assistant import egress  # with the offline switches, before chroma loads
+    from assistant.system import egress  # with the offline switches, before chroma loads
 
     egress.install()
     print(read_everything(Path(sys.argv[1])))
