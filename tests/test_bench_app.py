@@ -15,7 +15,7 @@ from assistant.bench.app_bench import (
     rss_budget_mb,
     run_probe,
 )
-from ui.bench.instruments import Timeline
+from assistant.bench.timeline import Timeline
 
 
 def test_the_memory_budget_is_the_model_its_kv_cache_and_the_headroom() -> None:

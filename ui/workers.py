@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from assistant.errors import AssistantError
+from assistant.app import AssistantError
 
 
 class Job(QThread):

@@ -6,7 +6,9 @@ only (an import-linter contract holds the window to it).
 """
 
 from assistant.answers.conversations import INTERRUPTED, Conversation, Turn
+from assistant.answers.evidence import Evidence
 from assistant.answers.export import answer_markdown, conversation_markdown
+from assistant.answers.grounding import ClaimCheck
 from assistant.answers.pipeline import (
     Answer,
     AnswerEvent,
@@ -33,7 +35,8 @@ from assistant.text.formatting import human_size, location, plural
 __all__ = [
     "DEFAULT_COLLECTION", "INTERRUPTED", "SUPPORTED_SUFFIXES", "SYSTEM_PROMPT", "THEMES",
     "Answer", "AnswerEvent", "Asked", "AskOptions", "AssistantError", "AssistantService",
-    "CollectionInfo", "Conversation", "DocumentInfo", "FileResult", "Finished",
+    "ClaimCheck", "CollectionInfo", "Conversation", "DocumentInfo", "Evidence", "FileResult",
+    "Finished",
     "GenerationParams", "Hit", "IngestReport", "ModelEntry", "Retrieved", "Settings", "Timings",
     "Token", "Turn", "answer_markdown", "conversation_markdown", "human_size",
     "install_egress_guard", "library_dir", "load_settings", "location", "plural",

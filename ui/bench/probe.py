@@ -29,7 +29,8 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, SignalInstance
 
-from ui.bench.instruments import Heartbeat, StackSampler, Timeline, instrument, peak_rss_mb
+from assistant.bench.timeline import Timeline, instrument
+from ui.bench.instruments import Heartbeat, StackSampler, peak_rss_mb
 
 LAUNCHED_ENV = "OFFGRID_BENCH_LAUNCHED"
 MARKER = "BENCH_PROBE "

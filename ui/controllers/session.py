@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from assistant.app import (
     Asked,
     AskOptions,
+    AssistantError,
     AssistantService,
     Finished,
     GenerationParams,
@@ -30,7 +31,6 @@ from assistant.app import (
     load_settings,
     save_settings,
 )
-from assistant.errors import AssistantError
 from ui.controllers.library import LibraryController
 from ui.workers import JobRunner
 

@@ -8,7 +8,7 @@ import re
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
-from assistant.app import Answer, location
+from assistant.app import Answer, ClaimCheck, Evidence, Hit, Retrieved, location
 from ui.widgets.inert import InertBrowser
 
 EVIDENCE_STYLE = "background-color: #fff1a8; color: #000;"
@@ -43,18 +43,24 @@ def sources_html(answer: Answer) -> str:
     if answer.abstained:
         return (f"<h3>No answer</h3><p>{html.escape(answer.text)}</p>"
                 "<p>Try other words, another collection, or import documents that cover it.</p>")
+    return cards_html(answer.sources, answer.evidence, answer.unsupported)
+
+
+def cards_html(sources: list[Hit], evidence: list[Evidence],
+               unsupported: list[ClaimCheck]) -> str:
+    """A card for each source with its evidence highlighted, then the unsupported claims."""
     cards = []
-    for number, hit in enumerate(answer.sources, start=1):
-        evidence = [plain_snippet(e.sentence.text) for e in answer.evidence
-                    if e.sentence.source == number]
+    for number, hit in enumerate(sources, start=1):
+        sentences = [plain_snippet(e.sentence.text) for e in evidence
+                     if e.sentence.source == number]
         where = location(hit.page, hit.heading, hit.title)
         cards.append(
             f'<div><p><a href="source:{number}"><b>[{number}] {html.escape(hit.title)}</b></a>'
             f"<br/><small>{html.escape(where)} · score {hit.score:.3f} · "
             f"{html.escape(hit.collection)}</small></p>"
-            f"<p>{highlighted_snippet(plain_snippet(hit.text), evidence)}</p></div><hr/>")
+            f"<p>{highlighted_snippet(plain_snippet(hit.text), sentences)}</p></div><hr/>")
     flagged = "".join(f"<li>{html.escape(c.claim.text)} <i>({html.escape(c.reason or '')})</i></li>"
-                      for c in answer.unsupported)
+                      for c in unsupported)
     if flagged:
         cards.append(f'<h4><a name="unsupported"></a>Not supported by the sources</h4>'
                      f"<ul>{flagged}</ul>")
@@ -69,14 +75,20 @@ class SourcesPanel(InertBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Sources")
-        self.answer: Answer | None = None
+        self.answer: Answer | None = None  # the finished answer shown, if one is
+        self.hits: list[Hit] = []  # the sources shown: ``source:n`` is hits[n - 1]
         self.anchorClicked.connect(self._anchor)
         self.setHtml("<p>Sources of the selected answer appear here.</p>")
 
     def show_answer(self, answer: Answer) -> None:
         """Show the cards for ``answer``."""
-        self.answer = answer
+        self.answer, self.hits = answer, answer.sources
         self.setHtml(sources_html(answer))
+
+    def show_retrieved(self, found: Retrieved) -> None:
+        """Show the sources and evidence found for the answer being written."""
+        self.answer, self.hits = None, found.sources
+        self.setHtml(cards_html(found.sources, found.evidence, []))
 
     def _anchor(self, url: QUrl) -> None:
         if url.scheme() == "source" and url.path().isdigit():

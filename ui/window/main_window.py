@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.app import Answer, Hit, IngestReport, Retrieved, Timings, location
+from assistant.app import SUPPORTED_SUFFIXES, Answer, Hit, IngestReport, Retrieved, location
 from assistant.app import answer_markdown as answer_as_text
 from ui.controllers.session import AppController
 from ui.panels.chat_view import ChatView
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
         """Choose files to import (Ctrl+O)."""
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import files", "",
-            "Documents (*.pdf *.docx *.md *.markdown *.txt *.html *.htm);;All files (*)")
+            f"Documents ({' '.join('*' + suffix for suffix in SUPPORTED_SUFFIXES)});;All files (*)")
         if paths:
             self.import_paths([Path(p) for p in paths])
 
@@ -342,9 +342,7 @@ class MainWindow(QMainWindow):
         """Show the sources and evidence as soon as they are found, before the answer."""
         if event.abstained or not self.chat.turns:
             return
-        early = Answer(self.chat.turns[-1].question, "", False, event.sources, event.evidence,
-                       [], self.controller.model_id or "", Timings())
-        self.sources.show_answer(early)
+        self.sources.show_retrieved(event)
         self.side.setCurrentWidget(self.sources)
 
     def _answered(self, answer: Answer) -> None:
@@ -381,9 +379,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Answer copied with its sources", 4000)
 
     def _open_source(self, number: int) -> None:
-        answer = self.sources.answer
-        if answer is not None and 1 <= number <= len(answer.sources):
-            self.controller.open_passage(answer.sources[number - 1])
+        hits = self.sources.hits
+        if 1 <= number <= len(hits):
+            self.controller.open_passage(hits[number - 1])
 
     def _show_passage(self, hit: Hit, text: str) -> None:
         label = f"{hit.title} — {location(hit.page, hit.heading, hit.title)}"
