@@ -16,7 +16,7 @@ import pytest
 from assistant.engines import memory as model_memory
 from assistant.errors import IngestError, ModelError
 from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits, out_of_memory
-from assistant.system import instance_lock
+from assistant.system import instance_lock, memory_use
 from assistant.system.instance_lock import DataDirInUse, InstanceLock
 
 REPO = Path(__file__).resolve().parent.parent
@@ -201,7 +201,7 @@ except ModuleNotFoundError:
     pass
 from ui.panels.status_bar import process_memory_mb
 from ui.bench.instruments import peak_rss_mb
-from assistant.engines.memory import available_bytes
+from assistant.system.memory_use import available_bytes
 from assistant.library.parse_sandbox import limit_address_space
 limit_address_space(4096)  # no resource: the parent's polling is the limit
 print(len(names), process_memory_mb() > 10, peak_rss_mb() > 10, available_bytes() > 0)
@@ -218,7 +218,7 @@ def test_available_memory_comes_from_psutil(monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:
     monkeypatch.setattr(psutil, "virtual_memory",
                         lambda: SimpleNamespace(available=200_000_000))
-    assert model_memory.available_bytes() == 200_000_000
+    assert memory_use.available_bytes() == 200_000_000
     weights = tmp_path / "model.gguf"
     weights.write_bytes(b"\0" * 1024)
     with pytest.raises(ModelError, match="only 200.0 MB is free"):
@@ -231,12 +231,12 @@ def test_available_memory_is_unknown_when_psutil_fails(monkeypatch: pytest.Monke
         raise OSError("no /proc here")
 
     monkeypatch.setattr(psutil, "virtual_memory", broken)
-    assert model_memory.available_bytes() is None
+    assert memory_use.available_bytes() is None
     weights = tmp_path / "model.gguf"
     weights.write_bytes(b"\0" * 1024)
     assert model_memory.check_fits(weights, {}, 512) > 0  # unknown: not refused
     monkeypatch.setitem(sys.modules, "psutil", None)
-    assert model_memory.available_bytes() is None
+    assert memory_use.available_bytes() is None
 
 
 def test_the_status_bar_memory_follows_this_process() -> None:

@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from assistant.engines.chat_template import ChatMessage
 from assistant.engines.engine import (
     EngineSettings,
@@ -51,6 +49,7 @@ from assistant.engines.engine_layout import (
 )
 from assistant.engines.engine_server import messages_to_json, settings_to_json
 from assistant.errors import EngineCrashed, ModelError
+from assistant.system.memory_use import resident_bytes
 
 # How often a stream looks at its cancel flag while it waits for the next piece.
 CANCEL_POLL_S = 0.05
@@ -199,10 +198,7 @@ class ProcessEngine:
     def memory_bytes(self) -> int:
         """The engine process's resident memory now (0 if it is between two lives)."""
         child = self._child
-        try:
-            return int(psutil.Process(child.process.pid).memory_info().rss) if child else 0
-        except (psutil.Error, OSError):
-            return 0
+        return (resident_bytes(child.process.pid) or 0) if child else 0
 
     def close(self) -> None:
         """Stop the engine process and free its model."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelError
+from assistant.system.memory_use import available_bytes
 from assistant.text.formatting import human_size
 
 # Compute buffers, the tokenizer and llama.cpp's own allocations beyond weights and KV cache.
@@ -41,18 +42,6 @@ def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
     key = int(metadata.get(f"{arch}.attention.key_length") or head_size)
     value = int(metadata.get(f"{arch}.attention.value_length") or head_size)
     return sum(kv_heads) * (key + value) * n_ctx * 2
-
-
-def available_bytes() -> int | None:
-    """Memory the system can give a new program now (psutil: ``MemAvailable`` on Linux, the
-    free and reclaimable pages on macOS and Windows); ``None`` if it cannot be read, and then
-    no model is refused for want of memory."""
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except (ImportError, OSError, RuntimeError, AttributeError, ValueError):
-        return None
 
 
 def check_fits(path: Path, metadata: dict[str, Any], n_ctx: int,

@@ -39,6 +39,7 @@ import psutil
 from assistant.errors import IngestError
 from assistant.library.documents import ExtractedDocument, Section
 from assistant.system.foreground import ForegroundGate
+from assistant.system.memory_use import resident_bytes
 
 POLL_S = 0.05
 # Deaths that mean the reader crashed, most likely out of memory (POSIX signal numbers).
@@ -130,10 +131,7 @@ class ReaderProcess:
 
     def resident_bytes(self) -> int | None:
         """The child's resident memory now, if it can be read."""
-        try:
-            return int(self.process.memory_info().rss)
-        except psutil.Error:
-            return None
+        return resident_bytes(self.pid)
 
     def pause(self, paused: bool) -> None:
         """Suspend or resume the child (:class:`psutil.NoSuchProcess` if it is gone)."""
