@@ -9,12 +9,12 @@ import pytest
 
 from assistant.bench.app_bench import (
     HEADROOM_MB,
-    ControlHeartbeat,
     _breakdown,
     _rows,
     rss_budget_mb,
     run_probe,
 )
+from assistant.bench.heartbeat import Beats, Stall, ThreadHeartbeat
 from assistant.bench.timeline import Timeline
 
 
@@ -94,11 +94,32 @@ def test_breakdowns_are_medians_per_phase_over_the_runs() -> None:
         "embed": 90.0, "prompt_eval": 600.0, "search": 40.0}
 
 
+def test_a_heartbeat_counts_late_ticks_and_keeps_the_long_stalls() -> None:
+    times = iter([10.0, 10.005, 10.045, 10.050, 10.360, 30.5])
+    beats = Beats(interval_s=0.005, keep_ms=5.0, clock=lambda: next(times))
+    for _ in range(5):
+        beats.tick()
+    assert round(beats.longest_ms, 3) == 305.0
+    assert [(s.began, s.ended, round(s.late_ms, 3)) for s in beats.stalls] == [
+        (10.005, 10.045, 35.0), (10.050, 10.360, 305.0)]
+    beats.restart()
+    beats.tick()  # the first tick after a restart is never late
+    assert beats.longest_ms == 0.0 and len(beats.stalls) == 2
+
+
 def test_the_control_heartbeat_counts_only_stalls_inside_the_windows() -> None:
-    control = ControlHeartbeat()
-    control.late = [(10.0, 40.0), (20.0, 300.0), (30.5, 60.0)]
-    assert control.longest_ms([[9.0, 11.0], [30.0, 31.0]]) == 60.0
-    assert control.longest_ms([[0.0, 5.0]]) == 0.0
+    beats = Beats(interval_s=0.005, keep_ms=5.0)
+    beats.stalls = [Stall(9.9, 10.0, 40.0), Stall(19.0, 20.0, 300.0), Stall(30.4, 30.5, 60.0)]
+    assert beats.longest_within([[9.0, 11.0], [30.0, 31.0]]) == 60.0
+    assert beats.longest_within([[0.0, 5.0]]) == 0.0
+
+
+def test_the_control_heartbeat_thread_ticks_until_halted() -> None:
+    control = ThreadHeartbeat(interval_s=0.001)
+    control.start()
+    control.halt.set()
+    control.join(timeout=5)
+    assert not control.is_alive() and control.beats.last is not None
 
 
 @pytest.mark.integration

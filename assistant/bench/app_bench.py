@@ -13,13 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.app.settings import Settings, save_settings
+from assistant.bench.heartbeat import ThreadHeartbeat
 from assistant.bench.measure import BenchContext, Figure, Row, SectionResult, median
 from assistant.engines import gguf
 from assistant.engines.memory import kv_cache_bytes
@@ -74,35 +74,6 @@ def make_import_fixtures(folder: Path, pages: int) -> Path:
     return folder
 
 
-class ControlHeartbeat(threading.Thread):
-    """A thread here, outside the app, that sleeps 5 ms at a time and notes when it wakes late.
-
-    The machine is shared (other processes, a virtual CPU that the host pauses): a stall seen
-    here at the same time as one in the app was not the app's doing.
-    """
-
-    def __init__(self, interval_s: float = 0.005) -> None:
-        super().__init__(name="control-heartbeat", daemon=True)
-        self.interval_s = interval_s
-        self.late: list[tuple[float, float]] = []  # (woke at, ms late), wall clock
-        self.halt = threading.Event()
-
-    def run(self) -> None:
-        last = time.time()
-        while not self.halt.wait(self.interval_s):
-            now = time.time()
-            late_ms = (now - last - self.interval_s) * 1000
-            if late_ms > 5:
-                self.late.append((now, late_ms))
-            last = now
-
-    def longest_ms(self, windows: Sequence[Sequence[float]]) -> float:
-        """The longest late wake-up inside any of the ``[began, ended]`` windows."""
-        return round(max((ms for woke, ms in self.late
-                          if any(began <= woke <= ended for began, ended in windows)),
-                         default=0.0), 1)
-
-
 def run_probe(scenario: str, data_dir: Path, *, questions: Sequence[str] = (),
               imports: Sequence[Path] = (), timeout_s: float = 300.0) -> dict[str, Any]:
     """Start the app in a child process with one scenario; the figures it reports, with the
@@ -114,7 +85,7 @@ def run_probe(scenario: str, data_dir: Path, *, questions: Sequence[str] = (),
     for path in imports:
         command += ["--import", str(path)]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    control = ControlHeartbeat()
+    control = ThreadHeartbeat()  # the machine's own stalls, to tell from the app's
     control.start()
     env[LAUNCHED_ENV] = repr(time.time())  # last, just before the launch
     try:
@@ -131,7 +102,7 @@ def run_probe(scenario: str, data_dir: Path, *, questions: Sequence[str] = (),
         raise RuntimeError(f"the app probe ({scenario}) failed: {figures['errors']}")
     for phase in ("generating", "ingesting"):
         if f"{phase}_windows" in figures:
-            figures[f"control_max_stall_{phase}_ms"] = control.longest_ms(
+            figures[f"control_max_stall_{phase}_ms"] = control.beats.longest_within(
                 figures[f"{phase}_windows"])
     return figures
 

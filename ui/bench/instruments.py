@@ -12,6 +12,8 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QObject, Qt, QTimer
 
+from assistant.bench.heartbeat import Beats
+
 HEARTBEAT_MS = 5
 PROC_STATUS = "/proc/self/status"
 
@@ -50,42 +52,35 @@ def peak_rss_mb(pid: int | None = None) -> float:
 
 
 class Heartbeat(QObject):
-    """A timer on the GUI thread every few ms; a late tick is a stall of the window.
+    """A timer on the GUI thread every few ms; a late tick is a stall of the window (the
+    arithmetic is the core's :class:`~assistant.bench.heartbeat.Beats`).
 
     Stalls longer than ``keep_ms`` are kept as ``(began, ended)`` perf-counter intervals.
     """
 
     def __init__(self, interval_ms: int = HEARTBEAT_MS, keep_ms: float = 25.0) -> None:
         super().__init__()
-        self.interval_ms = interval_ms
-        self.keep_ms = keep_ms
+        self.beats = Beats(interval_ms / 1000, keep_ms)
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.longest_ms = 0.0
-        self.stalls: list[tuple[float, float]] = []
+        self.timer.timeout.connect(self.beats.tick)
 
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        if self.last:
-            stall = (now - self.last) * 1000 - self.interval_ms
-            self.longest_ms = max(self.longest_ms, stall)
-            if stall > self.keep_ms:
-                self.stalls.append((self.last, now))
-        self.last = now
+    @property
+    def stalls(self) -> list[tuple[float, float]]:
+        """The kept stalls, as ``(began, ended)`` intervals."""
+        return [(stall.began, stall.ended) for stall in self.beats.stalls]
 
     def start(self) -> Heartbeat:
         """Start watching, from zero."""
-        self.last, self.longest_ms = 0.0, 0.0
+        self.beats.restart()
         self.timer.start()
         return self
 
     def stop(self) -> float:
         """Stop watching; returns the longest stall in ms."""
         self.timer.stop()
-        return round(self.longest_ms, 1)
+        return round(self.beats.longest_ms, 1)
 
 
 class StackSampler(threading.Thread):
