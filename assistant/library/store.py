@@ -18,6 +18,7 @@ import numpy as np
 
 from assistant.errors import StoreError
 from assistant.library.documents import Chunk, DocumentInfo
+from assistant.library.scoping import kept_within, overfetch
 from assistant.library.store_schema import SCHEMA, SCHEMA_VERSION
 from assistant.text.keywords import any_of, query_words, two_of
 
@@ -27,9 +28,6 @@ from assistant.text.keywords import any_of, query_words, two_of
 BM25_PRUNE_FROM = 20_000
 COMMON_SHARE = 0.1
 PAIR_WORDS = 8
-# A search within some collections first takes this many times the wanted rows from the
-# whole index and keeps those in the collections.
-OVERFETCH = 4
 _BM25 = ("SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
          "ORDER BY score LIMIT ?")
 # Every match of the question is visited, but BM25 is computed only for rows that also match
@@ -451,8 +449,7 @@ class Store:
         """The best ``limit`` rows within some collections: the best of the whole index kept
         when in them (joining every match to its collection costs more than scoring it),
         else a search that filters every match."""
-        wanted = limit * OVERFETCH
-        best = self._bm25(words, wanted)
+        best = self._bm25(words, overfetch(limit))
         if not best:
             return []
         marks = ",".join("?" * len(collections))
@@ -462,9 +459,9 @@ class Store:
             f"CROSS JOIN collections c ON c.id = d.collection_id "
             f"WHERE k.id IN ({','.join('?' * len(best))}) AND c.name IN ({marks})",
             (*(chunk_id for chunk_id, _ in best), *collections))}
-        kept = [(chunk_id, score) for chunk_id, score in best if chunk_id in inside]
-        if len(kept) >= limit or len(best) < wanted:
-            return kept[:limit]
+        kept = kept_within(best, lambda row: row[0] in inside, limit)
+        if kept is not None:
+            return kept
         rows = self._db.execute(
             "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
             "JOIN chunks k ON k.id = f.rowid JOIN documents d ON d.id = k.doc_id "

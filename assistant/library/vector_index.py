@@ -16,15 +16,12 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import StoreError
+from assistant.library.scoping import kept_within, overfetch
 
 COLLECTION = "chunks"
 # HNSW search breadth: chroma's default (100) finds ~97% of the true 10 nearest among 100k
 # chunks; 256 finds over 99% for well under a millisecond more.
 EF_SEARCH = 256
-# A search within some collections first takes this many times the wanted neighbours from
-# the whole index and keeps those in the collections (chroma's metadata filter scans every
-# vector's metadata: ~100 ms at 100k chunks).
-OVERFETCH = 4
 
 # chroma logs a warning whenever n_results exceeds the filtered set; that is expected here.
 logging.getLogger("chromadb").setLevel(logging.ERROR)
@@ -168,11 +165,10 @@ class VectorIndex:
             # The nearest of the whole index that lie in the collections are the nearest in
             # them, if there are k of them (or the index holds no more).
             wanted = set(collections)
-            nearest = self._nearest_tagged(vector, k * OVERFETCH)
-            kept = [(chunk_id, similarity) for chunk_id, similarity, name in nearest
-                    if name in wanted]
-            if len(kept) >= k or len(nearest) < k * OVERFETCH:
-                return kept[:k]
+            nearest = self._nearest_tagged(vector, overfetch(k))
+            kept = kept_within(nearest, lambda row: row[2] in wanted, k)
+            if kept is not None:
+                return [(chunk_id, similarity) for chunk_id, similarity, _ in kept]
             where = ({"collection": collections[0]} if len(collections) == 1
                      else {"collection": {"$in": list(collections)}})
             return self._nearest(vector, k, where)
