@@ -53,7 +53,6 @@ class StoredDocument:
     path: str
     sha256: str
     parser_version: int
-    vectors_indexed: bool
 
 
 @dataclass(frozen=True)
@@ -167,23 +166,23 @@ class Store:
         """The document stored for ``path`` in ``collection``, if any."""
         with self._lock:
             row = self._db.execute(
-                "SELECT d.id, d.path, d.sha256, d.parser_version, d.vectors_indexed "
+                "SELECT d.id, d.path, d.sha256, d.parser_version "
                 "FROM documents d JOIN collections c ON c.id = d.collection_id "
                 "WHERE c.name = ? AND d.path = ?",
                 (collection, path),
             ).fetchone()
-        return StoredDocument(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+        return StoredDocument(row[0], row[1], row[2], row[3]) if row else None
 
     def find_by_hash(self, collection: str, sha256: str) -> list[StoredDocument]:
         """Documents of ``collection`` whose content has this hash."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT d.id, d.path, d.sha256, d.parser_version, d.vectors_indexed "
+                "SELECT d.id, d.path, d.sha256, d.parser_version "
                 "FROM documents d JOIN collections c ON c.id = d.collection_id "
                 "WHERE c.name = ? AND d.sha256 = ?",
                 (collection, sha256),
             ).fetchall()
-        return [StoredDocument(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+        return [StoredDocument(r[0], r[1], r[2], r[3]) for r in rows]
 
     def write_document(self, doc: NewDocument) -> tuple[int, list[int], list[int]]:
         """Insert or replace a document and its chunks atomically.

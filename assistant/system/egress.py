@@ -105,8 +105,3 @@ def install() -> EgressGuard:
         patch(socket, name, resolving)
     _installed = guard
     return guard
-
-
-def installed() -> EgressGuard | None:
-    """The active guard, if :func:`install` was called."""
-    return _installed
