@@ -19,7 +19,7 @@ import numpy as np
 from assistant.errors import StoreError
 from assistant.library.documents import Chunk, DocumentInfo
 from assistant.library.scoping import kept_within, overfetch
-from assistant.library.store_schema import SCHEMA, SCHEMA_VERSION
+from assistant.library.store_schema import prepare
 from assistant.text.keywords import any_of, query_words, two_of
 
 # BM25 search in a large index (see Store._bm25): from how many chunks only rows with two of
@@ -104,13 +104,12 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+            prepare(self._db, path)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the document store {path}: {exc}") from exc
+        except StoreError:
+            self._db.close()
+            raise
         self._lock = threading.RLock()
 
     def close(self) -> None:

@@ -1,6 +1,17 @@
-"""The SQLite schema of the document store: tables, the FTS5 keyword index and its triggers."""
+"""The SQLite schema of the document store: tables, the FTS5 keyword index and its triggers,
+its version, and the migrations that bring an older store up to it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from assistant.errors import StoreError
 
 SCHEMA_VERSION = 1
+# The statements that take a store from version N (the key) to N + 1, run in one transaction.
+# A shipped step is never edited: a change to the schema is a new step and a new version.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,3 +59,42 @@ CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
     VALUES ('delete', old.id, old.text, old.heading);
 END;
 """
+
+
+def stored_version(db: sqlite3.Connection) -> int | None:
+    """The schema version an existing store was written with; ``None`` for a new one."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+                  ).fetchone() is None:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    try:
+        return None if row is None else int(row[0])
+    except ValueError:
+        raise StoreError(f"the document store's version ({row[0]!r}) is not a number: the "
+                         "file is damaged") from None
+
+
+def prepare(db: sqlite3.Connection, path: Path) -> None:
+    """Create a new store's tables, or migrate an older one; :class:`StoreError` for a store
+    written by a newer version of Offgrid (this one would misread it)."""
+    version = stored_version(db)
+    if version is not None and version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the document store {path} was written by a newer version of Offgrid (store "
+            f"format {version}; this version reads up to {SCHEMA_VERSION}): update Offgrid, "
+            "or move the data folder aside to start a new library")
+    if version is not None and version < SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step]:
+                    db.execute(statement)
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                       (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    db.executescript(SCHEMA)
+    db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+               (str(SCHEMA_VERSION),))
