@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from assistant.answers.pipeline import Answer
+from assistant.answers.answer import Answer
 from assistant.text.formatting import location
 
 

@@ -10,12 +10,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from assistant.answers.abstention import ABSTAIN_BELOW, abstain_reason
+from assistant.answers.answer import Answer, Timings, answer_from_record, answer_record
 from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
 from assistant.answers.evidence import (
     Evidence,
@@ -26,7 +26,7 @@ from assistant.answers.evidence import (
     split_sentences,
 )
 from assistant.answers.followups import retrieval_query
-from assistant.answers.grounding import Claim, ClaimCheck, check_claims, split_claims
+from assistant.answers.grounding import ClaimCheck, check_claims, split_claims
 from assistant.answers.prompting import SYSTEM_PROMPT, PastTurn, build_messages
 from assistant.engines.embedding import Embedder
 from assistant.engines.engine import Engine, GenerationParams
@@ -53,98 +53,17 @@ class AskOptions:
     params: GenerationParams = field(default_factory=GenerationParams)
 
 
-@dataclass
-class Timings:
-    """Where the time went, in milliseconds, and the model's token counts."""
-
-    retrieval_ms: float = 0.0
-    ttft_ms: float = 0.0
-    total_ms: float = 0.0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-    decode_tokens_per_s: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        """Rounded figures for JSON output."""
-        return {key: round(value, 1) if isinstance(value, float) else value
-                for key, value in self.__dict__.items()}
-
-
-@dataclass
-class Answer:
-    """A finished answer with everything needed to verify it."""
-
-    question: str
-    text: str
-    abstained: bool
-    sources: list[Hit]
-    evidence: list[Evidence]
-    checks: list[ClaimCheck]
-    model: str
-    timings: Timings
-    stop_reason: str = "stop"
-    conversation_id: int | None = None
-    turn_id: int | None = None
-    # Why the answer stopped short (the model engine crashed), if it did.
-    interruption: str = ""
-
-    @property
-    def unsupported(self) -> list[ClaimCheck]:
-        """The checked sentences that are flagged: no support, or a wrong citation."""
-        return [check for check in self.checks if check.reason]
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Answer:
-        """An answer back from :meth:`to_json` (a stored turn); checks are the flagged ones."""
-        hit_fields = {f.name for f in fields(Hit)}
-        sources = [Hit(**{k: v for k, v in item.items() if k in hit_fields})
-                   for item in data.get("sources", [])]
-        evidence = [Evidence(Sentence(e["source"], e["text"], e["start"], e["end"]), e["score"],
-                             e["title"], e["path"], e["page"], e["heading"])
-                    for e in data.get("evidence", [])]
-        checks = [ClaimCheck(Claim(c["text"], tuple(c["citations"])), c["support"],
-                             tuple(c["supported_by"]), c["reason"])
-                  for c in data.get("unsupported", [])]
-        return cls(data["question"], data["answer"], data["abstained"], sources, evidence,
-                   checks, data.get("model", ""), Timings(**data.get("timings", {})),
-                   stop_reason=data.get("stop_reason", "stop"),
-                   conversation_id=data.get("conversation_id"),
-                   interruption=data.get("interruption") or "")
-
-    def to_json(self) -> dict[str, Any]:
-        """The CLI's JSON contract for one answer."""
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "abstained": self.abstained,
-            "evidence": [item.to_json() for item in self.evidence],
-            "sources": [source_json(n, hit) for n, hit in enumerate(self.sources, start=1)],
-            "unsupported": [check.to_json() for check in self.unsupported],
-            "model": self.model,
-            "timings": self.timings.to_json(),
-            "stop_reason": self.stop_reason,
-            "interruption": self.interruption or None,
-            "conversation_id": self.conversation_id,
-        }
-
-
 def stored_answer(turn: Turn) -> Answer:
     """The answer a stored turn holds; one cut short keeps the text written (and shown)."""
     if "question" in turn.details:
-        answer = Answer.from_json(turn.details)
+        answer = answer_from_record(turn.details)
     else:  # interrupted before its sources were found
-        answer = Answer(turn.question, "", False, [], [], [], "", Timings())
+        answer = Answer.pending(turn.question)
     if turn.stop_reason in (ANSWERING, INTERRUPTED):
         answer = replace(answer, text=turn.answer, stop_reason=INTERRUPTED,
                          interruption=str(turn.details.get("interruption") or ""))
     answer.conversation_id, answer.turn_id = turn.conversation_id, turn.id
     return answer
-
-
-def source_json(number: int, hit: Hit) -> dict[str, Any]:
-    """A numbered source as JSON: ``n`` and the hit as ``search --json`` prints it."""
-    return {"n": number, **hit.to_json()}
 
 
 @dataclass(frozen=True)
@@ -292,7 +211,7 @@ class AnswerPipeline:
             so_far = Answer(question, "", False, hits, evidence, [], self.engine.model_id,
                             timings, stop_reason=INTERRUPTED, conversation_id=conversation_id)
             self.conversations.record_prompt(turn_id, query=query, sent=messages[-1].content,
-                                             details=so_far.to_json())
+                                             details=answer_record(so_far))
         yield Retrieved(query, hits, evidence, False)
 
         stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
@@ -342,4 +261,4 @@ class AnswerPipeline:
         answer.turn_id = turn_id
         self.conversations.finish_turn(
             turn_id, query=query, sent=sent, answer=answer.text, abstained=answer.abstained,
-            stop_reason=answer.stop_reason, details=answer.to_json())
+            stop_reason=answer.stop_reason, details=answer_record(answer))

@@ -5,18 +5,17 @@
 only (an import-linter contract holds the window to it).
 """
 
+from assistant.answers.answer import Answer, Timings
 from assistant.answers.conversations import INTERRUPTED, Conversation, Turn
 from assistant.answers.evidence import Evidence
 from assistant.answers.export import answer_markdown, conversation_markdown
 from assistant.answers.grounding import ClaimCheck
 from assistant.answers.pipeline import (
-    Answer,
     AnswerEvent,
     Asked,
     AskOptions,
     Finished,
     Retrieved,
-    Timings,
     Token,
 )
 from assistant.answers.prompting import SYSTEM_PROMPT

@@ -61,6 +61,18 @@ class CollectionInfo:
     chunks: int
 
 
+@dataclass(frozen=True)
+class ModelInfo:
+    """The loaded model: its name, files, context size, engine process and any notice."""
+
+    model_id: str
+    model_path: Path
+    weights_path: Path
+    n_ctx: int
+    pid: int | None
+    notice: str
+
+
 class AssistantService:
     """Ingest, search and manage the document library in one data directory.
 
@@ -74,30 +86,30 @@ class AssistantService:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # One owner: two processes writing one store would corrupt it.
-        self.lock = InstanceLock(self.data_dir)
-        self.lock.acquire()
+        self._lock = InstanceLock(self.data_dir)
+        self._lock.acquire()
         try:
             self._open(embedder, library_dir, limits, engine)
         except BaseException:
-            self.lock.release()
+            self._lock.release()
             raise
 
     def _open(self, embedder: Embedder | None, library_dir: Path | None,
               limits: IngestLimits | None, engine: Engine | None) -> None:
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder()
+        self._embedder: Embedder = embedder or SentenceTransformerEmbedder()
         self.library_dir = library_dir
-        self.store = Store(self.data_dir / STORE_FILE)
+        self._store = Store(self.data_dir / STORE_FILE)
         # A damaged or missing vector index is rebuilt from SQLite here.
-        self.index, opened = open_index(self.store, self.data_dir / VECTOR_DIR, self.embedder)
+        self._index, opened = open_index(self._store, self.data_dir / VECTOR_DIR, self._embedder)
         # Answers run in the foreground: ingestion steps aside while one is produced.
-        self.gate = ForegroundGate()
-        self.ingestor = Ingestor(self.store, self.index, self.embedder, limits=limits,
-                                 gate=self.gate)
-        self.retriever = HybridRetriever(self.store, self.index, self.embedder)
-        self.reembedded = reembed_if_model_changed(self.store, self.index, self.embedder)
-        repair = reconcile(self.store, self.index)
+        self._gate = ForegroundGate()
+        self._ingestor = Ingestor(self._store, self._index, self._embedder, limits=limits,
+                                 gate=self._gate)
+        self._retriever = HybridRetriever(self._store, self._index, self._embedder)
+        self.reembedded = reembed_if_model_changed(self._store, self._index, self._embedder)
+        repair = reconcile(self._store, self._index)
         self.last_repair = SyncReport(opened.added + repair.added, repair.removed, opened.rebuilt)
-        self.conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
+        self._conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
         self._engine = engine
 
     def __enter__(self) -> AssistantService:
@@ -108,16 +120,16 @@ class AssistantService:
 
     def close(self) -> None:
         """Release the stores and the model."""
-        self.ingestor.close()
-        self.store.close()
-        self.index.close()
-        index_probe.seal(self.index.path)  # as we leave it: the next start need not probe it
-        self.conversations.close()
+        self._ingestor.close()
+        self._store.close()
+        self._index.close()
+        index_probe.seal(self._index.path)  # as we leave it: the next start need not probe it
+        self._conversations.close()
         close = getattr(self._engine, "close", None)
         if close is not None:
             close()
         self._engine = None
-        self.lock.release()
+        self._lock.release()
 
     # -- library ----------------------------------------------------------------------------
 
@@ -125,24 +137,24 @@ class AssistantService:
         """Whether the bundled library changed since it was last indexed here."""
         if self.library_dir is None:
             return False
-        return self.store.get_meta(FINGERPRINT_KEY) != library_fingerprint(self.library_dir)
+        return self._store.get_meta(FINGERPRINT_KEY) != library_fingerprint(self.library_dir)
 
     def sync_library(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
         """Index the bundled library into ``Library`` if it changed; drop removed files."""
         if self.library_dir is None:
             return None
         fingerprint = library_fingerprint(self.library_dir)
-        if self.store.get_meta(FINGERPRINT_KEY) == fingerprint:
+        if self._store.get_meta(FINGERPRINT_KEY) == fingerprint:
             return None
         files = library_files(self.library_dir)
-        report = self.ingestor.ingest(files, collection=LIBRARY_COLLECTION,
+        report = self._ingestor.ingest(files, collection=LIBRARY_COLLECTION,
                                       on_progress=on_progress)
         present = {str(path) for path in files}
-        for document in self.store.list_documents(LIBRARY_COLLECTION):
+        for document in self._store.list_documents(LIBRARY_COLLECTION):
             if document.path not in present:
                 self._remove(document)
         if not report.failed:
-            self.store.set_meta(FINGERPRINT_KEY, fingerprint)
+            self._store.set_meta(FINGERPRINT_KEY, fingerprint)
         return report
 
     # -- documents --------------------------------------------------------------------------
@@ -153,23 +165,23 @@ class AssistantService:
         """Add files and folders to a collection; one result per file."""
         if not collection.strip():
             raise AssistantError("a collection needs a name")
-        return self.ingestor.ingest(paths, collection=collection.strip(),
+        return self._ingestor.ingest(paths, collection=collection.strip(),
                                     on_progress=on_progress, cancel=cancel)
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         """The documents of one collection, or of all."""
-        return self.store.list_documents(collection)
+        return self._store.list_documents(collection)
 
     def remove(self, path_or_id: str, *, collection: str | None = None) -> list[DocumentInfo]:
         """Remove documents by id or by path; returns what was removed."""
         matches: list[DocumentInfo] = []
         if path_or_id.isdigit():
-            found = self.store.document(int(path_or_id))
+            found = self._store.document(int(path_or_id))
             matches = [found] if found else []
         if not matches:
             resolved = str(Path(path_or_id).expanduser().resolve())
-            matches = self.store.documents_at_path(resolved) or \
-                self.store.documents_at_path(path_or_id)
+            matches = self._store.documents_at_path(resolved) or \
+                self._store.documents_at_path(path_or_id)
         if collection is not None:
             matches = [m for m in matches if m.collection == collection]
         if not matches:
@@ -180,16 +192,16 @@ class AssistantService:
         return matches
 
     def _remove(self, document: DocumentInfo) -> None:
-        chunk_ids = self.store.remove_document(document.id)
-        self.index.delete(chunk_ids)
+        chunk_ids = self._store.remove_document(document.id)
+        self._index.delete(chunk_ids)
 
     def document_text(self, doc_id: int) -> str | None:
         """A document's extracted text (what hits' offsets point into)."""
-        return self.store.document_text(doc_id)
+        return self._store.document_text(doc_id)
 
     def collections(self) -> list[CollectionInfo]:
         """Every collection with its counts."""
-        return [CollectionInfo(*row) for row in self.store.collections()]
+        return [CollectionInfo(*row) for row in self._store.collections()]
 
     # -- search -----------------------------------------------------------------------------
 
@@ -197,11 +209,11 @@ class AssistantService:
                collections: Sequence[str] | None = None) -> list[Hit]:
         """Hybrid search over the library, best first; unknown collection names are an error."""
         self._check_collections(collections)
-        return self.retriever.search(query, k=k, collections=collections)
+        return self._retriever.search(query, k=k, collections=collections)
 
     def _check_collections(self, collections: Sequence[str] | None) -> None:
         if collections is not None:
-            known = self.store.collection_names()
+            known = self._store.collection_names()
             unknown = [name for name in collections if name not in known]
             if unknown:
                 raise AssistantError(f"no collection named '{unknown[0]}' (collections: "
@@ -209,7 +221,7 @@ class AssistantService:
 
     def rebuild_index(self) -> int:
         """Rebuild the vector index from SQLite; returns how many vectors it holds."""
-        return rebuild(self.store, self.index)
+        return rebuild(self._store, self._index)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -218,15 +230,24 @@ class AssistantService:
         """Where models in a weight format slow on CPUs are kept converted (derived data)."""
         return self.data_dir / "model-cache"
 
-    @property
-    def engine(self) -> Engine:
-        """The loaded language model."""
+    def _loaded(self) -> Engine:
         if self._engine is None:
             raise ModelError("no language model is loaded")
         return self._engine
 
+    def model_info(self) -> ModelInfo:
+        """Which model answers and how it runs; raises ModelError if none is loaded."""
+        engine = self._loaded()
+        return ModelInfo(engine.model_id, Path(getattr(engine, "model_path", "") or ""),
+                         Path(getattr(engine, "weights_path", "") or ""), engine.n_ctx,
+                         getattr(engine, "pid", None), self.model_notice)
+
+    def warm_up(self) -> None:
+        """Load the embedding model now, so the first question does not wait for it."""
+        self._embedder.embed(["warm up"])
+
     def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
-                   n_threads: int | None = None, system_prompt: str | None = None) -> Engine:
+                   n_threads: int | None = None, system_prompt: str | None = None) -> ModelInfo:
         """Load a GGUF model (the default one if ``path`` is None) for answering, in its own
         engine process (a crash there costs a turn, never this process).
 
@@ -245,7 +266,7 @@ class AssistantService:
         close = getattr(previous, "close", None)
         if close is not None:
             close()
-        return engine
+        return self.model_info()
 
     @property
     def model_notice(self) -> str:
@@ -272,18 +293,18 @@ class AssistantService:
         if not question:
             raise AssistantError("the question is empty")
         if conversation_id is None:
-            conversation_id = self.conversations.create(question).id
-        elif self.conversations.get(conversation_id) is None:
+            conversation_id = self._conversations.create(question).id
+        elif self._conversations.get(conversation_id) is None:
             raise AssistantError(f"no conversation {conversation_id}")
-        return Asked(conversation_id, self.conversations.begin_turn(conversation_id, question))
+        return Asked(conversation_id, self._conversations.begin_turn(conversation_id, question))
 
     def abandon_turn(self, turn_id: int, *, shown: bool = True) -> None:
         """A stored question that will not be answered: kept, marked as interrupted, if the
         user saw it; otherwise deleted (with its conversation, if that is left empty)."""
         if shown:
-            self.conversations.mark_interrupted(turn_id)
+            self._conversations.mark_interrupted(turn_id)
         else:
-            self.conversations.discard_turn(turn_id)
+            self._conversations.discard_turn(turn_id)
 
     def ask(self, question: str, *, options: AskOptions | None = None,
             conversation_id: int | None = None, turn_id: int | None = None,
@@ -296,53 +317,53 @@ class AssistantService:
             raise AssistantError("the question is empty")
         options = options or AskOptions()
         self._check_collections(options.collections)
-        if conversation_id is not None and self.conversations.get(conversation_id) is None:
+        if conversation_id is not None and self._conversations.get(conversation_id) is None:
             raise AssistantError(f"no conversation {conversation_id}")
         pipeline = AnswerPipeline(
-            lambda query, k, collections: self.retriever.search(query, k=k,
+            lambda query, k, collections: self._retriever.search(query, k=k,
                                                                 collections=collections),
-            self.embedder, self.engine, self.conversations,
-            mentions=self.store.mentions)
+            self._embedder, self._loaded(), self._conversations,
+            mentions=self._store.mentions)
         return self._in_foreground(pipeline.run(
             question, options=options, conversation_id=conversation_id, turn_id=turn_id,
             cancel=cancel))
 
     def _in_foreground(self, events: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
         """Hold the foreground gate while the answer's events are produced."""
-        with self.gate.active():
+        with self._gate.active():
             yield from events
 
     def new_conversation(self, title: str) -> Conversation:
         """Start a conversation; its turns are kept in the data directory."""
-        return self.conversations.create(title)
+        return self._conversations.create(title)
 
     def conversation_turns(self, conversation_id: int) -> list[Turn]:
         """A conversation's turns, oldest first."""
-        return self.conversations.turns(conversation_id)
+        return self._conversations.turns(conversation_id)
 
     def conversation_answers(self, conversation_id: int) -> list[Answer]:
         """A stored conversation's answers, as the pipeline gave them; an interrupted one as
         far as it was written (and shown)."""
-        return [stored_answer(turn) for turn in self.conversations.turns(conversation_id)]
+        return [stored_answer(turn) for turn in self._conversations.turns(conversation_id)]
 
     def list_conversations(self, search: str = "") -> list[Conversation]:
         """Conversations, newest first; with ``search``, those that mention it."""
-        return self.conversations.search(search) if search.strip() else self.conversations.list()
+        return self._conversations.search(search) if search.strip() else self._conversations.list()
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         """Give a conversation a new title (not empty)."""
         if not title.strip():
             raise AssistantError("a conversation needs a title")
-        self.conversations.rename(conversation_id, title)
+        self._conversations.rename(conversation_id, title)
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation and its turns."""
-        if not self.conversations.delete(conversation_id):
+        if not self._conversations.delete(conversation_id):
             raise AssistantError(f"no conversation {conversation_id}")
 
     def export_conversation(self, conversation_id: int) -> str:
         """A conversation as Markdown with its citations, evidence and sources."""
-        conversation = self.conversations.get(conversation_id)
+        conversation = self._conversations.get(conversation_id)
         if conversation is None:
             raise AssistantError(f"no conversation {conversation_id}")
         return conversation_markdown(conversation.title,

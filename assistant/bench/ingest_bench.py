@@ -75,7 +75,7 @@ def ingest_parity(ctx: BenchContext, embedder: SentenceTransformerEmbedder,
             seconds = time.perf_counter() - started
             assert not report.failed, report.summary()
             if not chunk_texts:
-                chunk_texts = [text for batch in service.store.iter_chunk_texts()
+                chunk_texts = [text for batch in service._store.iter_chunk_texts()
                                for _, text in batch]
         shutil.rmtree(ctx.work_dir / f"ingest-{runs}", ignore_errors=True)
         return seconds
@@ -165,12 +165,12 @@ def decode_while_ingesting(ctx: BenchContext, embedder: SentenceTransformerEmbed
             "decode_while_ingesting_tok_s": round(median(rates["ingesting"]), 1),
             "decode_while_ingesting_ratio": ratio(median(rates["ingesting"]),
                                                   median(rates["idle"])),
-            "ingest_paused_s": round(service.gate.waited_s, 1),
+            "ingest_paused_s": round(service._gate.waited_s, 1),
         }
         if not ctx.quick:  # the same, with ingestion not stepping aside: what the gate buys
-            service.ingestor.gate = None
+            service._ingestor.gate = None
             ungated = [while_ingesting() for _ in range(2)]
-            service.ingestor.gate = service.gate
+            service._ingestor.gate = service._gate
             figures["decode_while_ingesting_ratio_no_gate"] = ratio(
                 median(ungated), median(rates["idle"]))
     result.figures.update(figures)

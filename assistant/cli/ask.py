@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from assistant.answers.pipeline import Answer, AskOptions, Finished, Token
+from assistant.answers.answer import Answer
+from assistant.answers.pipeline import AskOptions, Finished, Token
 from assistant.app.service import AssistantService
 from assistant.cli.render import format_answer_details
 from assistant.engines.engine import GenerationParams
@@ -161,7 +162,7 @@ def run_chat(service: AssistantService, args: argparse.Namespace,
     options = _options(args)
     print("Loading the model…", file=sys.stderr, flush=True)
     _load(service, args)
-    print(f"Offgrid chat with {service.engine.model_id}. Answers cite your documents; "
+    print(f"Offgrid chat with {service.model_info().model_id}. Answers cite your documents; "
           "Ctrl-C stops an answer, /new starts over, /quit leaves.")
     conversation_id: int | None = None
     while True:

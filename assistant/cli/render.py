@@ -7,7 +7,7 @@ import sys
 import textwrap
 from typing import TextIO
 
-from assistant.answers.pipeline import Answer
+from assistant.answers.answer import Answer
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.text.formatting import location, plural
 
