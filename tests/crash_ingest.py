@@ -21,7 +21,7 @@ LIMITS = IngestLimits(embed_batch_chunks=24, embed_slice_chunks=8, index_write_c
 
 def main(data_dir: Path, folder: Path) -> None:
     with AssistantService(data_dir, limits=LIMITS) as service:
-        service.embedder.embed(["ready"])
+        service._embedder.embed(["ready"])
         print("READY", flush=True)
         report = service.ingest(
             [folder], collection="Crash",

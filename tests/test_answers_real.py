@@ -139,7 +139,7 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Pat
         assert report.count("added") == 1 and report.results[0].chunks >= 300
         conversation = svc.new_conversation("Reservoirs")
         for n in range(48):  # a long conversation so far, stored as if it had been asked
-            svc.conversations.add_turn(
+            svc._conversations.add_turn(
                 conversation.id, question=f"reservoir {n}?", query=f"reservoir {n}?",
                 sent="Sources:\n[1] " + " ".join(pages[n:n + 5]) + f"\n\nQuestion: reservoir {n}?",
                 answer="It stores water power for the grid. " * 20, abstained=False,

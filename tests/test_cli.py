@@ -193,5 +193,5 @@ def test_chat_keeps_a_conversation(data_dir: str) -> None:
     from tests.fakes import HashEmbedder
 
     with AssistantService(Path(data_dir), embedder=HashEmbedder(dimension=384)) as svc:
-        (conversation,) = [c for c in svc.conversations.list() if c.turns == 2]
+        (conversation,) = [c for c in svc._conversations.list() if c.turns == 2]
         assert conversation.title == "Why are miners moving to Paraguay?"

@@ -126,6 +126,6 @@ def test_killing_the_import_at_random_points_loses_nothing(tmp_path: Path) -> No
     from assistant.app.service import AssistantService
 
     with AssistantService(data) as service:  # the vector index holds every stored chunk
-        assert service.index.count() == service.store.chunk_count()
-        assert service.index.ids() == service.store.all_chunk_ids()
+        assert service._index.count() == service._store.chunk_count()
+        assert service._index.ids() == service._store.all_chunk_ids()
     print(f"kills {kills}, documents stored after each: {history}")

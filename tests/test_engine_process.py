@@ -195,8 +195,8 @@ def test_the_app_process_never_loads_llama_cpp(tmp_path: Path) -> None:
         "from tests.fakes import HashEmbedder\n"
         "with AssistantService(sys.argv[1], embedder=HashEmbedder()) as service:\n"
         "    service.load_model(n_ctx=1024)\n"
-        "    assert service.engine.count_tokens([]) >= 0\n"
-        "    print('LOADED', 'llama_cpp' in sys.modules, service.engine.pid)\n"
+        "    assert service._engine.count_tokens([]) >= 0\n"
+        "    print('LOADED', 'llama_cpp' in sys.modules, service.model_info().pid)\n"
     )
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")],
                           capture_output=True, text=True, timeout=300,

@@ -63,7 +63,7 @@ def test_ingestion_steps_aside_between_files_pages_and_slices(tmp_path: Path) ->
     with AssistantService(tmp_path / "data", embedder=embedder,
                           limits=IngestLimits(embed_slice_chunks=2, sandbox=None)) as service:
         gate = RecordingGate()  # (read in this process: PDF pages call the gate)
-        service.ingestor.gate = gate
+        service._ingestor.gate = gate
         (tmp_path / "docs").mkdir()
         pdf = make_pdf(tmp_path / "docs" / "paper.pdf",
                        [f"Page {n} talks about kelp number {n}. " * 40 for n in range(1, 5)])
@@ -75,9 +75,9 @@ def test_ingestion_steps_aside_between_files_pages_and_slices(tmp_path: Path) ->
         # once before each of 2 files, once before each of 4 PDF pages, between slices
         assert gate.calls == 2 + 4 + (slices - 1)
         # the slices were embedded shortest first, yet each chunk kept its own vector
-        vectors = {chunk_id: vector for ids, batch, _, _ in service.store.iter_vectors()
+        vectors = {chunk_id: vector for ids, batch, _, _ in service._store.iter_vectors()
                    for chunk_id, vector in zip(ids, batch, strict=True)}
-        texts = [pair for batch in service.store.iter_chunk_texts() for pair in batch]
+        texts = [pair for batch in service._store.iter_chunk_texts() for pair in batch]
         assert len(texts) == chunks == len(vectors)
         assert len({len(text) for _, text in texts}) > 1  # the order really changed
         for chunk_id, text in texts:
@@ -93,15 +93,15 @@ def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path) -> None:
         service.ingest([tmp_path / "kelp.md"])
         seen = []
         for _event in service.ask("Do kelp forests store carbon?"):
-            seen.append(service.gate.busy)
+            seen.append(service._gate.busy)
         assert seen and all(seen)
-        assert not service.gate.busy
+        assert not service._gate.busy
 
 
 def test_vectors_reach_the_index_in_small_calls(tmp_path: Path) -> None:
     """chroma holds the GIL for a whole call: a big file goes in 16 vectors at a time."""
     with AssistantService(tmp_path / "data", embedder=HashEmbedder()) as service:
-        collection = service.index._collection
+        collection = service._index._collection
         sizes: list[int] = []
         original = collection.upsert
 
@@ -116,7 +116,7 @@ def test_vectors_reach_the_index_in_small_calls(tmp_path: Path) -> None:
         report = service.ingest([tmp_path / "docs"])
         chunks = report.results[0].chunks
         assert chunks > 16
-        assert max(sizes) == 16 and sum(sizes) == chunks == service.index.count()
+        assert max(sizes) == 16 and sum(sizes) == chunks == service._index.count()
 
 
 def test_the_sandboxed_reader_is_paused_while_an_answer_runs(tmp_path: Path) -> None:

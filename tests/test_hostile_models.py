@@ -54,7 +54,7 @@ def test_a_template_that_attacks_is_refused_when_the_model_loads(
         before = service.load_model()
         with pytest.raises(ModelError, match="chat template"):
             service.load_model(path)
-        assert service.engine is before  # the model in use stays
+        assert service.model_info() == before  # the model in use stays
     assert not os.path.exists(MARKER)
 
 

@@ -55,11 +55,11 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 
 def self_found(service: AssistantService) -> int:
     """How many of every 50th stored vector find themselves first in the index."""
-    ids = sorted(service.store.all_chunk_ids())[::50]
+    ids = sorted(service._store.all_chunk_ids())[::50]
     found = 0
-    for chunk_ids, vectors, _, _ in service.store.iter_vectors(ids):
+    for chunk_ids, vectors, _, _ in service._store.iter_vectors(ids):
         for chunk_id, vector in zip(chunk_ids, vectors, strict=True):
-            nearest = service.index.query(vector, 1)
+            nearest = service._index.query(vector, 1)
             found += bool(nearest) and nearest[0][0] == chunk_id
     return found
 
@@ -70,7 +70,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_library(root / "docs")
     with AssistantService(root / "data", embedder=HashEmbedder()) as service:
         report = service.ingest([root / "docs"])
-        assert report.count("added") == 120 and service.index.count() == 1200
+        assert report.count("added") == 120 and service._index.count() == 1200
     return root / "data"
 
 
@@ -83,9 +83,9 @@ def test_a_damaged_index_is_rebuilt_when_the_library_opens(
     with AssistantService(data, embedder=HashEmbedder()) as service:
         report = service.last_repair
         assert report.rebuilt and report.added == 1200, report
-        assert service.index.count() == 1200 == service.store.chunk_count()
+        assert service._index.count() == 1200 == service._store.chunk_count()
         assert self_found(service) == 24
-        passage = service.store.chunks([777])[777].text
+        passage = service._store.chunks([777])[777].text
         hits = service.search(" ".join(passage.split()[:12]), k=3)
         assert hits and hits[0].chunk_id == 777
     kept = sorted(p.name for p in data.iterdir() if p.name.startswith(f"{VECTOR_DIR}.damaged"))

@@ -33,7 +33,7 @@ def test_a_second_service_on_the_same_data_dir_is_refused(tmp_path: Path) -> Non
         assert "already running" in message and str(tmp_path) in message
         assert f"process {os.getpid()}" in message
     with AssistantService(tmp_path, embedder=HashEmbedder()) as again:  # released on close
-        assert again.lock.held
+        assert again._lock.held
 
 
 def test_another_process_is_refused_and_a_killed_owner_frees_the_directory(

@@ -92,7 +92,7 @@ def test_reingest_update_and_rebuild_with_real_engines(real_service: AssistantSe
     assert real_service.ingest([path]).results[0].status == "updated"
     before = real_service.search("ash grounding planes", k=1)[0]
     assert "Ash clouds" in before.text
-    assert real_service.rebuild_index() == real_service.store.chunk_count()
+    assert real_service.rebuild_index() == real_service._store.chunk_count()
     after = real_service.search("ash grounding planes", k=1)[0]
     assert (after.chunk_id, after.similarity) == (before.chunk_id, before.similarity)
 

@@ -59,4 +59,4 @@ def test_library_is_indexed_once_and_reindexed_when_it_changes(
         assert report is not None
         assert report.count("updated") == 1 and report.count("unchanged") == count - 2
         assert len(svc.documents(LIBRARY_COLLECTION)) == count - 1
-        assert svc.index.count() == svc.store.chunk_count()
+        assert svc._index.count() == svc._store.chunk_count()

@@ -33,11 +33,11 @@ def test_reingesting_unchanged_files_does_nothing(service: AssistantService,
     _write(folder / "b.txt", "Kelp forests store carbon along cold coasts.")
     first = service.ingest([folder])
     assert [r.status for r in first.results] == ["added", "added"]
-    embedded = service.embedder.texts_embedded  # type: ignore[attr-defined]
+    embedded = service._embedder.texts_embedded  # type: ignore[attr-defined]
     second = service.ingest([folder])
     assert [r.status for r in second.results] == ["unchanged", "unchanged"]
-    assert service.embedder.texts_embedded == embedded  # type: ignore[attr-defined]
-    assert service.index.count() == service.store.chunk_count()
+    assert service._embedder.texts_embedded == embedded  # type: ignore[attr-defined]
+    assert service._index.count() == service._store.chunk_count()
 
 
 def test_a_changed_file_is_updated_in_place(service: AssistantService, tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_changed_file_is_updated_in_place(service: AssistantService, tmp_path:
     assert hits and "urchins" in hits[0].text
     assert not service.search("rocks tools", k=3) or "rocks" not in service.search(
         "rocks tools", k=3)[0].text
-    assert service.index.count() == service.store.chunk_count() == 1
+    assert service._index.count() == service._store.chunk_count() == 1
 
 
 def test_removal_by_path_and_by_id(service: AssistantService, tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_removal_by_path_and_by_id(service: AssistantService, tmp_path: Path) ->
     assert removed.title == "a"
     doc_b = service.documents()[0]
     service.remove(str(doc_b.id))
-    assert service.documents() == [] and service.index.count() == 0
+    assert service.documents() == [] and service._index.count() == 0
     assert service.search("basalt obsidian") == []
     with pytest.raises(AssistantError, match="no document"):
         service.remove("999")
@@ -92,7 +92,7 @@ def test_a_mixed_batch_reports_every_file_and_keeps_going(service: AssistantServ
     big = _write(folder / "big.txt", "word " * 10_000)
     (folder / "outside.txt").symlink_to(tmp_path / "elsewhere.txt")
     _write(tmp_path / "elsewhere.txt", "outside text")
-    service.ingestor.limits = IngestLimits(max_file_bytes=20_000)
+    service._ingestor.limits = IngestLimits(max_file_bytes=20_000)
     report = service.ingest([folder, tmp_path / "missing.md", tmp_path / "slides.pptx"])
     outcome = {Path(r.path).name: (r.status, r.reason) for r in report.results}
     assert outcome["good.md"] == ("added", "")
@@ -123,7 +123,7 @@ def test_cancel_stops_before_the_next_file(service: AssistantService, tmp_path: 
     def progress(result, done, total):  # type: ignore[no-untyped-def]
         cancel.set()
 
-    service.ingestor.limits = IngestLimits(embed_batch_chunks=1)
+    service._ingestor.limits = IngestLimits(embed_batch_chunks=1)
     report = service.ingest(paths, on_progress=progress, cancel=cancel)
     assert [r.status for r in report.results] == ["added", "cancelled", "cancelled"]
     assert len(service.documents()) == 1
@@ -132,9 +132,9 @@ def test_cancel_stops_before_the_next_file(service: AssistantService, tmp_path: 
 def test_vector_index_rebuilt_from_sqlite(service: AssistantService, tmp_path: Path) -> None:
     service.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
     before = [h.chunk_id for h in service.search("drip irrigation water")]
-    service.index.reset()
-    assert service.index.count() == 0
-    assert service.rebuild_index() == service.store.chunk_count()
+    service._index.reset()
+    assert service._index.count() == 0
+    assert service.rebuild_index() == service._store.chunk_count()
     assert [h.chunk_id for h in service.search("drip irrigation water")] == before
 
 
@@ -143,12 +143,12 @@ def test_an_interrupted_index_write_is_repaired_on_open(tmp_path: Path,
     data = tmp_path / "data"
     with AssistantService(data, embedder=hash_embedder) as svc:
         svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
-        chunks = svc.store.chunk_count()
-        svc.index.reset()  # as if the process died after the SQLite commit
-        svc.store.mark_indexed(svc.documents()[0].id, False)
+        chunks = svc._store.chunk_count()
+        svc._index.reset()  # as if the process died after the SQLite commit
+        svc._store.mark_indexed(svc.documents()[0].id, False)
     with AssistantService(data, embedder=hash_embedder) as svc:
         assert svc.last_repair.added == chunks
-        assert svc.index.count() == chunks
+        assert svc._index.count() == chunks
 
 
 def test_orphan_vectors_are_removed_on_open(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
@@ -156,9 +156,9 @@ def test_orphan_vectors_are_removed_on_open(tmp_path: Path, hash_embedder: HashE
     with AssistantService(data, embedder=hash_embedder) as svc:
         svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
         doc = svc.documents()[0]
-        svc.store.remove_document(doc.id)  # as if the process died before the index delete
+        svc._store.remove_document(doc.id)  # as if the process died before the index delete
     with AssistantService(data, embedder=hash_embedder) as svc:
-        assert svc.last_repair.removed > 0 and svc.index.count() == 0
+        assert svc.last_repair.removed > 0 and svc._index.count() == 0
 
 
 def test_a_moved_file_is_not_reembedded(service: AssistantService, tmp_path: Path) -> None:
@@ -167,17 +167,17 @@ def test_a_moved_file_is_not_reembedded(service: AssistantService, tmp_path: Pat
     new = tmp_path / "new" / "n.txt"
     new.parent.mkdir()
     old.rename(new)
-    embedded = service.embedder.texts_embedded  # type: ignore[attr-defined]
+    embedded = service._embedder.texts_embedded  # type: ignore[attr-defined]
     (result,) = service.ingest([new]).results
     assert result.status == "updated" and result.reason.startswith("moved from")
-    assert service.embedder.texts_embedded == embedded  # type: ignore[attr-defined]
+    assert service._embedder.texts_embedded == embedded  # type: ignore[attr-defined]
     assert service.documents()[0].path == str(new.resolve())
 
 
 def test_a_failed_write_leaves_no_half_document(service: AssistantService, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(tmp_path / "m.md", MARKDOWN_SAMPLE)
-    original = service.store._db
+    original = service._store._db
 
     class Exploding:
         def __init__(self) -> None:
@@ -194,13 +194,13 @@ def test_a_failed_write_leaves_no_half_document(service: AssistantService, tmp_p
             return original.execute(sql, *args)
 
     other = _write(tmp_path / "other.txt", "Lichens are partnerships of fungi and algae.")
-    monkeypatch.setattr(service.store, "_db", Exploding())
+    monkeypatch.setattr(service._store, "_db", Exploding())
     report = service.ingest([path, other])
-    monkeypatch.setattr(service.store, "_db", original)
+    monkeypatch.setattr(service._store, "_db", original)
     assert [(r.status, r.reason) for r in report.results] == [
         ("failed", "could not be stored: disk vanished"), ("added", "")]
     service.remove(str(other))
-    assert service.documents() == [] and service.store.chunk_count() == 0
+    assert service.documents() == [] and service._store.chunk_count() == 0
     assert service.ingest([path]).results[0].status == "added"
 
 
@@ -208,14 +208,14 @@ def test_a_new_embedding_model_reembeds_the_stored_chunks(tmp_path: Path) -> Non
     data = tmp_path / "data"
     with AssistantService(data, embedder=HashEmbedder(dimension=64)) as svc:
         svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
-        chunks = svc.store.chunk_count()
+        chunks = svc._store.chunk_count()
         assert svc.reembedded == 0
     wider = HashEmbedder(dimension=96)
     wider.model_id = "test/wider-hash-embedder"
     with AssistantService(data, embedder=wider) as svc:
         assert svc.reembedded == chunks and wider.texts_embedded == chunks
-        assert svc.index.count() == chunks
-        (_, vectors, _, _), = svc.store.iter_vectors()
+        assert svc._index.count() == chunks
+        (_, vectors, _, _), = svc._store.iter_vectors()
         assert vectors.shape == (chunks, 96)
         assert svc.search("drip irrigation water")[0].title == "Solar Orchards"
     with AssistantService(data, embedder=wider) as svc:
