@@ -11,7 +11,8 @@ import pytest
 
 from assistant.bench import retrieval_bench as rb
 from assistant.library.documents import Chunk
-from assistant.library.store import NewDocument, Store
+from assistant.library.records import NewDocument
+from assistant.library.store import Store
 from assistant.library.vector_index import EF_SEARCH, VectorIndex
 from assistant.text.keywords import any_of, query_words, two_of
 from tests.fakes import HashEmbedder
@@ -89,7 +90,7 @@ def _questions(count: int) -> list[str]:
 
 def test_pruned_keyword_search_scores_exactly_and_agrees_with_exact_bm25(
         filled_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("assistant.library.store.COMMON_SHARE", 0.6)  # few words are common here
+    monkeypatch.setattr("assistant.library.lexical.COMMON_SHARE", 0.6)  # few words are common here
     pruned, exact = Store(filled_store, bm25_prune_from=1), Store(filled_store,
                                                                   bm25_prune_from=None)
     shared = []

@@ -35,8 +35,9 @@ from assistant.bench.measure import (
 )
 from assistant.engines.embedding import Embedder
 from assistant.library.documents import Chunk
+from assistant.library.records import NewDocument
 from assistant.library.retrieval import HybridRetriever
-from assistant.library.store import NewDocument, Store
+from assistant.library.store import Store
 from assistant.library.vector_index import VectorIndex
 from assistant.system.paths import library_dir
 

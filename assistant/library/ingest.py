@@ -25,7 +25,8 @@ from assistant.library.chunking import ChunkingParams, chunk_document
 from assistant.library.documents import Chunk, ExtractedDocument
 from assistant.library.loaders import PARSER_VERSION, is_supported, load_document
 from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
-from assistant.library.store import NewDocument, Store
+from assistant.library.records import NewDocument
+from assistant.library.store import Store
 from assistant.library.vector_index import VectorIndex
 from assistant.system.foreground import ForegroundGate
 from assistant.text.formatting import human_size, plural

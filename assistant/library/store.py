@@ -10,83 +10,32 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from assistant.errors import StoreError
-from assistant.library.documents import Chunk, DocumentInfo
+from assistant.library.documents import DocumentInfo
+from assistant.library.lexical import (
+    BM25_PRUNE_FROM,
+    Statement,
+    bm25_statements,
+    common_cap,
+    count_statement,
+    inside_statement,
+    mentions_statement,
+    within_statement,
+)
+from assistant.library.records import ChunkRecord, NewDocument, StoredDocument
 from assistant.library.scoping import kept_within, overfetch
-from assistant.library.store_schema import prepare
-from assistant.text.keywords import any_of, query_words, two_of
-
-# BM25 search in a large index (see Store._bm25): from how many chunks only rows with two of
-# the question's less common words are scored, what share of the chunks makes a word common,
-# and how many of the rarest words are paired.
-BM25_PRUNE_FROM = 20_000
-COMMON_SHARE = 0.1
-PAIR_WORDS = 8
-_BM25 = ("SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
-         "ORDER BY score LIMIT ?")
-# Every match of the question is visited, but BM25 is computed only for rows that also match
-# the second expression ("+" keeps SQLite from handing FTS5 the rowid list, which would
-# restart the search once per row).
-_BM25_AMONG = ("SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts "
-               "WHERE chunks_fts MATCH ? AND +rowid IN "
-               "(SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?) "
-               "ORDER BY score LIMIT ?")
-_COUNT_UP_TO = ("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "
-                "LIMIT ?)")
+from assistant.library.store_schema import connect
+from assistant.text.keywords import query_words
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """What ingestion needs to know about a document already in the store."""
-
-    id: int
-    path: str
-    sha256: str
-    parser_version: int
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    """A stored chunk together with its document's title, path and collection."""
-
-    id: int
-    doc_id: int
-    ordinal: int
-    start: int
-    end: int
-    page: int | None
-    heading: str | None
-    text: str
-    title: str
-    path: str
-    collection: str
-
-
-@dataclass(frozen=True)
-class NewDocument:
-    """Everything to write for one document; ``embeddings`` has one row per chunk."""
-
-    collection: str
-    path: str
-    title: str
-    kind: str
-    sha256: str
-    size: int
-    pages: int | None
-    parser_version: int
-    text: str
-    chunks: Sequence[Chunk]
-    embeddings: np.ndarray
 
 
 class Store:
@@ -97,19 +46,7 @@ class Store:
         at any size."""
         self.path = path
         self.bm25_prune_from = bm25_prune_from
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            prepare(self._db, path)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the document store {path}: {exc}") from exc
-        except StoreError:
-            self._db.close()
-            raise
+        self._db = connect(path)
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -400,47 +337,30 @@ class Store:
     def mentions(self, text: str, collections: Sequence[str] | None = None) -> bool:
         """Whether any chunk (of ``collections``, if given) holds a word of ``text``: a
         test for existence, so no match is scored."""
-        expression = any_of(query_words(text))
-        if expression is None or (collections is not None and not collections):
+        statement = mentions_statement(text, collections)
+        if statement is None:
             return False
-        sql = "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1"
-        params: tuple[object, ...] = (expression,)
-        if collections is not None:
-            sql = ("SELECT 1 FROM chunks_fts f JOIN chunks k ON k.id = f.rowid "
-                   "JOIN documents d ON d.id = k.doc_id JOIN collections c "
-                   "ON c.id = d.collection_id WHERE chunks_fts MATCH ? "
-                   f"AND c.name IN ({','.join('?' * len(collections))}) LIMIT 1")
-            params = (expression, *collections)
         with self._lock:
             try:
-                return self._db.execute(sql, params).fetchone() is not None
+                return self._db.execute(*statement).fetchone() is not None
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"keyword search failed: {exc}") from exc
 
-    def _bm25(self, words: list[str], limit: int) -> list[tuple[int, float]]:
-        """The best ``limit`` rows of the whole index.
+    def _rows(self, statement: Statement) -> list[tuple[int, float]]:
+        return [(int(r[0]), float(r[1])) for r in self._db.execute(*statement).fetchall()]
 
-        Scoring is what costs (each matching row's BM25 is computed, ~1 µs a row), so in a
-        large index only rows holding two or more of the question's less common words are
-        scored, with the exact BM25 of the full question; a row with just one of its words
-        rarely makes the top. Fewer than ``limit`` such rows: the rows holding any of those
-        words; still fewer: every match.
-        """
-        expression = any_of(words)
+    def _bm25(self, words: list[str], limit: int) -> list[tuple[int, float]]:
+        """The best ``limit`` rows of the whole index (planned by :func:`bm25_statements`)."""
         size = self._db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
-        if self.bm25_prune_from is not None and size >= self.bm25_prune_from and len(words) > 1:
-            cap = max(1, int(size * COMMON_SHARE))
-            counts = {w: self._db.execute(_COUNT_UP_TO, (f'"{w}"', cap)).fetchone()[0]
-                      for w in words}
-            rarer = sorted((w for w in words if counts[w] < cap), key=counts.__getitem__)
-            for among in (two_of(rarer[:PAIR_WORDS]),
-                          any_of(rarer) if len(rarer) < len(words) else None):
-                if among is not None:
-                    rows = self._db.execute(_BM25_AMONG, (expression, among, limit)).fetchall()
-                    if len(rows) == limit:
-                        return [(int(r[0]), float(r[1])) for r in rows]
-        rows = self._db.execute(_BM25, (expression, limit)).fetchall()
-        return [(int(r[0]), float(r[1])) for r in rows]
+        cap = common_cap(words, size, self.bm25_prune_from)
+        counts = None if cap is None else {
+            w: self._db.execute(*count_statement(w, cap)).fetchone()[0] for w in words}
+        *pruned, exact = bm25_statements(words, limit, counts, cap)
+        for statement in pruned:
+            rows = self._rows(statement)
+            if len(rows) == limit:
+                return rows
+        return self._rows(exact)
 
     def _bm25_within(self, words: list[str], collections: Sequence[str],
                      limit: int) -> list[tuple[int, float]]:
@@ -450,42 +370,22 @@ class Store:
         best = self._bm25(words, overfetch(limit))
         if not best:
             return []
-        marks = ",".join("?" * len(collections))
         inside = {r[0] for r in self._db.execute(
-            # CROSS JOIN: look the few chunks up first, not every chunk of the collections
-            f"SELECT k.id FROM chunks k CROSS JOIN documents d ON d.id = k.doc_id "
-            f"CROSS JOIN collections c ON c.id = d.collection_id "
-            f"WHERE k.id IN ({','.join('?' * len(best))}) AND c.name IN ({marks})",
-            (*(chunk_id for chunk_id, _ in best), *collections))}
+            *inside_statement([chunk_id for chunk_id, _ in best], collections))}
         kept = kept_within(best, lambda row: row[0] in inside, limit)
         if kept is not None:
             return kept
-        rows = self._db.execute(
-            "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
-            "JOIN chunks k ON k.id = f.rowid JOIN documents d ON d.id = k.doc_id "
-            "JOIN collections c ON c.id = d.collection_id WHERE chunks_fts MATCH ? "
-            f"AND c.name IN ({marks}) ORDER BY rank LIMIT ?",
-            (any_of(words), *collections, limit),
-        ).fetchall()
-        return [(int(r[0]), float(r[1])) for r in rows]
+        return self._rows(within_statement(words, collections, limit))
 
     # -- internals --------------------------------------------------------------------------
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
         self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self._db.execute("COMMIT")
-        else:
+        try:
+            yield
+        except BaseException:
             self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

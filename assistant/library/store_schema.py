@@ -1,5 +1,5 @@
 """The SQLite schema of the document store: tables, the FTS5 keyword index and its triggers,
-its version, and the migrations that bring an older store up to it."""
+its version, the migrations that bring an older store up to it, and how the file is opened."""
 
 from __future__ import annotations
 
@@ -98,3 +98,26 @@ def prepare(db: sqlite3.Connection, path: Path) -> None:
     db.executescript(SCHEMA)
     db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                (str(SCHEMA_VERSION),))
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (or create) the store's file, its schema checked and current; :class:`StoreError`
+    if it cannot be opened or was written by a newer version."""
+    db: sqlite3.Connection | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=5000")
+        prepare(db, path)
+        return db
+    except StoreError:
+        if db is not None:
+            db.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
+        raise StoreError(f"cannot open the document store {path}: {exc}") from exc
