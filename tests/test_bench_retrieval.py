@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.bench import retrieval_bench as rb
+from assistant.bench import synthetic_corpus as sc
 from assistant.library.documents import Chunk
 from assistant.library.records import NewDocument
 from assistant.library.store import Store
@@ -30,9 +31,9 @@ def test_keyword_expressions() -> None:
 
 
 def test_document_spans_cut_at_document_boundaries_and_sizes() -> None:
-    assert rb.document_spans(0, 45, 20) == [(0, 20), (20, 40), (40, 45)]
-    assert rb.document_spans(30, 60, 20) == [(30, 40), (40, 60)]
-    assert rb.document_spans(5, 5, 20) == []
+    assert sc.document_spans(0, 45, 20) == [(0, 20), (20, 40), (40, 45)]
+    assert sc.document_spans(30, 60, 20) == [(30, 40), (40, 60)]
+    assert sc.document_spans(5, 5, 20) == []
 
 
 def test_exact_top_k_and_recall() -> None:
@@ -45,11 +46,11 @@ def test_exact_top_k_and_recall() -> None:
 
 
 def test_synthetic_corpus_is_deterministic_and_clustered() -> None:
-    def corpus() -> rb.Corpus:
+    def corpus() -> sc.Corpus:
         rng = np.random.default_rng(1)
-        vocabulary = rb.make_vocabulary(["alpha", "beta", "gamma", "delta"] * 1, rng, tail=500)
-        centres = HashEmbedder(32).embed([rb.topic_text(vocabulary, t) for t in range(rb.TOPICS)])
-        return rb.make_corpus(60, vocabulary, centres, seed=3)
+        vocabulary = sc.make_vocabulary(["alpha", "beta", "gamma", "delta"] * 1, rng, tail=500)
+        centres = HashEmbedder(32).embed([sc.topic_text(vocabulary, t) for t in range(sc.TOPICS)])
+        return sc.make_corpus(60, vocabulary, centres, seed=3)
 
     first, second = corpus(), corpus()
     assert first.texts == second.texts and np.array_equal(first.vectors, second.vectors)
@@ -65,27 +66,27 @@ def test_synthetic_corpus_is_deterministic_and_clustered() -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus() -> rb.Corpus:
-    rng = np.random.default_rng(rb.SEED)
-    vocabulary = rb.make_vocabulary(rb.library_words(rb.library_dir()), rng, tail=300)
-    centres = HashEmbedder(16).embed([rb.topic_text(vocabulary, t) for t in range(rb.TOPICS)])
-    return rb.make_corpus(600, vocabulary, centres)
+def corpus() -> sc.Corpus:
+    rng = np.random.default_rng(sc.SEED)
+    vocabulary = sc.make_vocabulary(sc.library_words(rb.library_dir()), rng, tail=300)
+    centres = HashEmbedder(16).embed([sc.topic_text(vocabulary, t) for t in range(sc.TOPICS)])
+    return sc.make_corpus(600, vocabulary, centres)
 
 
 @pytest.fixture(scope="module")
-def filled_store(tmp_path_factory: pytest.TempPathFactory, corpus: rb.Corpus) -> Path:
+def filled_store(tmp_path_factory: pytest.TempPathFactory, corpus: sc.Corpus) -> Path:
     path = tmp_path_factory.mktemp("bm25") / "store.sqlite3"
     store = Store(path)
-    store.write_documents([rb.new_document(corpus, a, b) for a, b in rb.document_spans(0, 600)])
+    store.write_documents([sc.new_document(corpus, a, b) for a, b in sc.document_spans(0, 600)])
     store.close()
     return path
 
 
 def _questions(count: int) -> list[str]:
     rng = np.random.default_rng(11)
-    vocabulary = rb.make_vocabulary(rb.library_words(rb.library_dir()), np.random.default_rng(
-        rb.SEED), tail=300)
-    return rb.questions(vocabulary, count, rng)
+    vocabulary = sc.make_vocabulary(sc.library_words(rb.library_dir()), np.random.default_rng(
+        sc.SEED), tail=300)
+    return sc.questions(vocabulary, count, rng)
 
 
 def test_pruned_keyword_search_scores_exactly_and_agrees_with_exact_bm25(
