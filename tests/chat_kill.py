@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen python -m tests.chat_kill DATA_DIR LIBRARY QUESTION
 
-The real app (controller, window, default model, real embedder) on a small library. The
+The real app (controllers, window, default model, real embedder) on a small library. The
 question is typed into the input and sent, continuing the latest stored conversation. Each
 time the conversation view repaints its text, the turns it shows are printed as a line
 ``SHOWN [[question, answer so far], …]``; ``DONE`` when the answer is finished.
@@ -18,7 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from assistant.app.service import AssistantService
-from ui.controllers.session import AppController
+from ui.controllers import Controllers
 from ui.panels.chat_view import ChatView
 from ui.window.main_window import MainWindow
 
@@ -33,21 +33,22 @@ def main(data_dir: Path, library: Path, question: str) -> int:
         print("SHOWN " + json.dumps(shown), flush=True)
 
     ChatView.render = render_and_report  # type: ignore[method-assign]
-    controller = AppController(lambda: AssistantService(data_dir, library_dir=library))
-    window = MainWindow(controller)
+    controllers = Controllers.create(lambda: AssistantService(data_dir, library_dir=library))
+    session = controllers.session
+    window = MainWindow(controllers)
     window.show()
 
     def ask() -> None:
-        assert controller.service is not None
-        latest = controller.service.list_conversations()
+        assert session.service is not None
+        latest = session.service.list_conversations()
         if latest:
-            controller.conversation_id = latest[0].id
-        window.input.setPlainText(question)
-        window.send()
+            session.conversation_id = latest[0].id
+        window.question.input.setPlainText(question)
+        window.user_actions.send()
 
-    controller.model_ready.connect(lambda _model: QTimer.singleShot(0, ask))
-    controller.answered.connect(lambda _answer: print("DONE", flush=True))
-    controller.start()
+    session.model_ready.connect(lambda _model: QTimer.singleShot(0, ask))
+    controllers.chat.answered.connect(lambda _answer: print("DONE", flush=True))
+    session.start()
     return app.exec()
 
 

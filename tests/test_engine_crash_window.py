@@ -26,7 +26,7 @@ from assistant.answers.conversations import INTERRUPTED
 from assistant.answers.pipeline import Answer
 from assistant.app.service import AssistantService
 from assistant.system.paths import library_dir
-from ui.controllers.session import AppController
+from ui.controllers import Controllers
 from ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.integration
@@ -49,13 +49,13 @@ def small_library(folder: Path) -> Path:
 @pytest.fixture
 def window(tmp_path: Path, real_embedder,  # type: ignore[no-untyped-def]
            qapp: QApplication, qtbot) -> Iterator[MainWindow]:
-    controller = AppController(lambda: AssistantService(
+    controllers = Controllers.create(lambda: AssistantService(
         tmp_path / "data", embedder=real_embedder,
         library_dir=small_library(tmp_path / "library")))
-    main = MainWindow(controller)
+    main = MainWindow(controllers)
     main.show()
-    with qtbot.waitSignal(controller.model_ready, timeout=180_000):
-        controller.start()
+    with qtbot.waitSignal(controllers.session.model_ready, timeout=180_000):
+        controllers.session.start()
     yield main
     main.close()
 
@@ -70,7 +70,8 @@ def integrity(data: Path) -> str:
 
 def test_the_window_survives_engine_crashes_mid_answer(
         window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    controller, service = window.controller, window.controller.service
+    controller, session = window.controllers.chat, window.controllers.session
+    service = session.service
     assert service is not None
     rng = random.Random(20261128)
     for round_number, how in enumerate(KILLS):
@@ -88,11 +89,11 @@ def test_the_window_survives_engine_crashes_mid_answer(
                 os.kill(pid, how)
 
         controller.token.connect(count)
-        window.input.setPlainText(QUESTIONS[round_number])
+        window.question.input.setPlainText(QUESTIONS[round_number])
         with qtbot.waitSignal(controller.answered, timeout=120_000) as blocker:
-            window.send()
+            window.user_actions.send()
         controller.token.disconnect(count)
-        qtbot.waitUntil(lambda: not controller.busy, timeout=30_000)
+        qtbot.waitUntil(lambda: not session.busy, timeout=30_000)
         answer: Answer = blocker.args[0]
         assert window.isVisible()
         assert answer.stop_reason == INTERRUPTED, (round_number, answer.text)
@@ -107,10 +108,10 @@ def test_the_window_survives_engine_crashes_mid_answer(
         assert integrity(tmp_path / "data") == "ok"
 
         # The next question is answered in full by the restarted engine.
-        window.input.setPlainText("What is hashprice?")
+        window.question.input.setPlainText("What is hashprice?")
         with qtbot.waitSignal(controller.answered, timeout=120_000) as blocker:
-            window.send()
-        qtbot.waitUntil(lambda: not controller.busy, timeout=30_000)
+            window.user_actions.send()
+        qtbot.waitUntil(lambda: not session.busy, timeout=30_000)
         again: Answer = blocker.args[0]
         assert again.stop_reason != INTERRUPTED and (again.text or again.abstained)
         assert service.model_info().pid not in (None, pid)

@@ -14,7 +14,7 @@ from assistant.answers.pipeline import Answer, Timings
 from assistant.app.service import AssistantService, CollectionInfo
 from assistant.library.documents import DocumentInfo, Hit
 from tests.fakes import FakeEngine, HashEmbedder
-from ui.controllers.session import AppController
+from ui.controllers import Changes, Controllers
 from ui.panels.chat_view import answer_markdown
 from ui.panels.conversations_panel import ConversationsPanel
 from ui.panels.library_panel import LibraryPanel, document_status
@@ -83,7 +83,7 @@ def test_conversations_panel_buttons_need_a_selection(qtbot) -> None:  # type: i
 
 
 @pytest.fixture
-def controller(tmp_path: Path, qtbot):  # type: ignore[no-untyped-def]
+def controllers(tmp_path: Path, qtbot):  # type: ignore[no-untyped-def]
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
@@ -97,40 +97,43 @@ def controller(tmp_path: Path, qtbot):  # type: ignore[no-untyped-def]
         service._engine = engine
         return engine
 
-    made = AppController(open_service, load_model=load_model)
-    with qtbot.waitSignal(made.model_ready, timeout=30_000):
-        made.start()
-    made.options = type(made.options)(abstain_below=0.1)
+    made = Controllers.create(open_service, load_model=load_model)
+    with qtbot.waitSignal(made.session.model_ready, timeout=30_000):
+        made.session.start()
+    made.session.options = type(made.session.options)(abstain_below=0.1)
     yield made
-    made.shutdown()
+    made.session.shutdown()
 
 
-def test_controller_streams_an_answer_and_lists_the_conversation(controller, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_controller_streams_an_answer_and_lists_the_conversation(controllers, qtbot) -> None:  # type: ignore[no-untyped-def]
+    chat = controllers.chat
     tokens: list[str] = []
-    controller.token.connect(tokens.append)
-    with qtbot.waitSignal(controller.conversations_changed, timeout=10_000,
+    chat.token.connect(tokens.append)
+    with qtbot.waitSignal(controllers.conversations.conversations_changed, timeout=10_000,
                           check_params_cb=lambda items: len(items) == 1):
-        with qtbot.waitSignal(controller.answered, timeout=10_000) as blocker:
-            assert controller.ask("How much does the reservoir store?")
+        with qtbot.waitSignal(chat.answered, timeout=10_000) as blocker:
+            assert chat.ask("How much does the reservoir store?")
     assert tokens == ["It stores", " 40 megawatt hours [1]."]
     assert blocker.args[0].sources[0].path.endswith("reservoir.md")
-    qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)  # the job ends after it
+    qtbot.waitUntil(lambda: not chat.busy, timeout=10_000)  # the job ends after it
 
 
-def test_controller_refuses_clearly(controller, qtbot) -> None:  # type: ignore[no-untyped-def]
-    assert not controller.ask("   ")
-    controller.set_scope(())
-    with qtbot.waitSignal(controller.error) as blocker:
-        assert not controller.ask("How much?")
+def test_controller_refuses_clearly(controllers, qtbot) -> None:  # type: ignore[no-untyped-def]
+    chat = controllers.chat
+    assert not chat.ask("   ")
+    chat.set_scope(())
+    with qtbot.waitSignal(controllers.session.error) as blocker:
+        assert not chat.ask("How much?")
     assert "Tick at least one collection" in blocker.args[0]
 
 
-def test_only_the_newest_conversation_search_is_shown(controller, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_newest_conversation_search_is_shown(controllers, qtbot) -> None:  # type: ignore[no-untyped-def]
     shown: list[list] = []
-    controller.conversations_changed.connect(shown.append)
+    conversations = controllers.conversations
+    conversations.conversations_changed.connect(shown.append)
     for text in ("r", "re", "res", "zzz-no-match"):  # typing: four refreshes in flight
-        controller.refresh_conversations(text)
-    qtbot.waitUntil(lambda: controller.jobs.running == 0, timeout=10_000)
+        conversations.refresh(text)
+    qtbot.waitUntil(lambda: controllers.session.jobs.running == 0, timeout=10_000)
     qtbot.wait(50)
     assert shown == [[]]
 
@@ -150,31 +153,32 @@ def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
         service._engine = engine
         return engine
 
-    controller = AppController(
+    controllers = Controllers.create(
         lambda: AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
                                  library_dir=notes), load_model=slow_load)
+    session, chat = controllers.session, controllers.chat
     asked: list[str] = []
     stored_when_shown: list[list[str]] = []
 
     def shown(question: str) -> None:
         asked.append(question)
-        assert controller.service is not None and controller.conversation_id is not None
-        turns = controller.service.conversation_turns(controller.conversation_id)
+        assert session.service is not None and session.conversation_id is not None
+        turns = session.service.conversation_turns(session.conversation_id)
         stored_when_shown.append([turn.question for turn in turns])
 
-    controller.question_asked.connect(shown)
-    with qtbot.waitSignal(controller.library_ready, timeout=30_000):
-        controller.start()
-    controller.options = type(controller.options)(abstain_below=0.1)
-    assert controller.ask("How much does the reservoir store?")
-    assert not controller.ask("A second question?")  # one at a time
+    chat.question_asked.connect(shown)
+    with qtbot.waitSignal(session.library_ready, timeout=30_000):
+        session.start()
+    session.options = type(session.options)(abstain_below=0.1)
+    assert chat.ask("How much does the reservoir store?")
+    assert not chat.ask("A second question?")  # one at a time
     qtbot.waitUntil(lambda: asked == ["How much does the reservoir store?"], timeout=10_000)
     assert stored_when_shown == [asked]  # stored before it was shown
-    with qtbot.waitSignal(controller.answered, timeout=30_000) as blocker:
+    with qtbot.waitSignal(chat.answered, timeout=30_000) as blocker:
         gate.set()
     assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
     assert asked == ["How much does the reservoir store?"]  # not announced twice
-    controller.shutdown()
+    session.shutdown()
 
 
 def test_the_model_loads_while_the_library_is_being_indexed(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -199,17 +203,40 @@ def test_the_model_loads_while_the_library_is_being_indexed(tmp_path: Path, qtbo
         service._engine = engine
         return engine
 
-    controller = AppController(
+    controllers = Controllers.create(
         lambda: AssistantService(tmp_path / "data", embedder=SlowEmbedder(dimension=512),
                                  library_dir=notes), load_model=load)
-    controller.start()
-    qtbot.waitUntil(lambda: controller.model_id is not None, timeout=30_000)
+    session, chat = controllers.session, controllers.chat
+    session.start()
+    qtbot.waitUntil(lambda: session.model_id is not None, timeout=30_000)
     assert loaded_while_indexing == [True]
-    assert controller.service is not None and not controller.ready
-    controller.options = type(controller.options)(abstain_below=0.1)
-    assert controller.ask("How much does the reservoir store?")  # waits for the library
-    with qtbot.waitSignal(controller.answered, timeout=30_000) as blocker:
+    assert session.service is not None and not session.ready
+    session.options = type(session.options)(abstain_below=0.1)
+    assert chat.ask("How much does the reservoir store?")  # waits for the library
+    with qtbot.waitSignal(chat.answered, timeout=30_000) as blocker:
         indexing.set()
     assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
-    assert controller.ready
-    controller.shutdown()
+    assert session.ready
+    session.shutdown()
+
+
+def test_a_write_says_what_it_changed_and_each_list_reloads_itself(
+        controllers, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    session, chat = controllers.session, controllers.chat
+    with qtbot.waitSignal(chat.answered, timeout=10_000):
+        assert chat.ask("How much does the reservoir store?")
+    qtbot.waitUntil(lambda: not chat.busy, timeout=10_000)
+    conversation_id = session.conversation_id
+    announced: list[Changes] = []
+    session.changed.connect(announced.append)
+    with qtbot.waitSignal(controllers.conversations.conversations_changed, timeout=10_000,
+                          check_params_cb=lambda items: [c.title for c in items] == ["Dams"]):
+        controllers.conversations.rename(conversation_id, "Dams")  # no refresh is called
+    assert announced == [Changes(conversations=True)]
+    note = tmp_path / "dam.md"
+    note.write_text("# Dam\n\nThe dam is 80 metres tall.\n", encoding="utf-8")
+    with qtbot.waitSignal(controllers.library.library_changed, timeout=30_000,
+                          check_params_cb=lambda _collections, documents: any(
+                              d.path.endswith("dam.md") for d in documents)):
+        assert controllers.library.import_paths([note])
+    assert announced == [Changes(conversations=True), Changes(documents=True)]

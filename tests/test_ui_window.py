@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from assistant.engines.registry import default_model
 from assistant.system.paths import library_dir
 from tests.documents_factory import make_pdf
 from ui.bench.instruments import Heartbeat
-from ui.controllers.session import AppController
+from ui.controllers import Controllers
 from ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.integration
@@ -27,22 +28,39 @@ NOTES = ("paraguay-and-ethiopia-hydropower-mining.md", "hashprice.md",
          "energy-cost-per-bitcoin.pdf")
 
 
-@pytest.fixture(scope="module")
-def window(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ignore[no-untyped-def]
-           qapp: QApplication) -> Iterator[MainWindow]:
-    root = tmp_path_factory.mktemp("ui")
+def make_window(root: Path, embedder: object) -> MainWindow:
+    """The real window, shown, over ``root/data`` and the notes in ``root/library``."""
+    controllers = Controllers.create(lambda: AssistantService(
+        root / "data", embedder=embedder, library_dir=root / "library"))
+    main = MainWindow(controllers)
+    main.show()
+    return main
+
+
+def open_window(root: Path, embedder: object, qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
+    """:func:`make_window`, started, once its models have loaded."""
+    main = make_window(root, embedder)
+    with qtbot.waitSignal(main.controllers.session.model_ready, timeout=180_000):
+        main.controllers.session.start()
+    return main
+
+
+def small_library(root: Path) -> Path:
     library = root / "library"
     library.mkdir()
     for name in NOTES:
         shutil.copy(library_dir() / name, library / name)
-    controller = AppController(lambda: AssistantService(root / "data", embedder=real_embedder,
-                                                        library_dir=library))
-    main = MainWindow(controller)
-    main.setProperty("test_root", str(root))
-    main.show()
+    return root
+
+
+@pytest.fixture(scope="module")
+def opened(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ignore[no-untyped-def]
+           qapp: QApplication) -> Iterator[MainWindow]:
+    """One window for the module (the model loads once); tests use it through ``window``."""
+    main = make_window(small_library(tmp_path_factory.mktemp("ui")), real_embedder)
     ready: list[str] = []
-    controller.model_ready.connect(ready.append)
-    controller.start()
+    main.controllers.session.model_ready.connect(ready.append)
+    main.controllers.session.start()
     deadline = 180_000
     while not ready and deadline > 0:
         qapp.processEvents()
@@ -53,24 +71,32 @@ def window(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ign
     main.close()
 
 
+@pytest.fixture
+def window(opened: MainWindow, qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
+    """The module's window with a new, empty chat: no test relies on what another left."""
+    qtbot.waitUntil(lambda: not opened.controllers.session.busy, timeout=30_000)
+    opened.user_actions.new_conversation()
+    return opened
+
+
 def test_the_window_is_offgrid_and_ready(window: MainWindow) -> None:
     assert "Offgrid" in window.windowTitle()
-    assert window.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
-    assert window.starters.isVisible()
+    assert window.status_bar.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
+    assert window.question.starters.isVisible()
     assert not window.model_bar.progress_action.isVisible()
 
 
 def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     tokens: list[str] = []
-    window.controller.token.connect(tokens.append)
+    window.controllers.chat.token.connect(tokens.append)
     early_cards: list[tuple[str, int]] = []  # the cards when the sources arrive, and tokens
-    window.controller.retrieved.connect(
+    window.controllers.chat.retrieved.connect(
         lambda _: early_cards.append((window.sources.toPlainText(), len(tokens))))
-    window.input.setPlainText("Why are miners moving to Paraguay?")
-    with qtbot.waitSignal(window.controller.answered, timeout=120_000) as blocker:
-        qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    window.question.input.setPlainText("Why are miners moving to Paraguay?")
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as blocker:
+        qtbot.keyClick(window.question.input, Qt.Key.Key_Return)
     answer: Answer = blocker.args[0]
-    assert len(tokens) >= 3 and window.input.toPlainText() == ""
+    assert len(tokens) >= 3 and window.question.input.toPlainText() == ""
     assert "[1] Paraguay and Ethiopia" in early_cards[0][0] and early_cards[0][1] == 0
     assert not answer.abstained and answer.sources
     shown = window.chat.toPlainText()
@@ -80,17 +106,19 @@ def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None
     cards = window.sources.toPlainText()
     assert "[1] Paraguay and Ethiopia" in cards
     assert answer.evidence[0].sentence.text[:40] in " ".join(cards.split())
-    assert not window.starters.isVisible()
-    window.copy_button.click()
+    assert not window.question.starters.isVisible()
+    window.question.copy_button.click()
     copied = QApplication.clipboard().text()
     assert copied.startswith("**Why are miners moving to Paraguay?**") and "**Sources:**" in copied
 
 
 def test_a_source_card_opens_the_text_at_its_passage(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000):
+        window.user_actions.ask("Why are miners moving to Paraguay?")
     answer = window.sources.answer
-    assert answer is not None
+    assert answer is not None and answer.sources
     hit = answer.sources[0]
-    with qtbot.waitSignal(window.controller.passage_ready, timeout=10_000):
+    with qtbot.waitSignal(window.controllers.chat.passage_ready, timeout=10_000):
         window.sources.anchorClicked.emit(QUrl("source:1"))
     assert window.side.currentWidget() is window.viewer
     assert window.viewer.stack.currentWidget() is window.viewer.text_view
@@ -103,59 +131,72 @@ def test_a_source_card_opens_the_text_at_its_passage(window: MainWindow, qtbot) 
 
 
 def test_a_pdf_source_opens_at_its_page(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.controller.answered, timeout=120_000) as blocker:
-        window.ask("What would the energy cost per bitcoin be at 8 cents per kWh?")
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as blocker:
+        window.user_actions.ask("What would the energy cost per bitcoin be at 8 cents per kWh?")
     answer: Answer = blocker.args[0]
     numbers = [n for n, hit in enumerate(answer.sources, start=1)
                if hit.path.endswith(".pdf") and hit.page and hit.page > 1]
     assert numbers, "the PDF should be among the sources"
     hit = answer.sources[numbers[0] - 1]
-    with qtbot.waitSignal(window.controller.passage_ready, timeout=10_000):
+    with qtbot.waitSignal(window.controllers.chat.passage_ready, timeout=10_000):
         window.chat.anchorClicked.emit(QUrl(f"cite:{len(window.chat.turns) - 1}/{numbers[0]}"))
     assert window.viewer.stack.currentWidget() is window.viewer.pdf_view
     assert window.viewer.pdf_view.pageNavigator().currentPage() == hit.page - 1
 
 
 def test_stop_mid_answer_keeps_what_was_written(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    controller = window.controller
-    window.controller.options = type(controller.options)(
-        params=type(controller.options.params)(max_tokens=300, temperature=0.8))
+    controller, session = window.controllers.chat, window.controllers.session
+    session.options = type(session.options)(
+        params=type(session.options.params)(max_tokens=300, temperature=0.8))
     stopped = []
 
     def stop_once(_: str) -> None:
         if not stopped:
             stopped.append(True)
-            qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(window.question.stop_button, Qt.MouseButton.LeftButton)
 
     controller.token.connect(stop_once)
     with qtbot.waitSignal(controller.answered, timeout=120_000) as blocker:
-        window.ask("Explain in detail how hashprice is calculated.")
+        window.user_actions.ask("Explain in detail how hashprice is calculated.")
     controller.token.disconnect(stop_once)
     answer: Answer = blocker.args[0]
     assert answer.stop_reason == "cancelled" and answer.timings.completion_tokens < 100
-    qtbot.waitUntil(lambda: window.send_button.isEnabled())
-    assert not window.stop_button.isEnabled() and "(stopped)" in window.chat.toPlainText()
+    qtbot.waitUntil(lambda: window.question.send_button.isEnabled())
+    assert not window.question.stop_button.isEnabled() and "(stopped)" in window.chat.toPlainText()
 
 
 def test_conversations_are_listed_searched_and_exported(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
                                                        tmp_path: Path) -> None:
-    panel, controller = window.conversations, window.controller
+    panel, session = window.conversations, window.controllers.session
+    conversations = window.controllers.conversations
+    question = "Which countries are miners moving to for cheap hydropower?"
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000):
+        window.user_actions.ask(question)
+    conversation_id = session.conversation_id
+    assert conversation_id is not None
+    panel.search.setText(question)  # what this test asked, and no other
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
-    assert "Why are miners moving to Paraguay?" in panel.list.item(0).text()
+    assert question in panel.list.item(0).text()
+    assert panel.list.item(0).data(Qt.ItemDataRole.UserRole) == conversation_id
     panel.search.setText("no such words anywhere")
     qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=10_000)
     panel.search.clear()
-    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
-    conversation_id = panel.list.item(0).data(Qt.ItemDataRole.UserRole)
-    controller.rename_conversation(conversation_id, "Hydropower destinations")
-    qtbot.waitUntil(lambda: panel.list.item(0).text().startswith("Hydropower destinations"),
-                    timeout=10_000)
+    assert session.service is not None
+    stored = [c.id for c in session.service.list_conversations()]
+    qtbot.waitUntil(lambda: [panel.list.item(n).data(Qt.ItemDataRole.UserRole)
+                             for n in range(panel.list.count())] == stored, timeout=10_000)
+    assert conversation_id in stored
+    conversations.rename(conversation_id, "Hydropower destinations")
+    qtbot.waitUntil(lambda: any(
+        panel.list.item(n).text().startswith("Hydropower destinations")
+        and panel.list.item(n).data(Qt.ItemDataRole.UserRole) == conversation_id
+        for n in range(panel.list.count())), timeout=10_000)
     target = tmp_path / "export.md"
-    with qtbot.waitSignal(controller.status, timeout=10_000):
-        controller.export_conversation(conversation_id, target)
+    with qtbot.waitSignal(session.status, timeout=10_000):
+        conversations.export(conversation_id, target)
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# Hydropower destinations")
-    assert "## Why are miners moving to Paraguay?" in text and "**Sources:**" in text
+    assert f"## {question}" in text and "**Sources:**" in text
 
 
 FIELD_NOTE = """# The Okavango field station
@@ -177,8 +218,8 @@ def test_import_shows_the_file_indexed_and_answers_cite_it(window: MainWindow, q
     note.write_text(FIELD_NOTE, encoding="utf-8")
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
-    with qtbot.waitSignal(window.controller.library.import_finished, timeout=60_000) as blocker:
-        window.import_paths([note, broken])
+    with qtbot.waitSignal(window.controllers.library.import_finished, timeout=60_000) as blocker:
+        window.user_actions.import_paths([note, broken])
     report = blocker.args[0]
     statuses = {Path(r.path).name: r for r in report.results}
     assert statuses["okavango.md"].status == "added"
@@ -190,8 +231,8 @@ def test_import_shows_the_file_indexed_and_answers_cite_it(window: MainWindow, q
     assert f"broken.pdf | {statuses['broken.pdf'].reason}" in tree
     assert "Last import: not added | 1 file" in tree
     assert window.left.currentWidget() is window.library
-    with qtbot.waitSignal(window.controller.answered, timeout=120_000) as answered:
-        window.ask("What powers the Okavango field station?")
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as answered:
+        window.user_actions.ask("What powers the Okavango field station?")
     answer: Answer = answered.args[0]
     assert not answer.abstained
     assert any(hit.path == str(note.resolve()) for hit in answer.sources)
@@ -204,12 +245,12 @@ def test_the_gui_thread_never_stalls_while_importing_and_answering(
     pdf = make_pdf(tmp_path / "turbines.pdf", pages)
     beat = Heartbeat(interval_ms=20)  # the longest gap between ticks: interval + stall
     beat.start()
-    with qtbot.waitSignal(window.controller.library.import_finished, timeout=120_000):
-        window.import_paths([pdf])
+    with qtbot.waitSignal(window.controllers.library.import_finished, timeout=120_000):
+        window.user_actions.import_paths([pdf])
     import_gap = beat.stop() + 20
     beat.start()
-    with qtbot.waitSignal(window.controller.answered, timeout=120_000):
-        window.ask("How much does turbine 12 log every day?")
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000):
+        window.user_actions.ask("How much does turbine 12 log every day?")
     answer_gap = beat.stop() + 20
     print(f"longest GUI-thread gap: import {import_gap:.0f} ms, answer {answer_gap:.0f} ms")
     assert import_gap < 250 and answer_gap < 250
@@ -229,7 +270,7 @@ def test_dropping_files_on_the_window_imports_them(window: MainWindow, qtbot,  #
     assert enter.isAccepted()
     drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(window.controller.library.import_finished, timeout=60_000) as blocker:
+    with qtbot.waitSignal(window.controllers.library.import_finished, timeout=60_000) as blocker:
         window.dropEvent(drop)
     assert [r.status for r in blocker.args[0].results] == ["added"]
     qtbot.waitUntil(lambda: "Dropped note | indexed" in _tree_text(window), timeout=10_000)
@@ -249,47 +290,48 @@ def _tree_text(window: MainWindow) -> str:
 
 def test_a_bad_model_is_a_clear_error_and_the_current_model_stays(
         window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    controller = window.controller
+    controller, session = window.controllers.models, window.controllers.session
     fake = tmp_path / "notes.gguf"
     fake.write_text("not a model", encoding="utf-8")
-    with qtbot.waitSignal(controller.error, timeout=30_000) as blocker:
+    with qtbot.waitSignal(session.error, timeout=30_000) as blocker:
         controller.add_model(fake)
     assert "not a GGUF model file: notes.gguf" in blocker.args[0]
-    assert window.error_box is not None and "notes.gguf" in window.error_box.text()
-    window.error_box.close()
+    error_box = window.user_actions.error_box
+    assert error_box is not None and "notes.gguf" in error_box.text()
+    error_box.close()
     truncated = tmp_path / "truncated.gguf"
     truncated.write_bytes(default_model().path.read_bytes()[:3_000_000])
-    with qtbot.waitSignal(controller.error, timeout=30_000) as blocker:
+    with qtbot.waitSignal(session.error, timeout=30_000) as blocker:
         controller.use_model(truncated)
     assert "llama.cpp could not load truncated.gguf" in blocker.args[0]
-    window.error_box.close()
-    assert controller.model_id == "SmolLM2-135M-Instruct.Q4_1"
-    assert window.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
-    with qtbot.waitSignal(controller.answered, timeout=120_000) as answered:
-        window.ask("What is hashprice?")
+    window.user_actions.error_box.close()
+    assert session.model_id == "SmolLM2-135M-Instruct.Q4_1"
+    assert window.status_bar.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1"
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as answered:
+        window.user_actions.ask("What is hashprice?")
     assert answered.args[0].model == "SmolLM2-135M-Instruct.Q4_1"
 
 
 def test_add_model_registers_and_switches_to_it(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
                                                 tmp_path: Path) -> None:
-    controller = window.controller
+    controller, session = window.controllers.models, window.controllers.session
     before = window.model_bar.combo.count()
     copy = tmp_path / "my-model.gguf"
     copy.symlink_to(default_model().path)
-    with qtbot.waitSignal(controller.model_ready, timeout=60_000) as blocker:
+    with qtbot.waitSignal(session.model_ready, timeout=60_000) as blocker:
         controller.add_model(copy)
     assert blocker.args[0] == "my-model"
     qtbot.waitUntil(lambda: window.model_bar.combo.count() == before + 1, timeout=10_000)
     assert Path(window.model_bar.combo.currentData()).name == "my-model.gguf"
-    with qtbot.waitSignal(controller.model_ready, timeout=60_000):
+    with qtbot.waitSignal(session.model_ready, timeout=60_000):
         window.model_bar.combo.activated.emit(0)
-    assert controller.model_id == "SmolLM2-135M-Instruct.Q4_1"
+    assert session.model_id == "SmolLM2-135M-Instruct.Q4_1"
 
 
 def test_settings_are_applied_saved_and_reload_the_model(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    controller = window.controller
-    window.open_settings()
-    dialog = window.settings_dialog
+    controller = window.controllers.session
+    window.user_actions.open_settings()
+    dialog = window.user_actions.settings_dialog
     assert dialog is not None and dialog.isVisible()
     dialog.temperature.setValue(0.3)
     dialog.max_tokens.setValue(64)
@@ -306,33 +348,51 @@ def test_settings_are_applied_saved_and_reload_the_model(window: MainWindow, qtb
     assert QApplication.instance().font().pointSize() == 13  # type: ignore[union-attr]
     saved = json.loads((controller.service.data_dir / "settings.json").read_text())
     assert saved["theme"] == "dark" and saved["context_length"] == 4096
-    with qtbot.waitSignal(controller.answered, timeout=120_000) as answered:
-        window.ask("What is hashprice?")
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as answered:
+        window.user_actions.ask("What is hashprice?")
     assert answered.args[0].timings.completion_tokens <= 64
 
 
-def test_closing_leaves_no_thread_running(window: MainWindow) -> None:
-    controller = window.controller
-    window.close()
-    assert controller.jobs.running == 0 and controller.service is None
+def test_closing_leaves_no_thread_running(tmp_path: Path, real_embedder, qtbot) -> None:  # type: ignore[no-untyped-def]
+    main = open_window(small_library(tmp_path), real_embedder, qtbot)
+    session = main.controllers.session
+    main.close()
+    assert session.jobs.running == 0 and session.service is None
 
 
-def test_conversations_survive_a_restart(window: MainWindow, real_embedder,  # type: ignore[no-untyped-def]
+def test_conversations_survive_a_restart(tmp_path: Path, real_embedder,  # type: ignore[no-untyped-def]
                                          qtbot) -> None:
-    root = Path(window.property("test_root"))
-    controller = AppController(lambda: AssistantService(root / "data", embedder=real_embedder,
-                                                        library_dir=root / "library"))
-    again = MainWindow(controller)
+    root = small_library(tmp_path)
+    first = open_window(root, real_embedder, qtbot)
+    qtbot.addWidget(first)
+    controllers = first.controllers
+    session, chat = controllers.session, controllers.chat
+    session.options = type(session.options)(params=type(session.options.params)(max_tokens=48))
+    for question in ("Why are miners moving to Paraguay?",
+                     "Explain in detail how hashprice is calculated."):
+        with qtbot.waitSignal(chat.answered, timeout=120_000):
+            first.user_actions.ask(question)
+        qtbot.waitUntil(lambda: not session.busy, timeout=30_000)
+    looks = replace(session.settings, theme="dark", font_size=13)
+    with qtbot.waitSignal(session.changed, timeout=10_000,
+                          check_params_cb=lambda changes: changes.settings):
+        controllers.models.apply_settings(looks)
+    first.close()
+    assert session.jobs.running == 0
+
+    again = make_window(root, real_embedder)
     qtbot.addWidget(again)
-    with qtbot.waitSignal(controller.conversations_changed, timeout=60_000):
-        controller.start()
+    controllers = again.controllers
+    with qtbot.waitSignal(controllers.conversations.conversations_changed, timeout=60_000):
+        controllers.session.start()
     assert again.conversations.list.count() == 1
-    with qtbot.waitSignal(controller.conversation_opened, timeout=10_000):
+    with qtbot.waitSignal(controllers.chat.conversation_opened, timeout=10_000):
         again.conversations.list.itemClicked.emit(again.conversations.list.item(0))
     shown = again.chat.toPlainText()
     assert "Why are miners moving to Paraguay?" in shown
     assert "Explain in detail how hashprice is calculated." in shown
     assert again.sources.answer is not None
-    assert controller.settings.theme == "dark" and controller.settings.font_size == 13
+    settings = controllers.session.settings
+    assert settings.theme == "dark" and settings.font_size == 13
     again.close()
-    assert controller.jobs.running == 0
+    assert controllers.session.jobs.running == 0

@@ -92,7 +92,7 @@ class Probe:
     """Runs one scenario over the real window and collects its figures."""
 
     def __init__(self, args: argparse.Namespace, launched: float) -> None:
-        from ui.app import open_window  # imported here, as python -m ui imports it: timed
+        from ui.window.launch import open_window  # imported here, as python -m ui does: timed
 
         self.args = args
         self.launched = launched
@@ -103,10 +103,11 @@ class Probe:
         if self.sampler is not None:
             self.sampler.start()
         qt_argv = ["--data-dir", args.data_dir]
-        self.app, self.controller, self.window = open_window(qt_argv)
-        self.controller.error.connect(self.figures["errors"].append)
-        self.controller.library_ready.connect(lambda: self._mark("library_ready_s"))
-        self.controller.model_ready.connect(lambda _id: self._mark("model_ready_s"))
+        self.app, self.controllers, self.window = open_window(qt_argv)
+        self.session = self.controllers.session
+        self.session.error.connect(self.figures["errors"].append)
+        self.session.library_ready.connect(lambda: self._mark("library_ready_s"))
+        self.session.model_ready.connect(lambda _id: self._mark("model_ready_s"))
         self.loading_beat = self._heartbeat()
         self.first_paint = FirstPaint(self._shown)
         self.window.installEventFilter(self.first_paint)
@@ -126,7 +127,7 @@ class Probe:
             name for name in ("torch", "sentence_transformers", "chromadb", "llama_cpp")
             if name in sys.modules)
         self.loading_beat.start()
-        self.controller.model_ready.connect(
+        self.session.model_ready.connect(
             lambda _id: self.figures.setdefault("gui_max_stall_loading_ms",
                                                 self.loading_beat.stop()))
         try:
@@ -143,8 +144,8 @@ class Probe:
         """The app's peak memory plus its model engine's (the model lives in that process);
         each is kept in the figures too."""
         pid = None
-        if self.controller.service is not None and self.controller.model_id is not None:
-            pid = self.controller.service.model_info().pid
+        if self.session.service is not None and self.session.model_id is not None:
+            pid = self.session.service.model_info().pid
         app, engine = peak_rss_mb(), peak_rss_mb(pid) if pid else 0.0
         self.figures[f"peak_rss_app_{moment}_mb"] = app
         self.figures[f"peak_rss_engine_{moment}_mb"] = engine
@@ -161,14 +162,14 @@ class Probe:
             stalls = sorted(stall for beat in self.beats for stall in beat.stalls)
             with open(self.args.trace_stalls, "w", encoding="utf-8") as trace:
                 trace.write(self.sampler.explain(stalls))
-        self.window.close()  # shuts the controller down: waits for its threads
+        self.window.close()  # shuts the session down: waits for its threads
         self.app.quit()
 
     def _ask(self, question: str) -> float:
         """Type ``question`` into the box and send it, as a user does; when it was sent."""
-        self.window.input.setPlainText(question)
+        self.window.question.input.setPlainText(question)
         asked = time.perf_counter()
-        self.window.send()
+        self.window.user_actions.send()
         return asked
 
     def _answer(self, question: str, timeout_s: float) -> tuple[float, float | None, Any]:
@@ -176,13 +177,13 @@ class Probe:
         GUI thread (None if none did), and the answer."""
         first: list[float] = []
         catch = lambda _text: first.append(time.perf_counter())  # noqa: E731
-        self.controller.token.connect(catch)
+        self.controllers.chat.token.connect(catch)
         asked = self._ask(question)
-        (answer,) = wait_for(self.controller.answered, timeout_s,
-                             abort=self.controller.error)
-        self.controller.token.disconnect(catch)
+        (answer,) = wait_for(self.controllers.chat.answered, timeout_s,
+                             abort=self.session.error)
+        self.controllers.chat.token.disconnect(catch)
         # The Send button comes back once the answer is stored, a moment after it shows.
-        wait_for(self.controller.busy_changed, timeout_s, ready=lambda: not self.controller.busy)
+        wait_for(self.controllers.chat.busy_changed, timeout_s, ready=lambda: not self.session.busy)
         if answer.abstained:
             self.figures["errors"].append(f"abstained: {question}")
         return asked, (first[0] if first else None), answer
@@ -190,24 +191,24 @@ class Probe:
     # -- scenarios --------------------------------------------------------------------------
 
     def _scenario_index(self) -> None:
-        wait_for(self.controller.model_ready, self.args.timeout,
-                 ready=lambda: self.controller.ready)
+        wait_for(self.session.model_ready, self.args.timeout,
+                 ready=lambda: self.session.ready)
 
     def _scenario_startup(self) -> None:
         first: list[float] = []
-        self.controller.token.connect(lambda _text: first.append(time.perf_counter()))
+        self.controllers.chat.token.connect(lambda _text: first.append(time.perf_counter()))
         timelines: list[tuple[float, Timeline]] = []
 
         def watch(_model_id: str) -> None:  # runs just before the waiting question starts
-            assert self.controller.service is not None
-            timeline = instrument(self.controller.service)
+            assert self.session.service is not None
+            timeline = instrument(self.session.service)
             timeline.active = True
             timelines.append((time.perf_counter(), timeline))
 
-        self.controller.model_ready.connect(watch)
+        self.session.model_ready.connect(watch)
         self._ask(self.args.question[0])
-        (answer,) = wait_for(self.controller.answered, self.args.timeout,
-                             abort=self.controller.error)
+        (answer,) = wait_for(self.controllers.chat.answered, self.args.timeout,
+                             abort=self.session.error)
         if first:
             since_launch = time.time() - (time.perf_counter() - first[0])
             self.figures["first_token_s"] = round(since_launch - self.launched, 3)
@@ -217,10 +218,10 @@ class Probe:
         self.figures["answer_ttft_ms"] = round(answer.timings.ttft_ms, 1)
 
     def _scenario_ready(self) -> None:
-        wait_for(self.controller.model_ready, self.args.timeout,
-                 ready=lambda: self.controller.ready)
-        assert self.controller.service is not None
-        timeline = instrument(self.controller.service)
+        wait_for(self.session.model_ready, self.args.timeout,
+                 ready=lambda: self.session.ready)
+        assert self.session.service is not None
+        timeline = instrument(self.session.service)
         beat = self._heartbeat()
         stalls: list[float] = []
         for number, question in enumerate(self.args.question):
@@ -242,7 +243,7 @@ class Probe:
                     "decode_tokens_per_s": answer.timings.decode_tokens_per_s}
         self.figures["gui_max_stall_generating_ms"] = max(stalls)
         self.figures["peak_rss_answering_mb"] = self._peak_rss_mb("answering")
-        model = self.controller.service.model_info()
+        model = self.session.service.model_info()
         self.figures["model_path"] = str(model.model_path)
         self.figures["weights_path"] = str(model.weights_path)
         self.figures["n_ctx"] = model.n_ctx
@@ -251,9 +252,9 @@ class Probe:
 
             beat.start()
             began = time.time()
-            self.window.import_paths([Path(p) for p in self.args.import_path])
-            (report,) = wait_for(self.controller.library.import_finished, self.args.timeout,
-                                 abort=self.controller.error)
+            self.window.user_actions.import_paths([Path(p) for p in self.args.import_path])
+            (report,) = wait_for(self.controllers.library.import_finished, self.args.timeout,
+                                 abort=self.session.error)
             self.figures["gui_max_stall_ingesting_ms"] = beat.stop()
             self.figures["ingesting_windows"] = [[began, time.time()]]
             self.figures["ingest_seconds"] = round(report.seconds, 2)

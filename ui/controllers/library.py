@@ -1,35 +1,38 @@
-"""The library side of the window's controller: list, import, remove and re-index."""
+"""The library: list it, import files and folders, remove a document, rebuild the index."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from assistant.app import DEFAULT_COLLECTION, AssistantService, FileResult, IngestReport
-
-if TYPE_CHECKING:
-    from ui.controllers.session import AppController
+from ui.controllers.session import Changes, Session
 
 
 class LibraryController(QObject):
-    """Library operations in the background, reported by signals on the GUI thread."""
+    """Library operations in the background; the listing reloads whenever documents change."""
 
     library_changed = Signal(list, list)
     import_progress = Signal(int, int, str)
     import_finished = Signal(object)
 
-    def __init__(self, app: AppController) -> None:
-        super().__init__(app)
-        self.app = app
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.session = session
         self._import_cancel: threading.Event | None = None
+        session.changed.connect(self._changed)
+        session.closing.connect(self.cancel_import)
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.documents:
+            self.refresh()
 
     def refresh(self) -> None:
         """Reload the collections and documents."""
-        self.app.run_latest("library", lambda s: (s.collections(), s.documents()),
-                            lambda result: self.library_changed.emit(*result))
+        self.session.run_latest("library", lambda s: (s.collections(), s.documents()),
+                                lambda result: self.library_changed.emit(*result))
 
     @property
     def importing(self) -> bool:
@@ -39,7 +42,7 @@ class LibraryController(QObject):
     def import_paths(self, paths: list[Path], collection: str = DEFAULT_COLLECTION) -> bool:
         """Import files and folders in the background, reporting each file."""
         if self.importing:
-            self.app.error.emit("An import is already running; wait for it or cancel it.")
+            self.session.error.emit("An import is already running; wait for it or cancel it.")
             return False
         cancel = threading.Event()
         self._import_cancel = cancel
@@ -54,25 +57,22 @@ class LibraryController(QObject):
                                   cancel=cancel)
 
         self.import_progress.emit(0, max(1, len(paths)), "Reading files…")
-        service = self.app.service
-        if service is None:
+        if self.session.service is None:
             self._import_cancel = None
-            self.app.error.emit("The library is still opening.")
+            self.session.error.emit("The library is still opening.")
             return False
-        self.app.jobs.start(lambda: run(service), on_success=self._imported,
-                            on_error=self._import_failed)
+        self.session.write(run, Changes(documents=True), self._imported,
+                           on_error=self._import_failed)
         return True
 
     def _imported(self, report: IngestReport) -> None:
         self._import_cancel = None
         self.import_finished.emit(report)
-        self.app.status.emit(f"Import: {report.summary()}")
-        self.refresh()
+        self.session.status.emit(f"Import: {report.summary()}")
 
     def _import_failed(self, message: str) -> None:
         self._import_cancel = None
-        self.app.error.emit(message)
-        self.refresh()
+        self.session.error.emit(message)
 
     def cancel_import(self) -> None:
         """Stop the import after the file being read."""
@@ -81,10 +81,11 @@ class LibraryController(QObject):
 
     def remove_document(self, doc_id: int) -> None:
         """Remove a document from the library."""
-        self.app.run(lambda s: s.remove(str(doc_id)), lambda _: self.refresh())
+        self.session.write(lambda s: s.remove(str(doc_id)), Changes(documents=True))
 
     def reindex(self) -> None:
         """Rebuild the vector index from the document store."""
-        self.app.status.emit("Rebuilding the search index…")
-        self.app.run(lambda s: s.rebuild_index(),
-                     lambda count: self.app.status.emit(f"Search index rebuilt: {count} passages"))
+        self.session.status.emit("Rebuilding the search index…")
+        self.session.write(lambda s: s.rebuild_index(), Changes(documents=True),
+                           lambda count: self.session.status.emit(
+                               f"Search index rebuilt: {count} passages"))

@@ -1,10 +1,46 @@
-"""Small readings for the status bar."""
+"""The status bar: messages, the answer's speed, memory, the model, and "Offline"."""
 
 from __future__ import annotations
 
 import psutil
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 
 def process_memory_mb() -> float:
     """This process's resident memory now, in MB (psutil: the same on every platform)."""
     return psutil.Process().memory_info().rss / (1024 * 1024)
+
+
+class StatusBar(QStatusBar):
+    """Messages on the left; speed, memory, model and "Offline" always shown on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_label = QLabel("Model: loading…")
+        self.memory_label = QLabel("")
+        self.speed_label = QLabel("")
+        offline = QLabel("● Offline")
+        offline.setToolTip("Nothing leaves this computer: no network is used.")
+        self.addPermanentWidget(self.speed_label)
+        self.addPermanentWidget(self.memory_label)
+        self.addPermanentWidget(self.model_label)
+        self.addPermanentWidget(offline)
+
+    def show_model(self, model_id: str, notice: str) -> None:
+        """The model in use, with "(safe mode)" and its reason in the tooltip if so."""
+        self.model_label.setText(f"Model: {model_id}{' (safe mode)' if notice else ''}")
+        self.model_label.setToolTip(notice[:1].upper() + notice[1:] if notice else "")
+
+    def show_loading(self, name: str) -> None:
+        """A model is loading."""
+        self.model_label.setText(f"Model: loading {name}…")
+
+    def show_memory(self, app_mb: float, engine_mb: float) -> None:
+        """The app's memory with its model engine's (the model lives in that process)."""
+        self.memory_label.setText(f"{app_mb + engine_mb:.0f} MB")
+        self.memory_label.setToolTip(f"Offgrid {app_mb:.0f} MB + model engine {engine_mb:.0f} MB")
+
+    def show_speed(self, tokens_per_s: float, first_token_ms: float) -> None:
+        """How fast the last answer was written."""
+        self.speed_label.setText(f"{tokens_per_s:.0f} tokens/s · first token "
+                                 f"{first_token_ms / 1000:.1f} s")
