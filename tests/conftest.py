@@ -1,4 +1,5 @@
-"""Shared fixtures: tests never touch the user's real data directory or the network."""
+"""Shared fixtures: tests never touch the user's real data directory or the network, and
+each builds its services with one factory."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from assistant.system import egress
 from assistant.system.egress import EgressGuard
 from tests.fakes import HashEmbedder
+from tests.services import MakeService, ServiceFactory
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +58,18 @@ def no_network(_offline: EgressGuard) -> list[str]:
     """The network accesses the guard refuses during this test (none expected)."""
     _offline.attempts.clear()
     return _offline.attempts
+
+
+# -- the service factory --------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeService]:
+    """``make_service(**variants)``: an :class:`AssistantService` in a temp data dir with a
+    hash embedder, no bundled library and no model unless asked (see
+    :class:`tests.services.ServiceFactory` for the variants: ``embedder="real"``,
+    ``engine="fake"|"real"``, ``library_dir="bundled"``, ``limits=``, ``data_dir=``).
+    Every service it made and the test left open is closed afterwards."""
+    factory = ServiceFactory(tmp_path, lambda: request.getfixturevalue("real_embedder"))
+    yield factory
+    factory.close()

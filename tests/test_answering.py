@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from assistant.engines.engine import TokenStream
 from assistant.errors import AssistantError, EngineCrashed
 from assistant.library.documents import Hit
 from tests.fakes import FakeEngine, HashEmbedder
+from tests.services import MakeService
 
 PARAGUAY = ("# Paraguay\n\nParaguay sells surplus hydropower from the Itaipu dam. "
             "Miners pay about 4 cents per kWh there. The grid is mostly renewable.\n")
@@ -82,16 +84,25 @@ def library(tmp_path: Path) -> Path:
     return folder
 
 
-def _service(tmp_path: Path, library: Path, engine: FakeEngine) -> AssistantService:
-    service = AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
-                               engine=engine)
-    service.ingest([library], collection="Notes")
-    return service
+NotesService = Callable[..., AssistantService]
 
 
-def test_ask_streams_then_returns_a_checked_answer(tmp_path: Path, library: Path) -> None:
+@pytest.fixture
+def notes_service(make_service: MakeService, library: Path) -> NotesService:
+    """``notes_service(engine, data_dir=None)``: a service over the notes (in a new data dir
+    or, again, in ``data_dir``) that answers with the given fake engine."""
+
+    def make(engine: FakeEngine, data_dir: Path | None = None) -> AssistantService:
+        service = make_service(data_dir, embedder=HashEmbedder(dimension=512), engine=engine)
+        service.ingest([library], collection="Notes")
+        return service
+
+    return make
+
+
+def test_ask_streams_then_returns_a_checked_answer(notes_service: NotesService) -> None:
     engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]."]])
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         events = list(service.ask("Where does Paraguay's hydropower come from?",
                                   options=replace(OPTIONS, k=2)))
     assert isinstance(events[0], Retrieved)
@@ -111,10 +122,9 @@ def test_ask_streams_then_returns_a_checked_answer(tmp_path: Path, library: Path
                                        "completion_tokens", "decode_tokens_per_s"}
 
 
-def test_nothing_relevant_means_abstain_without_generating(tmp_path: Path,
-                                                            library: Path) -> None:
+def test_nothing_relevant_means_abstain_without_generating(notes_service: NotesService) -> None:
     engine = FakeEngine([["should never be said"]])
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         events = list(service.ask("Which painter decorated a chapel ceiling in Rome?",
                                   options=OPTIONS))
     answer = events[-1].answer  # type: ignore[union-attr]
@@ -123,10 +133,10 @@ def test_nothing_relevant_means_abstain_without_generating(tmp_path: Path,
     assert not any(isinstance(e, Token) for e in events)
 
 
-def test_a_conversation_is_stored_and_a_follow_up_is_resolved(tmp_path: Path,
-                                                              library: Path) -> None:
+def test_a_conversation_is_stored_and_a_follow_up_is_resolved(
+        notes_service: NotesService, make_service: MakeService) -> None:
     engine = FakeEngine([["Itaipu", " hydropower [1]."], ["The Grand Renaissance Dam [1]."]])
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         conversation = service.new_conversation("Hydropower")
         list(service.ask("Where does Paraguay's hydropower for miners come from?",
                          conversation_id=conversation.id, options=OPTIONS))
@@ -140,17 +150,17 @@ def test_a_conversation_is_stored_and_a_follow_up_is_resolved(tmp_path: Path,
         # The second prompt carries the first turn exactly as it was sent.
         assert engine.prompts[1][1].content == engine.prompts[0][1].content
         assert engine.prompts[1][2].content == "Itaipu hydropower [1]."
-    with AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512)) as reopened:
+    with make_service(service.data_dir, embedder=HashEmbedder(dimension=512)) as reopened:
         turns = reopened.conversation_turns(conversation.id)
         assert [t.answer for t in turns] == ["Itaipu hydropower [1].",
                                             "The Grand Renaissance Dam [1]."]
         assert turns[1].details["sources"]
 
 
-def test_cancel_stops_the_answer_and_keeps_what_was_said(tmp_path: Path, library: Path) -> None:
+def test_cancel_stops_the_answer_and_keeps_what_was_said(notes_service: NotesService) -> None:
     engine = FakeEngine([["Paraguay", " sells", " hydropower", " from", " Itaipu."]])
     cancel = threading.Event()
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         texts = []
         for event in service.ask("Where does Paraguay's hydropower come from?",
                                  options=OPTIONS, cancel=cancel):
@@ -163,23 +173,24 @@ def test_cancel_stops_the_answer_and_keeps_what_was_said(tmp_path: Path, library
     assert answer.stop_reason == "cancelled" and answer.text == "Paraguay"
 
 
-def test_bad_requests_are_clear_errors(tmp_path: Path, library: Path) -> None:
-    with _service(tmp_path, library, FakeEngine()) as service:
+def test_bad_requests_are_clear_errors(notes_service: NotesService,
+                                      make_service: MakeService) -> None:
+    with notes_service(FakeEngine()) as service:
         with pytest.raises(AssistantError, match="empty"):
             service.ask("  ")
         with pytest.raises(AssistantError, match="no collection named 'Nope'"):
             service.ask("x", options=AskOptions(collections=("Nope",)))
         with pytest.raises(AssistantError, match="no conversation 99"):
             service.ask("x", conversation_id=99)
-    with AssistantService(tmp_path / "other", embedder=HashEmbedder(dimension=512)) as bare:
+    with make_service(embedder=HashEmbedder(dimension=512)) as bare:
         with pytest.raises(AssistantError, match="no language model"):
             bare.ask("x")
 
 
-def test_a_looping_small_model_is_stopped_and_trimmed(tmp_path: Path, library: Path) -> None:
+def test_a_looping_small_model_is_stopped_and_trimmed(notes_service: NotesService) -> None:
     loop = ["Paraguay sells surplus hydropower [1]."] + [f" [{n}]" for n in range(2, 40)]
     engine = FakeEngine([loop, ["Itaipu is big. "] * 30])
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         *_, finished = service.ask("Where does Paraguay's hydropower come from?",
                                    options=OPTIONS)
         assert finished.answer.stop_reason == "repetition"  # type: ignore[union-attr]
@@ -191,11 +202,11 @@ def test_a_looping_small_model_is_stopped_and_trimmed(tmp_path: Path, library: P
         assert finished.answer.timings.completion_tokens < 12  # type: ignore[union-attr]
 
 
-def test_conversations_list_search_rename_export_delete(tmp_path: Path, library: Path) -> None:
+def test_conversations_list_search_rename_export_delete(notes_service: NotesService) -> None:
     invented = "The dam stands on the moon near Jupiter."
     engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]. ",
                           f"{invented[:-1]} [2]."], ["The Grand Renaissance Dam [1]."]])
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         first = service.new_conversation("Paraguay power")
         list(service.ask("Where does Paraguay's hydropower come from?", options=OPTIONS,
                          conversation_id=first.id))
@@ -222,10 +233,10 @@ def test_conversations_list_search_rename_export_delete(tmp_path: Path, library:
             service.delete_conversation(first.id)
 
 
-def test_an_answer_cut_short_is_kept_and_the_conversation_goes_on(tmp_path: Path,
-                                                                  library: Path) -> None:
+def test_an_answer_cut_short_is_kept_and_the_conversation_goes_on(
+        notes_service: NotesService) -> None:
     engine = FakeEngine([["Itaipu", " hydropower", " [1]."], ["The Grand Renaissance Dam [1]."]])
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         conversation = service.new_conversation("Hydropower")
         events = service.ask("Where does Paraguay's hydropower for miners come from?",
                              conversation_id=conversation.id, options=OPTIONS)
@@ -238,7 +249,7 @@ def test_an_answer_cut_short_is_kept_and_the_conversation_goes_on(tmp_path: Path
         # A question stored during start-up and never answered (no prompt, no query yet).
         unanswered = service.start_turn("and the dams?", conversation.id)
         service.abandon_turn(unanswered.turn_id)
-    with _service(tmp_path, library, engine) as reopened:  # a restart
+    with notes_service(engine, service.data_dir) as reopened:  # a restart
         answers = reopened.conversation_answers(conversation.id)
         assert [(a.text, a.stop_reason) for a in answers] == [
             ("Itaipu hydropower", "interrupted"), ("", "interrupted")]
@@ -251,9 +262,9 @@ def test_an_answer_cut_short_is_kept_and_the_conversation_goes_on(tmp_path: Path
         assert len(reopened.conversation_turns(conversation.id)) == 3
 
 
-def test_a_question_dropped_before_it_was_shown_leaves_no_trace(tmp_path: Path,
-                                                                library: Path) -> None:
-    with _service(tmp_path, library, FakeEngine()) as service:
+def test_a_question_dropped_before_it_was_shown_leaves_no_trace(
+        notes_service: NotesService) -> None:
+    with notes_service(FakeEngine()) as service:
         asked = service.start_turn("What is hashprice?")
         assert service.conversation_turns(asked.conversation_id)
         service.abandon_turn(asked.turn_id, shown=False)
@@ -292,11 +303,10 @@ class CrashingEngine(FakeEngine):
         return TokenStream(dying(), stream.stats)
 
 
-def test_an_engine_crash_keeps_the_text_shown_and_says_why(tmp_path: Path,
-                                                           library: Path) -> None:
+def test_an_engine_crash_keeps_the_text_shown_and_says_why(notes_service: NotesService) -> None:
     engine = CrashingEngine([["Itaipu", " hydropower", " [1] feeds"], ["Tariffs are low [2]."]],
                             pieces=2)
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         conversation = service.new_conversation("Hydropower")
         events = list(service.ask("Where does Paraguay's hydropower for miners come from?",
                                   conversation_id=conversation.id, options=OPTIONS))
@@ -309,16 +319,16 @@ def test_an_engine_crash_keeps_the_text_shown_and_says_why(tmp_path: Path,
         after = list(service.ask("and Ethiopia's tariffs?", conversation_id=conversation.id,
                                  options=OPTIONS))[-1].answer  # type: ignore[union-attr]
         assert after.text == "Tariffs are low [2]." and not after.interruption
-    with _service(tmp_path, library, engine) as reopened:
+    with notes_service(engine, service.data_dir) as reopened:
         stored = reopened.conversation_answers(conversation.id)
         assert [(a.text, a.stop_reason, bool(a.interruption)) for a in stored] == [
             ("Itaipu hydropower", "interrupted", True), ("Tariffs are low [2].", "stop", False)]
 
 
 def test_an_engine_crash_before_any_text_is_an_error_and_the_turn_says_why(
-        tmp_path: Path, library: Path) -> None:
+        notes_service: NotesService) -> None:
     engine = CrashingEngine([["Tariffs are low [2]."]], in_count=True)
-    with _service(tmp_path, library, engine) as service:
+    with notes_service(engine) as service:
         conversation = service.new_conversation("Hydropower")
         with pytest.raises(EngineCrashed):
             list(service.ask("What does Ethiopia charge miners?",

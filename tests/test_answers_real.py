@@ -18,6 +18,7 @@ from assistant.engines.registry import default_model
 from assistant.system.paths import library_dir
 from tests.documents_factory import make_pdf
 from tests.fakes import HashEmbedder
+from tests.services import MakeService, ServiceFactory
 
 pytestmark = pytest.mark.integration
 SHORT = AskOptions(params=GenerationParams(max_tokens=48))
@@ -33,11 +34,11 @@ def engine() -> Iterator[LlamaEngine]:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ignore[no-untyped-def]
             engine: LlamaEngine) -> Iterator[AssistantService]:
-    data = tmp_path_factory.mktemp("answers") / "data"
-    with AssistantService(data, embedder=real_embedder, library_dir=library_dir(),
-                          engine=engine) as svc:
-        svc.sync_library()
-        yield svc
+    factory = ServiceFactory(tmp_path_factory.mktemp("answers"), lambda: real_embedder)
+    svc = factory(embedder="real", library_dir="bundled", engine=engine)
+    svc.sync_library()
+    yield svc
+    factory.close()
 
 
 def _finish(events: Iterator[object]) -> tuple[list[object], Answer]:
@@ -123,7 +124,8 @@ def test_a_follow_up_reuses_the_cached_conversation(service: AssistantService) -
                                           "and what about Ethiopia?"]
 
 
-def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Path) -> None:
+def test_no_context_overflow_with_a_300_page_document_and_50_turns(
+        tmp_path: Path, make_service: MakeService) -> None:
     """A tiny 512-token window, every passage offered, a long answer asked for, a question of
     20,000 words: it fits."""
     pages = [f"Page {n}. The reservoir number {n} stores {n * 7} megawatt hours of water power "
@@ -133,8 +135,7 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(tmp_path: Pat
     small = LlamaEngine(EngineSettings(default_model().path, n_ctx=512))
     options = AskOptions(k=40, context_sentences=200, abstain_below=0.0,
                          params=GenerationParams(max_tokens=400))
-    with AssistantService(tmp_path / "data", embedder=HashEmbedder(dimension=512),
-                          engine=small) as svc:
+    with make_service(embedder=HashEmbedder(dimension=512), engine=small) as svc:
         report = svc.ingest([pdf])
         assert report.count("added") == 1 and report.results[0].chunks >= 300
         conversation = svc.new_conversation("Reservoirs")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import MakeService
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["How does hashprice relate to miner revenue?", "Why do miners move to Paraguay?",
              "What is the Nakamoto coefficient?", "What is edge AI?",
@@ -77,7 +79,8 @@ def stored_turns(data: Path) -> list[tuple[str, str, str]]:
         db.close()
 
 
-def test_killing_the_app_mid_answer_loses_nothing_it_showed(tmp_path: Path) -> None:
+def test_killing_the_app_mid_answer_loses_nothing_it_showed(tmp_path: Path,
+                                                            make_service: MakeService) -> None:
     data, lib = tmp_path / "data", library(tmp_path / "library")
     rng = random.Random(11)
     shown_answers: list[str] = []
@@ -92,9 +95,7 @@ def test_killing_the_app_mid_answer_loses_nothing_it_showed(tmp_path: Path) -> N
             assert stored.startswith(seen), (seen, stored)
     assert sum(bool(a) for a in shown_answers) >= 4  # most kills landed mid-answer
 
-    from assistant.app.service import AssistantService
-
-    with AssistantService(data) as service:  # opened again: interrupted, text kept
+    with make_service(data, embedder="real") as service:  # opened again: interrupted, text kept
         conversation = service.list_conversations()[0]
         answers = service.conversation_answers(conversation.id)
         assert [a.question for a in answers] == QUESTIONS

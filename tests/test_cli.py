@@ -12,6 +12,7 @@ import pytest
 
 from assistant.cli.main import main
 from tests.documents_factory import make_pdf
+from tests.services import MakeService
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,7 @@ def test_models_list_and_add(data_dir: str, tmp_path: Path,
     assert [m["id"] for m in models][-1] == "my-model"
 
 
-def test_chat_keeps_a_conversation(data_dir: str) -> None:
+def test_chat_keeps_a_conversation(data_dir: str, make_service: MakeService) -> None:
     env = {**os.environ, "ASSISTANT_DATA_DIR": data_dir}
     script = "Why are miners moving to Paraguay?\nand what about Ethiopia?\n/quit\n"
     done = subprocess.run([sys.executable, "-m", "assistant", "chat", "--max-tokens", "24"],
@@ -189,9 +190,6 @@ def test_chat_keeps_a_conversation(data_dir: str) -> None:
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Evidence:") == 2 and "Ethiopia" in done.stdout
-    from assistant.app.service import AssistantService
-    from tests.fakes import HashEmbedder
-
-    with AssistantService(Path(data_dir), embedder=HashEmbedder(dimension=384)) as svc:
+    with make_service(data_dir, embedder="real") as svc:  # the CLI's embedder: no re-embedding
         (conversation,) = [c for c in svc._conversations.list() if c.turns == 2]
         assert conversation.title == "Why are miners moving to Paraguay?"

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.documents_factory import make_docx, make_pdf
+from tests.services import MakeService
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = 200
@@ -95,7 +96,8 @@ def check_store(data: Path, reported: set[str]) -> int:
         db.close()
 
 
-def test_killing_the_import_at_random_points_loses_nothing(tmp_path: Path) -> None:
+def test_killing_the_import_at_random_points_loses_nothing(tmp_path: Path,
+                                                          make_service: MakeService) -> None:
     folder, data = tmp_path / "files", tmp_path / "data"
     make_folder(folder)
     rng = random.Random(20261122)
@@ -123,9 +125,7 @@ def test_killing_the_import_at_random_points_loses_nothing(tmp_path: Path) -> No
     assert added == FILES - history[-1] and not any(line.startswith("failed") for line in lines)
     assert check_store(data, reported) == FILES
 
-    from assistant.app.service import AssistantService
-
-    with AssistantService(data) as service:  # the vector index holds every stored chunk
+    with make_service(data, embedder="real") as service:  # the index holds every stored chunk
         assert service._index.count() == service._store.chunk_count()
         assert service._index.ids() == service._store.all_chunk_ids()
     print(f"kills {kills}, documents stored after each: {history}")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.app.service import AssistantService
 from assistant.library.ingest import IngestLimits
 from assistant.system.foreground import ForegroundGate
 from tests.documents_factory import make_pdf
 from tests.fakes import FakeEngine, HashEmbedder
+from tests.services import MakeService
 
 
 class RecordingGate(ForegroundGate):
@@ -58,10 +58,11 @@ def test_cancel_ends_the_wait() -> None:
         assert gate.wait_idle(cancel) < 0.5
 
 
-def test_ingestion_steps_aside_between_files_pages_and_slices(tmp_path: Path) -> None:
+def test_ingestion_steps_aside_between_files_pages_and_slices(
+        tmp_path: Path, make_service: MakeService) -> None:
     embedder = HashEmbedder()
-    with AssistantService(tmp_path / "data", embedder=embedder,
-                          limits=IngestLimits(embed_slice_chunks=2, sandbox=None)) as service:
+    with make_service(embedder=embedder,
+                      limits=IngestLimits(embed_slice_chunks=2, sandbox=None)) as service:
         gate = RecordingGate()  # (read in this process: PDF pages call the gate)
         service._ingestor.gate = gate
         (tmp_path / "docs").mkdir()
@@ -85,10 +86,10 @@ def test_ingestion_steps_aside_between_files_pages_and_slices(tmp_path: Path) ->
         assert pdf.exists()
 
 
-def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path) -> None:
-    embedder = HashEmbedder()
+def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path,
+                                                   make_service: MakeService) -> None:
     engine = FakeEngine([["Kelp ", "stores ", "carbon [1]."]])
-    with AssistantService(tmp_path / "data", embedder=embedder, engine=engine) as service:
+    with make_service(engine=engine) as service:
         (tmp_path / "kelp.md").write_text("# Kelp\n\nKelp forests store carbon along coasts.\n")
         service.ingest([tmp_path / "kelp.md"])
         seen = []
@@ -98,9 +99,10 @@ def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path) -> None:
         assert not service._gate.busy
 
 
-def test_vectors_reach_the_index_in_small_calls(tmp_path: Path) -> None:
+def test_vectors_reach_the_index_in_small_calls(tmp_path: Path,
+                                               make_service: MakeService) -> None:
     """chroma holds the GIL for a whole call: a big file goes in 16 vectors at a time."""
-    with AssistantService(tmp_path / "data", embedder=HashEmbedder()) as service:
+    with make_service() as service:
         collection = service._index._collection
         sizes: list[int] = []
         original = collection.upsert

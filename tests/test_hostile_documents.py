@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app.service import AssistantService
 from assistant.library.ingest import IngestLimits
 from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
-from tests.fakes import HashEmbedder
 from tests.hostile_files import make_corpus
+from tests.services import MakeService
 
 LIMITS = IngestLimits(sandbox=SandboxLimits(seconds=30, memory_mb=1024))
 # Valid files at an extreme: read correctly, in bounded time.
@@ -40,13 +39,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 
 def test_every_bad_file_gets_one_clear_error_and_the_batch_goes_on(
-        corpus: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+        corpus: tuple[Path, dict[str, str]], make_service: MakeService) -> None:
     root, kinds = corpus
     assert len(kinds) >= 200
     good = root / "files" / "zz-good.md"  # one sound file, read after all the bad ones
     good.write_text("# Kelp\n\nKelp forests store carbon along rocky coasts.\n")
     try:
-        with AssistantService(tmp_path / "data", embedder=HashEmbedder(), limits=LIMITS) as svc:
+        with make_service(limits=LIMITS) as svc:
             reset_peak()
             before = peak_rss_mb()
             started = time.perf_counter()

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app.service import AssistantService
 from assistant.engines.gguf import read_metadata
 from assistant.engines.memory import check_fits
 from assistant.engines.registry import default_model
 from assistant.errors import ModelError
-from tests.fakes import HashEmbedder
+from tests.services import MakeService
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "/tmp/offgrid-template-ran-code"
@@ -47,10 +46,10 @@ def with_template(tmp_path: Path, template: str) -> Path:
 
 @pytest.mark.parametrize("name", list(HOSTILE_TEMPLATES))
 def test_a_template_that_attacks_is_refused_when_the_model_loads(
-        tmp_path: Path, name: str) -> None:
+        tmp_path: Path, make_service: MakeService, name: str) -> None:
     path = with_template(tmp_path, HOSTILE_TEMPLATES[name])
     assert read_metadata(path)["tokenizer.chat_template"].startswith(HOSTILE_TEMPLATES[name])
-    with AssistantService(tmp_path / "data", embedder=HashEmbedder()) as service:
+    with make_service() as service:
         before = service.load_model()
         with pytest.raises(ModelError, match="chat template"):
             service.load_model(path)
@@ -120,7 +119,7 @@ def test_damaged_model_files_give_clear_errors_and_never_crash(tmp_path: Path) -
 
 
 def test_a_model_too_large_for_the_free_memory_is_refused_before_loading(
-        tmp_path: Path) -> None:
+        tmp_path: Path, make_service: MakeService) -> None:
     source = default_model().path
     metadata = read_metadata(source)
     need = check_fits(source, metadata, 8192, available=10**12)
@@ -130,6 +129,6 @@ def test_a_model_too_large_for_the_free_memory_is_refused_before_loading(
     huge = tmp_path / "huge.gguf"  # a real header on a 2 TB sparse file
     huge.write_bytes(source.read_bytes()[:2_000_000])
     os.truncate(huge, 2 * 10**12)
-    with AssistantService(tmp_path / "data", embedder=HashEmbedder()) as service:
+    with make_service() as service:
         with pytest.raises(ModelError, match=r"huge.gguf needs about 2000\.\d GB of memory"):
             service.load_model(huge)

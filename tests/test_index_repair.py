@@ -12,7 +12,7 @@ import pytest
 
 from assistant.app.service import VECTOR_DIR, AssistantService
 from assistant.library.index_probe import is_sealed, probe
-from tests.fakes import HashEmbedder
+from tests.services import MakeService, ServiceFactory
 
 WORDS = ("mining hash power grid solar wind price fee block reward chip heat water dam coal gas "
          "miner pool share").split()
@@ -68,7 +68,7 @@ def self_found(service: AssistantService) -> int:
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("indexed")
     write_library(root / "docs")
-    with AssistantService(root / "data", embedder=HashEmbedder()) as service:
+    with ServiceFactory(root)() as service:
         report = service.ingest([root / "docs"])
         assert report.count("added") == 120 and service._index.count() == 1200
     return root / "data"
@@ -76,11 +76,11 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_index_is_rebuilt_when_the_library_opens(
-        indexed: Path, tmp_path: Path, damage: str) -> None:
+        indexed: Path, tmp_path: Path, make_service: MakeService, damage: str) -> None:
     data = tmp_path / "data"
     shutil.copytree(indexed, data)
     DAMAGE[damage](data / VECTOR_DIR)
-    with AssistantService(data, embedder=HashEmbedder()) as service:
+    with make_service(data) as service:
         report = service.last_repair
         assert report.rebuilt and report.added == 1200, report
         assert service._index.count() == 1200 == service._store.chunk_count()
@@ -91,14 +91,15 @@ def test_a_damaged_index_is_rebuilt_when_the_library_opens(
     kept = sorted(p.name for p in data.iterdir() if p.name.startswith(f"{VECTOR_DIR}.damaged"))
     assert len(kept) == (0 if damage == "index deleted" else 1)
     assert is_sealed(data / VECTOR_DIR)  # closed cleanly: the next start trusts it as it is
-    with AssistantService(data, embedder=HashEmbedder()) as again:  # and it stays repaired
+    with make_service(data) as again:  # and it stays repaired
         assert again.last_repair.rebuilt is None and again.last_repair.added == 0
 
 
-def test_a_sound_index_is_left_alone(indexed: Path, tmp_path: Path) -> None:
+def test_a_sound_index_is_left_alone(indexed: Path, tmp_path: Path,
+                                    make_service: MakeService) -> None:
     data = tmp_path / "data"
     shutil.copytree(indexed, data)
-    with AssistantService(data, embedder=HashEmbedder()) as service:
+    with make_service(data) as service:
         assert service.last_repair.rebuilt is None and service.last_repair.added == 0
         assert self_found(service) == 24
 

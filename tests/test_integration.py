@@ -9,6 +9,7 @@ import pytest
 from assistant.app.service import AssistantService
 from assistant.engines.embedding import SentenceTransformerEmbedder
 from tests.documents_factory import HTML_SAMPLE, MARKDOWN_SAMPLE, make_docx, make_pdf
+from tests.services import MakeService
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +24,8 @@ PDF_PAGES = [
 
 
 @pytest.fixture
-def real_service(tmp_path: Path, real_embedder: SentenceTransformerEmbedder):  # type: ignore[no-untyped-def]
-    with AssistantService(tmp_path / "data", embedder=real_embedder) as svc:
-        yield svc
+def real_service(make_service: MakeService) -> AssistantService:
+    return make_service(embedder="real")
 
 
 def test_pdf_page_numbers_and_offsets(real_service: AssistantService, tmp_path: Path) -> None:
@@ -97,10 +97,10 @@ def test_reingest_update_and_rebuild_with_real_engines(real_service: AssistantSe
     assert (after.chunk_id, after.similarity) == (before.chunk_id, before.similarity)
 
 
-def test_ingest_and_search_make_no_network_connection(tmp_path: Path,
+def test_ingest_and_search_make_no_network_connection(tmp_path: Path, make_service: MakeService,
                                                      no_network: list[str]) -> None:
     embedder = SentenceTransformerEmbedder()  # loaded from the package, under the guard
-    with AssistantService(tmp_path / "data", embedder=embedder) as svc:
+    with make_service(embedder=embedder) as svc:
         path = tmp_path / "note.md"
         path.write_text("# Tides\n\nThe moon's pull raises two tidal bulges each day.\n",
                         encoding="utf-8")

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app.service import AssistantService
 from assistant.library.bundled import LIBRARY_COLLECTION, library_files
 from assistant.library.loaders import load_document
 from assistant.system.paths import library_dir
-from tests.fakes import HashEmbedder
+from tests.services import MakeService
 
 
 def test_the_library_has_at_least_twelve_original_notes_with_sources() -> None:
@@ -40,9 +39,8 @@ def library_copy(tmp_path: Path) -> Path:
 
 
 def test_library_is_indexed_once_and_reindexed_when_it_changes(
-        tmp_path: Path, library_copy: Path, hash_embedder: HashEmbedder) -> None:
-    with AssistantService(tmp_path / "data", embedder=hash_embedder,
-                          library_dir=library_copy) as svc:
+        library_copy: Path, make_service: MakeService) -> None:
+    with make_service(library_dir=library_copy) as svc:
         assert svc.library_needs_sync()
         report = svc.sync_library()
         assert report is not None and not report.failed

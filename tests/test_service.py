@@ -12,12 +12,12 @@ from assistant.errors import AssistantError
 from assistant.library.ingest import IngestLimits
 from tests.documents_factory import MARKDOWN_SAMPLE, make_pdf
 from tests.fakes import HashEmbedder
+from tests.services import MakeService
 
 
 @pytest.fixture
-def service(tmp_path: Path, hash_embedder: HashEmbedder):  # type: ignore[no-untyped-def]
-    with AssistantService(tmp_path / "data", embedder=hash_embedder) as svc:
-        yield svc
+def service(make_service: MakeService) -> AssistantService:
+    return make_service()
 
 
 def _write(path: Path, text: str) -> Path:
@@ -138,26 +138,27 @@ def test_vector_index_rebuilt_from_sqlite(service: AssistantService, tmp_path: P
     assert [h.chunk_id for h in service.search("drip irrigation water")] == before
 
 
-def test_an_interrupted_index_write_is_repaired_on_open(tmp_path: Path,
-                                                       hash_embedder: HashEmbedder) -> None:
+def test_an_interrupted_index_write_is_repaired_on_open(
+        tmp_path: Path, make_service: MakeService, hash_embedder: HashEmbedder) -> None:
     data = tmp_path / "data"
-    with AssistantService(data, embedder=hash_embedder) as svc:
+    with make_service(data, embedder=hash_embedder) as svc:
         svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
         chunks = svc._store.chunk_count()
         svc._index.reset()  # as if the process died after the SQLite commit
         svc._store.mark_indexed(svc.documents()[0].id, False)
-    with AssistantService(data, embedder=hash_embedder) as svc:
+    with make_service(data, embedder=hash_embedder) as svc:
         assert svc.last_repair.added == chunks
         assert svc._index.count() == chunks
 
 
-def test_orphan_vectors_are_removed_on_open(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+def test_orphan_vectors_are_removed_on_open(tmp_path: Path, make_service: MakeService,
+                                            hash_embedder: HashEmbedder) -> None:
     data = tmp_path / "data"
-    with AssistantService(data, embedder=hash_embedder) as svc:
+    with make_service(data, embedder=hash_embedder) as svc:
         svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
         doc = svc.documents()[0]
         svc._store.remove_document(doc.id)  # as if the process died before the index delete
-    with AssistantService(data, embedder=hash_embedder) as svc:
+    with make_service(data, embedder=hash_embedder) as svc:
         assert svc.last_repair.removed > 0 and svc._index.count() == 0
 
 
@@ -204,19 +205,20 @@ def test_a_failed_write_leaves_no_half_document(service: AssistantService, tmp_p
     assert service.ingest([path]).results[0].status == "added"
 
 
-def test_a_new_embedding_model_reembeds_the_stored_chunks(tmp_path: Path) -> None:
+def test_a_new_embedding_model_reembeds_the_stored_chunks(tmp_path: Path,
+                                                         make_service: MakeService) -> None:
     data = tmp_path / "data"
-    with AssistantService(data, embedder=HashEmbedder(dimension=64)) as svc:
+    with make_service(data, embedder=HashEmbedder(dimension=64)) as svc:
         svc.ingest([_write(tmp_path / "m.md", MARKDOWN_SAMPLE)])
         chunks = svc._store.chunk_count()
         assert svc.reembedded == 0
     wider = HashEmbedder(dimension=96)
     wider.model_id = "test/wider-hash-embedder"
-    with AssistantService(data, embedder=wider) as svc:
+    with make_service(data, embedder=wider) as svc:
         assert svc.reembedded == chunks and wider.texts_embedded == chunks
         assert svc._index.count() == chunks
         (_, vectors, _, _), = svc._store.iter_vectors()
         assert vectors.shape == (chunks, 96)
         assert svc.search("drip irrigation water")[0].title == "Solar Orchards"
-    with AssistantService(data, embedder=wider) as svc:
+    with make_service(data, embedder=wider) as svc:
         assert svc.reembedded == 0
