@@ -1,17 +1,23 @@
-"""Shared fixtures: tests never touch the user's real data directory or the network, and
-each builds its services with one factory."""
+"""Shared fixtures: tests never touch the user's real data directory or the network, each
+builds its services with one factory, and none leaves a thread or a process running."""
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 
 from assistant.system import egress
 from assistant.system.egress import EgressGuard
 from tests.fakes import HashEmbedder
 from tests.services import MakeService, ServiceFactory
+
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +79,141 @@ def make_service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mak
     factory = ServiceFactory(tmp_path, lambda: request.getfixturevalue("real_embedder"))
     yield factory
     factory.close()
+
+
+# -- nothing left running -------------------------------------------------------------------
+
+GRACE_S = 5.0  # how long a thread or process that is on its way out may take
+
+
+def _running_children() -> dict[tuple[int, float], psutil.Process]:
+    """This process's descendants that still run (not zombies), by (pid, start time)."""
+    found = {}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                found[(child.pid, child.create_time())] = child
+        except psutil.Error:
+            pass
+    return found
+
+
+def _describe(process: psutil.Process) -> str:
+    try:
+        command = " ".join(process.cmdline()) or process.name()
+    except psutil.Error:
+        command = "?"
+    return f"process {process.pid} ({command[:200]})"
+
+
+def _still_running(started: dict[tuple[int, float], psutil.Process],
+                   grace_s: float) -> list[psutil.Process]:
+    """Of ``started``, those still running after up to ``grace_s`` seconds."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        left = [p for key, p in _running_children().items() if key in started]
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.1)
+
+
+# Fixture values that cannot own a process (a data folder, its name, a list of files).
+_INERT = (str, bytes, Path, int, float, tuple, list, dict, type(None))
+
+
+def _owner_scope(item: pytest.Item) -> str | None:
+    """The widest scope above the test's of a fixture from this project the test uses
+    (a process such a fixture started may outlive the test), or None."""
+    info = getattr(item, "_fixtureinfo", None)
+    scopes = set()
+    for defs in (info.name2fixturedefs.values() if info is not None else ()):
+        fixture = defs[-1]
+        module = getattr(fixture.func, "__module__", "") or ""
+        value = (getattr(fixture, "cached_result", None) or (None,))[0]
+        if fixture.scope != "function" and module.startswith("tests.") and \
+                not fixture.argname.startswith("_") and not isinstance(value, _INERT):
+            scopes.add(fixture.scope)
+    return "session" if "session" in scopes else (scopes.pop() if scopes else None)
+
+
+_deferred: dict[str, dict[tuple[int, float], tuple[psutil.Process, str]]] = {
+    "module": {}, "session": {}}
+
+
+def _check_deferred(scope: str) -> None:
+    """Fail on processes a test started that outlived the fixtures that could own them."""
+    waiting = _deferred[scope]
+    if not waiting:
+        return
+    left = _still_running({key: p for key, (p, _) in waiting.items()}, GRACE_S)
+    problems = [f"{_describe(p)}, started by {waiting[(p.pid, p.create_time())][1]}, "
+                f"is still running after its fixtures closed" for p in left]
+    waiting.clear()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_process_outlives_the_session() -> Iterator[None]:
+    yield
+    _check_deferred("session")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_process_outlives_its_module() -> Iterator[None]:
+    yield
+    _check_deferred("module")
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads_or_processes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a QThread or a child process running (napari's
+    ``_dangling_qthreads``), once its fixtures are torn down and after a short grace.
+
+    A process started while the test used a module- or session-scoped fixture of this
+    project may belong to that fixture: it must be gone when that scope ends. Qt is only
+    watched if it was already imported: this fixture never imports PySide6.
+    """
+    before = set(_running_children())
+    threads: list[Any] = []
+    qtcore = sys.modules.get("PySide6.QtCore")
+    original_start = qtcore.QThread.start if qtcore is not None else None
+    if qtcore is not None:
+        def recording_start(thread: Any, *args: Any, **kwargs: Any) -> Any:
+            threads.append(thread)
+            return original_start(thread, *args, **kwargs)
+
+        qtcore.QThread.start = recording_start
+    try:
+        yield
+    finally:
+        if qtcore is not None:
+            qtcore.QThread.start = original_start
+    problems = _dangling_qthreads(threads) if threads else []
+    started = {key: p for key, p in _running_children().items() if key not in before}
+    scope = _owner_scope(request.node)
+    for process in _still_running(started, 0.0 if scope else GRACE_S):
+        if scope is not None:
+            _deferred["module" if scope != "session" else "session"][
+                (process.pid, process.create_time())] = (process, request.node.nodeid)
+        else:
+            problems.append(f"{_describe(process)} is still running")
+    if problems:
+        pytest.fail("the test left running:\n" + "\n".join(problems), pytrace=False)
+
+
+def _dangling_qthreads(threads: list[Any]) -> list[str]:
+    """The QThreads started during the test that are still running after the grace."""
+    import shiboken6
+
+    deadline = time.monotonic() + GRACE_S
+    problems = []
+    for thread in threads:
+        if not shiboken6.isValid(thread):  # deleted: it had finished
+            continue
+        thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+        if shiboken6.isValid(thread) and thread.isRunning():
+            name = thread.objectName() or type(thread).__qualname__
+            problems.append(f"QThread {name} {thread!r}")
+    threads.clear()
+    return problems
