@@ -1,8 +1,13 @@
 """Shared fixtures: tests never touch the user's real data directory or the network, each
-builds its services with one factory, and none leaves a thread or a process running."""
+builds its services with one factory, and none leaves a thread or a process running.
+
+``--order=file|reverse|shuffle`` (with ``--order-seed=N``) runs the tests in another order,
+to show that none needs another to have run first.
+"""
 
 from __future__ import annotations
 
+import random
 import sys
 import time
 from collections.abc import Iterator
@@ -18,6 +23,39 @@ from tests.fakes import HashEmbedder
 from tests.services import MakeService, ServiceFactory
 
 pytest_plugins = ["pytester"]
+
+# -- the order the tests run in ------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("order", "the order the tests run in")
+    group.addoption("--order", choices=("file", "reverse", "shuffle"), default="file",
+                    help="run the tests in file order (default), reversed or shuffled")
+    group.addoption("--order-seed", type=int, default=None,
+                    help="the seed of --order=shuffle (default: a new one, printed)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("order_seed") is None:
+        config.option.order_seed = random.SystemRandom().randrange(1_000_000)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    order = config.getoption("order")
+    if order == "shuffle":
+        return f"order: shuffle, seed {config.getoption('order_seed')}"
+    return f"order: {order}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    order = config.getoption("order")
+    if order == "reverse":
+        items.reverse()
+    elif order == "shuffle":
+        random.Random(config.getoption("order_seed")).shuffle(items)
+
+
+# -- isolation ------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

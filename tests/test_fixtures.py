@@ -1,5 +1,6 @@
 """The suite's own fixtures (tests/conftest.py): a test that leaves a child process or a
-QThread running fails, and the service factory closes what a test left open.
+QThread running fails, the service factory closes what a test left open, and ``--order``
+runs the tests reversed or shuffled, the same way for the same seed.
 
 The leaking tests run in a pytest of their own (pytester, in a subprocess), with this
 suite's conftest as their plugin.
@@ -8,6 +9,7 @@ suite's conftest as their plugin.
 from __future__ import annotations
 
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -124,3 +126,22 @@ def test_the_factory_closes_what_a_test_left_open(tmp_path: Path) -> None:
     assert not left_open._lock.held
     with ServiceFactory(tmp_path)(left_open.data_dir) as reopened:  # the lock was released
         assert reopened.documents() == []
+
+
+def _order(result: pytest.RunResult) -> list[str]:
+    return re.findall(r"::(test_\w+) PASSED", result.stdout.str())
+
+
+def test_the_order_option_reverses_and_shuffles_by_seed(suite: pytest.Pytester) -> None:
+    suite.makepyfile(**{f"test_{name}": "".join(f"def test_{name}_{n}():\n    pass\n"
+                                                for n in range(4))
+                        for name in ("a", "b")})
+    names = [f"test_{name}_{n}" for name in ("a", "b") for n in range(4)]
+    assert _order(suite.runpytest_subprocess("-v", "-p", "no:cacheprovider")) == names
+    reverse = suite.runpytest_subprocess("-v", "-p", "no:cacheprovider", "--order", "reverse")
+    assert _order(reverse) == names[::-1] and "order: reverse" in reverse.stdout.str()
+    shuffled = [suite.runpytest_subprocess("-v", "-p", "no:cacheprovider", "--order",
+                                           "shuffle", "--order-seed", "7") for _ in range(2)]
+    assert "order: shuffle, seed 7" in shuffled[0].stdout.str()
+    assert _order(shuffled[0]) == _order(shuffled[1]) != names
+    assert sorted(_order(shuffled[0])) == sorted(names)
