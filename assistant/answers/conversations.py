@@ -8,6 +8,7 @@ process ended is marked ``interrupted`` the next time the store opens.
 
 from __future__ import annotations
 
+import builtins  # ``list`` in the class is its method
 import json
 import sqlite3
 import threading
@@ -199,7 +200,7 @@ class ConversationStore:
         return self.finish_turn(turn_id, query=query, sent=sent, answer=answer,
                                 abstained=abstained, stop_reason=stop_reason, details=details)
 
-    def turns(self, conversation_id: int) -> list[Turn]:
+    def turns(self, conversation_id: int) -> builtins.list[Turn]:
         """A conversation's turns, oldest first."""
         with self._lock:
             rows = self._db.execute(
@@ -209,7 +210,7 @@ class ConversationStore:
         return [Turn(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], json.loads(r[8]),
                      r[9]) for r in rows]
 
-    def search(self, text: str) -> list[Conversation]:
+    def search(self, text: str) -> builtins.list[Conversation]:
         """Conversations whose title, questions or answers contain ``text`` (any case)."""
         pattern = f"%{text.strip()}%"
         with self._lock:

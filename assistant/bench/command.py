@@ -22,7 +22,7 @@ SECTIONS = {
 }
 
 
-def add_bench_command(commands: argparse._SubParsersAction) -> None:
+def add_bench_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``assistant bench``."""
     bench = commands.add_parser(
         "bench", help="measure speed, latency and memory against the performance targets")

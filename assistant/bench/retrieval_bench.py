@@ -59,7 +59,10 @@ def grow(store: Store, index: VectorIndex, corpus: Corpus, start: int, end: int,
         part = spans[first:first + batch_documents]
         docs = [new_document(corpus, a, b) for a, b in part]
         written = store.write_documents(docs)
-        rows, chunk_ids, names, doc_ids = [], [], [], []
+        rows: list[int] = []
+        chunk_ids: list[int] = []
+        names: list[str] = []
+        doc_ids: list[int] = []
         for (a, b), doc, (doc_id, new_ids, _) in zip(part, docs, written, strict=True):
             rows += range(a, b)
             chunk_ids += new_ids
@@ -94,8 +97,9 @@ def near_queries(vectors: np.ndarray, count: int, rng: np.random.Generator) -> n
     """Unit query vectors close to (not at) randomly chosen stored vectors."""
     rows = rng.integers(len(vectors), size=count)
     noise = rng.standard_normal((count, vectors.shape[1])) * (0.3 / np.sqrt(vectors.shape[1]))
-    queries = vectors[rows] + noise
-    return (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    queries: np.ndarray = vectors[rows] + noise
+    unit: np.ndarray = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    return unit.astype(np.float32)
 
 
 class _Stopwatch:
@@ -242,9 +246,9 @@ def measure_retrieval(work_dir: Path, embedder: Embedder, *, sizes: Sequence[int
         for library in libraries:
             library.store.close()
     figures["retrieval_load_average_after"] = round(os.getloadavg()[0], 2)
-    p95 = {lib.size: float(figures[f"retrieval_p95_ms_{_label(lib.size)}"] or 0)
-           for lib in libraries}
-    return _result(figures, sorted(sizes), p95)
+    p95_by_size = {lib.size: float(figures[f"retrieval_p95_ms_{_label(lib.size)}"] or 0)
+                   for lib in libraries}
+    return _result(figures, sorted(sizes), p95_by_size)
 
 
 def dense_recall(library: Library, vectors: np.ndarray, count: int,

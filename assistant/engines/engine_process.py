@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +290,7 @@ class ProcessEngine:
 
     def _pieces(self, child: EngineChild, request_id: int, request: dict[str, Any],
                 cancel: threading.Event | None,
-                stats: GenerationStats) -> Iterator[str]:
+                stats: GenerationStats) -> Generator[str, None, tuple[str, bool] | None]:
         """Yield one stream's pieces; return None when it finished, else the crash message
         and whether the request may be retried (only if nothing was yielded yet)."""
         yielded = finished = crashed = cancel_sent = False

@@ -129,7 +129,7 @@ class Server:
             message = self._requests.get()
             if message.get("op") == "close":
                 return
-            request_id = message.get("id")
+            request_id: int = message.get("id", 0)  # every request the app sends has one
             try:
                 self._handle(request_id, message)
             except ModelError as exc:
@@ -154,7 +154,8 @@ class Server:
         elif op == "prime":
             result = engine.prime(str(message["system"]))
         elif op == "clear_cache":
-            result = engine.clear_cache()
+            engine.clear_cache()
+            result = None
         elif op == "raw_completion":
             result = engine.raw_completion(str(message["prompt"]),
                                            params_from_json(message["params"]))

@@ -17,10 +17,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from assistant.engines.engine import (
 )
 from assistant.engines.memory import check_fits
 from assistant.errors import ModelError
+
+if TYPE_CHECKING:  # imported when a model loads (the app never loads llama.cpp)
+    from llama_cpp import LogitsProcessorList
 
 # Prompt tokens evaluated per llama.cpp call: small enough to notice a cancel within about
 # half a second, large enough to cost little (1,500-token prompt, same run, prompt tok/s:
@@ -181,7 +184,7 @@ class LlamaEngine:
             self._llm.reset()
             self._llm._ctx.kv_cache_clear()
 
-    def _hold_end(self, prompt_tokens: int, min_tokens: int) -> list[Any] | None:
+    def _hold_end(self, prompt_tokens: int, min_tokens: int) -> LogitsProcessorList | None:
         """A logits processor that forbids ending the turn before ``min_tokens`` tokens."""
         if min_tokens <= 0:
             return None
@@ -196,7 +199,7 @@ class LlamaEngine:
                 logits[self._end_tokens] = -np.inf
             return logits
 
-        return [hold]
+        return self._llama_cpp.LogitsProcessorList([hold])
 
     def _evaluate_prompt(self, tokens: list[int], cancel: threading.Event | None) -> int:
         """Evaluate the part of ``tokens`` not in the KV cache, a chunk at a time, so a cancel
@@ -325,13 +328,17 @@ class LlamaEngine:
         the turn; it costs time on every token, so the rest come from a second ``generate()``
         without it, which finds the tokens so far in the KV cache.
         """
-        sampling = {"top_k": params.top_k, "top_p": params.top_p, "temp": params.temperature,
-                    "repeat_penalty": params.repeat_penalty}
+        def generate(prompt: list[int], hold: LogitsProcessorList | None = None
+                     ) -> Generator[int, Any, None]:
+            return self._llm.generate(
+                prompt, reset=True, top_k=params.top_k, top_p=params.top_p,
+                temp=params.temperature, repeat_penalty=params.repeat_penalty,
+                logits_processor=hold)
+
         held = min(params.min_tokens, max_tokens)
         produced: list[int] = []
         if held > 0:
-            generator = self._llm.generate(tokens, reset=True, **sampling,
-                                           logits_processor=self._hold_end(len(tokens), held))
+            generator = generate(tokens, self._hold_end(len(tokens), held))
             try:
                 for token in generator:
                     produced.append(token)
@@ -340,7 +347,7 @@ class LlamaEngine:
                         break
             finally:
                 generator.close()
-        generator = self._llm.generate(tokens + produced, reset=True, **sampling)
+        generator = generate(tokens + produced)
         try:
             yield from generator
         finally:

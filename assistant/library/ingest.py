@@ -32,6 +32,8 @@ from assistant.system.foreground import ForegroundGate
 from assistant.text.formatting import human_size, plural
 
 Status = Literal["added", "unchanged", "updated", "failed", "cancelled"]
+# The order a report tallies them in.
+STATUS_ORDER: tuple[Status, ...] = ("added", "updated", "unchanged", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,7 @@ class IngestReport:
 
     def summary(self) -> str:
         """A one-line tally."""
-        parts = [f"{self.count(s)} {s}" for s in
-                 ("added", "updated", "unchanged", "failed", "cancelled") if self.count(s)]
+        parts = [f"{self.count(s)} {s}" for s in STATUS_ORDER if self.count(s)]
         if self.skipped:
             parts.append(f"{self.skipped} skipped (unsupported type)")
         return ", ".join(parts) or "nothing to ingest"

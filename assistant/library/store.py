@@ -270,10 +270,10 @@ class Store:
                 rows = []
                 wanted = sorted(chunk_ids)
                 for first in range(0, len(wanted), 500):
-                    part = wanted[first:first + 500]
+                    some = wanted[first:first + 500]
                     rows += self._db.execute(
-                        query + f" WHERE k.id IN ({','.join('?' * len(part))}) ORDER BY k.id",
-                        tuple(part),
+                        query + f" WHERE k.id IN ({','.join('?' * len(some))}) ORDER BY k.id",
+                        tuple(some),
                     ).fetchall()
         for first in range(0, len(rows), batch):
             part = rows[first:first + batch]

@@ -9,10 +9,11 @@ system drops either when the process ends, however it ends, so a crash never lea
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from assistant.errors import StoreError
 
@@ -26,11 +27,16 @@ class DataDirInUse(StoreError):
     """Another Offgrid process holds the data directory."""
 
 
+def _msvcrt() -> Any:
+    """Windows' ``msvcrt`` (its type stub exists only when checking for Windows, so it is
+    imported by name; the tests put a stand-in in ``sys.modules``)."""
+    return importlib.import_module("msvcrt")
+
+
 def _lock_exclusive(fd: int) -> None:
     """Take the lock on the open file ``fd`` without waiting; :class:`OSError` if held."""
     if WINDOWS:
-        import msvcrt
-
+        msvcrt = _msvcrt()
         os.lseek(fd, WINDOWS_LOCK_OFFSET, os.SEEK_SET)  # msvcrt locks from the position
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
     else:
@@ -42,8 +48,7 @@ def _lock_exclusive(fd: int) -> None:
 def _unlock(fd: int) -> None:
     """Let go of the lock on ``fd`` before it is closed (POSIX: closing is enough)."""
     if WINDOWS:
-        import msvcrt
-
+        msvcrt = _msvcrt()
         os.lseek(fd, WINDOWS_LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)

@@ -27,9 +27,9 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
         reader = PdfReader(path)
         if reader.is_encrypted:
             try:
-                unlocked = reader.decrypt("")
+                unlocked = bool(reader.decrypt(""))  # PasswordType.NOT_DECRYPTED is 0
             except Exception:
-                unlocked = 0
+                unlocked = False
             if not unlocked:
                 raise IngestError("encrypted PDF: cannot extract text without its password")
         builder = TextBuilder()
