@@ -53,8 +53,8 @@ def _connect_asking(window: MainWindow, controllers: Controllers,
 
 def _connect_conversations(window: MainWindow, controllers: Controllers,
                            actions: WindowActions) -> None:
-    panel, conversations, session = window.conversations, controllers.conversations, \
-        controllers.session
+    panel, session = window.conversations, controllers.session
+    conversations = controllers.conversations
     panel.new_requested.connect(actions.new_conversation)
     panel.selected.connect(controllers.chat.open_conversation)
     panel.search_changed.connect(lambda text: conversations.refresh(text))
