@@ -246,14 +246,3 @@ def test_the_status_bar_memory_follows_this_process() -> None:
     block = b"x" * (200 * 1024 * 1024)
     grown = process_memory_mb() - before
     assert len(block) and 180 < grown < 260
-
-
-def test_the_bench_peak_on_windows_is_the_peak_working_set(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from ui.bench import instruments as bench_instruments
-
-    memory = SimpleNamespace(rss=100 * 1024 * 1024, peak_wset=750 * 1024 * 1024)
-    monkeypatch.setattr(bench_instruments, "PROC_STATUS", str(tmp_path / "no-proc"))
-    monkeypatch.setattr(psutil, "Process",
-                        lambda pid=None: SimpleNamespace(memory_info=lambda: memory))
-    assert bench_instruments.peak_rss_mb() == 750.0

@@ -9,46 +9,18 @@ import threading
 import time
 from typing import Any
 
-import psutil
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from assistant.bench.heartbeat import Beats
+from assistant.system.memory_use import peak_resident_bytes
 
 HEARTBEAT_MS = 5
-PROC_STATUS = "/proc/self/status"
 
 
 def peak_rss_mb(pid: int | None = None) -> float:
-    """The peak resident memory so far of this process (or of process ``pid``), in MB.
-
-    On Linux it is ``VmHWM``: ``ru_maxrss`` survives ``exec``, so a child started by a big
-    parent reports the parent's size at the fork (2.3 GB here, against 1.0 GB of its own).
-    On Windows it is psutil's peak working set; on macOS ``ru_maxrss`` (for another process,
-    its current size: a lower bound).
-    """
-    try:
-        path = PROC_STATUS if pid is None else f"/proc/{pid}/status"
-        with open(path, encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)  # kB
-    except OSError:
-        pass
-    try:
-        memory = psutil.Process(pid).memory_info()
-    except psutil.Error:
-        return 0.0
-    peak = getattr(memory, "peak_wset", None)  # Windows
-    if peak is None and pid is not None:
-        return round(memory.rss / (1024 * 1024), 1)
-    if peak is None:
-        try:
-            import resource
-        except ImportError:  # no peak to be had: the current size, a lower bound
-            return round(memory.rss / (1024 * 1024), 1)
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak = maxrss if sys.platform == "darwin" else maxrss * 1024  # bytes / kB
-    return round(peak / (1024 * 1024), 1)
+    """The peak resident memory so far of this process (or of process ``pid``), in MB; 0 if it
+    cannot be read (the core's :func:`~assistant.system.memory_use.peak_resident_bytes`)."""
+    return round((peak_resident_bytes(pid) or 0) / (1024 * 1024), 1)
 
 
 class Heartbeat(QObject):
