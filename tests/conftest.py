@@ -40,11 +40,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.order_seed = random.SystemRandom().randrange(1_000_000)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def _order_line(config: pytest.Config) -> str:
     order = config.getoption("order")
     if order == "shuffle":
         return f"order: shuffle, seed {config.getoption('order_seed')}"
     return f"order: {order}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _order_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    if config.getoption("order") != "file":  # again at the end: -q shows no header
+        terminalreporter.write_line(_order_line(config))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -145,3 +145,5 @@ def test_the_order_option_reverses_and_shuffles_by_seed(suite: pytest.Pytester) 
     assert "order: shuffle, seed 7" in shuffled[0].stdout.str()
     assert _order(shuffled[0]) == _order(shuffled[1]) != names
     assert sorted(_order(shuffled[0])) == sorted(names)
+    quiet = suite.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--order", "shuffle")
+    assert re.search(r"^order: shuffle, seed \d+$", quiet.stdout.str(), re.M)
