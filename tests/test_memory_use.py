@@ -27,9 +27,11 @@ def test_resident_memory_follows_this_process_and_its_peak_stays() -> None:
 
 
 def test_another_process_is_read_and_a_gone_one_is_unknown() -> None:
-    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
-                             stdin=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; print('up', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
+        assert child.stdout is not None and child.stdout.readline() == b"up\n"  # running
         assert 1 * MB < (resident_bytes(child.pid) or 0) < 200 * MB
         assert (peak_resident_bytes(child.pid) or 0) >= 1 * MB
     finally:
