@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from assistant.text.keywords import any_of, query_words, two_of
+from assistant.text.keywords import any_of, fts_query, two_of
 
 # From how many chunks only rows with two of the question's less common words are scored,
 # what share of the chunks makes a word common, and how many of the rarest words are paired.
@@ -94,7 +94,7 @@ def within_statement(words: Sequence[str], collections: Sequence[str],
 def mentions_statement(text: str, collections: Sequence[str] | None) -> Statement | None:
     """A row if any chunk (of ``collections``, if given) holds a word of ``text``; ``None``
     when nothing can match."""
-    expression = any_of(query_words(text))
+    expression = fts_query(text)
     if expression is None or (collections is not None and not collections):
         return None
     if collections is None:
