@@ -4,7 +4,6 @@ a model to add, the settings, rename, delete, export, errors)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -14,15 +13,13 @@ from assistant.app import SUPPORTED_SUFFIXES, Hit, IngestReport, location
 from assistant.app import answer_markdown as answer_as_text
 from ui.controllers import Controllers
 from ui.panels.settings_dialog import SettingsDialog
-
-if TYPE_CHECKING:
-    from ui.window.main_window import MainWindow
+from ui.window.layout import WindowLayout
 
 
 class WindowActions(QObject):
     """The window's actions: each asks a controller, with a dialog first where one is due."""
 
-    def __init__(self, window: MainWindow, controllers: Controllers) -> None:
+    def __init__(self, window: WindowLayout, controllers: Controllers) -> None:
         super().__init__(window)
         self.window = window
         self.controllers = controllers

@@ -1,86 +1,19 @@
-"""The main window's layout: chat, sources and status. It lays out and displays; what its
-parts do is wired in :mod:`ui.window.wiring` and :mod:`ui.window.actions`."""
+"""Offgrid's main window: the layout, its actions and its wiring over the controllers."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
-
 from ui.controllers import Controllers
-from ui.panels.chat_view import ChatView
-from ui.panels.conversations_panel import ConversationsPanel
-from ui.panels.document_viewer import DocumentViewer
-from ui.panels.library_panel import LibraryPanel
-from ui.panels.model_bar import ModelBar
-from ui.panels.question_box import QuestionBox
-from ui.panels.sources_panel import SourcesPanel
-from ui.panels.status_bar import StatusBar
 from ui.window.actions import WindowActions
+from ui.window.layout import WindowLayout
 from ui.window.wiring import connect_window
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowLayout):
     """Offgrid's window over its :class:`Controllers`."""
-
-    files_dropped = Signal(list)  # local paths dropped on the window
-    closing = Signal()
 
     def __init__(self, controllers: Controllers) -> None:
         super().__init__()
         self.controllers = controllers
-        self.setWindowTitle("Offgrid — offline research assistant")
-        self.resize(1200, 780)
-
-        self.chat = ChatView()
-        self.question = QuestionBox()
-        chat_column = QWidget()
-        column = QVBoxLayout(chat_column)
-        column.addWidget(self.chat, 1)
-        column.addWidget(self.question)
-        self.sources = SourcesPanel()
-        self.viewer = DocumentViewer()
-        self.side = QTabWidget()
-        self.side.addTab(self.sources, "Sources")
-        self.side.addTab(self.viewer, "Document")
-        self.side.setAccessibleName("Sources and document")
-        self.conversations = ConversationsPanel()
-        self.library = LibraryPanel()
-        self.left = QTabWidget()
-        self.left.addTab(self.conversations, "Chats")
-        self.left.addTab(self.library, "Library")
-        self.left.setAccessibleName("Conversations and library")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.left)
-        splitter.addWidget(chat_column)
-        splitter.addWidget(self.side)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 2)
-        self.side.setMinimumWidth(340)
-        splitter.setSizes([330, 540, 430])
-        self.setAcceptDrops(True)
-        self.setCentralWidget(splitter)
-        self.model_bar = ModelBar()
-        self.addToolBar(self.model_bar)
-        self.status_bar = StatusBar()
-        self.setStatusBar(self.status_bar)
-
         self.user_actions = WindowActions(self, controllers)
         connect_window(self, controllers, self.user_actions)
         self.question.input.setFocus()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
-        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.files_dropped.emit(paths)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        self.closing.emit()  # the session stops its work and waits for its threads
-        super().closeEvent(event)

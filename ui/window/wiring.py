@@ -3,23 +3,19 @@ controllers' signals show in the panels, and the tab order."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QTimer
 
 from assistant.app import Answer, Retrieved, Settings
 from ui.controllers import Changes, Controllers
 from ui.panels.status_bar import process_memory_mb
+from ui.window.actions import WindowActions
 from ui.window.appearance import apply_appearance
-
-if TYPE_CHECKING:
-    from ui.window.actions import WindowActions
-    from ui.window.main_window import MainWindow
+from ui.window.layout import WindowLayout
 
 MEMORY_EVERY_MS = 2000
 
 
-def connect_window(window: MainWindow, controllers: Controllers,
+def connect_window(window: WindowLayout, controllers: Controllers,
                    actions: WindowActions) -> None:
     """Connect the window's panels to the controllers and actions; set the tab order."""
     _connect_asking(window, controllers, actions)
@@ -30,7 +26,7 @@ def connect_window(window: MainWindow, controllers: Controllers,
     _set_tab_order(window)
 
 
-def _connect_asking(window: MainWindow, controllers: Controllers,
+def _connect_asking(window: WindowLayout, controllers: Controllers,
                     actions: WindowActions) -> None:
     chat, question = controllers.chat, window.question
     question.input.submitted.connect(actions.send)
@@ -51,7 +47,7 @@ def _connect_asking(window: MainWindow, controllers: Controllers,
     window.chat.flag_clicked.connect(actions.show_flags)
 
 
-def _connect_conversations(window: MainWindow, controllers: Controllers,
+def _connect_conversations(window: WindowLayout, controllers: Controllers,
                            actions: WindowActions) -> None:
     panel, session = window.conversations, controllers.session
     conversations = controllers.conversations
@@ -65,7 +61,7 @@ def _connect_conversations(window: MainWindow, controllers: Controllers,
         lambda items: panel.set_conversations(items, session.conversation_id))
 
 
-def _connect_library(window: MainWindow, controllers: Controllers,
+def _connect_library(window: WindowLayout, controllers: Controllers,
                      actions: WindowActions) -> None:
     panel, library = window.library, controllers.library
     panel.import_files_requested.connect(actions.import_files)
@@ -80,7 +76,7 @@ def _connect_library(window: MainWindow, controllers: Controllers,
     window.files_dropped.connect(actions.import_paths)
 
 
-def _connect_models(window: MainWindow, controllers: Controllers,
+def _connect_models(window: WindowLayout, controllers: Controllers,
                     actions: WindowActions) -> None:
     bar, models, session = window.model_bar, controllers.models, controllers.session
 
@@ -100,7 +96,7 @@ def _connect_models(window: MainWindow, controllers: Controllers,
     bar.settings_button.clicked.connect(actions.open_settings)
 
 
-def _connect_session(window: MainWindow, controllers: Controllers,
+def _connect_session(window: WindowLayout, controllers: Controllers,
                      actions: WindowActions) -> None:
     session = controllers.session
     session.status.connect(window.statusBar().showMessage)
@@ -123,13 +119,13 @@ def _connect_session(window: MainWindow, controllers: Controllers,
     window.closing.connect(session.shutdown)
 
 
-def _question_asked(window: MainWindow, question: str) -> None:
+def _question_asked(window: WindowLayout, question: str) -> None:
     """The question is stored: show it in the chat, and take it out of the input box."""
     window.question.asked(question)
     window.chat.add_question(question)
 
 
-def _retrieved(window: MainWindow, found: Retrieved) -> None:
+def _retrieved(window: WindowLayout, found: Retrieved) -> None:
     """Show the sources and evidence as soon as they are found, before the answer."""
     if found.abstained or not window.chat.turns:
         return
@@ -137,7 +133,7 @@ def _retrieved(window: MainWindow, found: Retrieved) -> None:
     window.side.setCurrentWidget(window.sources)
 
 
-def _answered(window: MainWindow, answer: Answer) -> None:
+def _answered(window: WindowLayout, answer: Answer) -> None:
     window.chat.finish(answer)
     window.sources.show_answer(answer)
     window.question.copy_button.setEnabled(True)
@@ -145,14 +141,14 @@ def _answered(window: MainWindow, answer: Answer) -> None:
         window.status_bar.show_speed(answer.timings.decode_tokens_per_s, answer.timings.ttft_ms)
 
 
-def _conversation_opened(window: MainWindow, answers: list[Answer]) -> None:
+def _conversation_opened(window: WindowLayout, answers: list[Answer]) -> None:
     window.chat.show_answers(answers)
     window.question.starters.setVisible(not answers)
     if answers:
         window.sources.show_answer(answers[-1])
 
 
-def _set_tab_order(window: MainWindow) -> None:
+def _set_tab_order(window: WindowLayout) -> None:
     """Reading order: conversations, the chat, the question and its buttons, the sources."""
     panel, question, bar = window.conversations, window.question, window.model_bar
     chain = [panel.search, panel.list, panel.new_button, panel.rename_button,
