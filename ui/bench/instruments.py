@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
+from assistant.app import peak_resident_bytes
 from assistant.bench.heartbeat import Beats
-from assistant.system.memory_use import peak_resident_bytes
 
 HEARTBEAT_MS = 5
 
