@@ -70,8 +70,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory,
+                       _no_dangling_threads_or_processes: None,
                        monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point every default location at a temp dir, so the real data dir is never used."""
+    """Point every default location at a temp dir, so the real data dir is never used.
+
+    (It asks for the leak check first, so that check is set up before ``monkeypatch`` and
+    torn down after it: it looks at the processes with the test's patches undone.)
+    """
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg"))
