@@ -28,7 +28,7 @@ from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.ingest import FileResult, IngestReport
 from assistant.library.loaders import SUPPORTED_SUFFIXES
 from assistant.system.egress import install as install_egress_guard
-from assistant.system.memory_use import peak_resident_bytes
+from assistant.system.memory_use import peak_resident_bytes, resident_bytes
 from assistant.system.paths import library_dir, resolve_data_dir
 from assistant.text.formatting import human_size, location, plural
 
@@ -40,5 +40,6 @@ __all__ = [
     "GenerationParams", "Hit", "IngestReport", "ModelEntry", "Retrieved", "Settings", "Timings",
     "Token", "Turn", "answer_markdown", "conversation_markdown", "human_size",
     "install_egress_guard", "library_dir", "load_settings", "location", "peak_resident_bytes",
+    "resident_bytes",
     "plural", "resolve_data_dir", "save_settings",
 ]

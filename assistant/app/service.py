@@ -7,10 +7,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answers.answer import Answer
 from assistant.answers.conversations import Conversation, ConversationStore, Turn
 from assistant.answers.export import conversation_markdown
 from assistant.answers.pipeline import (
-    Answer,
     AnswerEvent,
     AnswerPipeline,
     Asked,

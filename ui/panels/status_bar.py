@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import psutil
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from assistant.app import resident_bytes
 
 
 def process_memory_mb() -> float:
-    """This process's resident memory now, in MB (psutil: the same on every platform)."""
-    return psutil.Process().memory_info().rss / (1024 * 1024)
+    """This process's resident memory now, in MB (0 where it cannot be read)."""
+    return (resident_bytes() or 0) / (1024 * 1024)
 
 
 class StatusBar(QStatusBar):
