@@ -36,3 +36,13 @@ def test_a_damaged_file_gives_defaults(tmp_path: Path) -> None:
     (tmp_path / SETTINGS_FILE).write_text('{"temperature": "hot", "extra": 1}',
                                           encoding="utf-8")
     assert load_settings(tmp_path) == Settings()
+
+
+def test_the_checkout_is_found_from_the_core() -> None:
+    """The project root is the checkout: the bench starts the window there, the eval scripts
+    read their question sets from it, and the user's own models live in its models/."""
+    from assistant.system.paths import PROJECT_ROOT, models_dir
+
+    assert (PROJECT_ROOT / "pyproject.toml").is_file()
+    assert (PROJECT_ROOT / "ui" / "__init__.py").is_file()
+    assert models_dir() == PROJECT_ROOT / "models"

@@ -11,7 +11,8 @@ from assistant.errors import AssistantError
 
 APP_NAME = "Offgrid"
 DATA_DIR_ENV = "ASSISTANT_DATA_DIR"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# assistant/system/paths.py → the checkout (or the site-packages folder of a wheel).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_PACKAGE = "assistant.bundled"
 
 
