@@ -25,6 +25,9 @@ ETHIOPIA = ("# Ethiopia\n\nEthiopia's state utility signed power deals with mine
             "The Grand Renaissance Dam supplies the electricity. Tariffs are low.\n")
 
 
+# The answer's lead for the Paraguay questions: the note's sentence that answers, cited.
+LEAD = "Paraguay sells surplus hydropower from the Itaipu dam [1]."
+
 # The hash embedder's similarities run lower than MiniLM's, so its abstention line is lower.
 OPTIONS = AskOptions(abstain_below=0.2)
 
@@ -69,7 +72,7 @@ def test_grounding_flags_unsupported_sentences_wrong_figures_and_wrong_citations
                           embedder.embed([s.text for s in sentences]))
     verdicts = [(c.supported_by[:1], c.reason) for c in checks]
     assert verdicts[0] == ((1,), None)
-    assert verdicts[1][1] == "the figure 9 is not in the sources"
+    assert verdicts[1][1] == "the figure 9 cents is not in the sources"
     assert verdicts[2][0] == (2,)
     assert verdicts[2][1].startswith("cites [1], which does not support it")
     assert verdicts[3] == ((), "not supported by the sources")
@@ -100,26 +103,52 @@ def notes_service(make_service: MakeService, library: Path) -> NotesService:
     return make
 
 
-def test_ask_streams_then_returns_a_checked_answer(notes_service: NotesService) -> None:
-    engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]."]])
+def test_the_answer_leads_with_the_evidence_and_shows_only_verified_model_sentences(
+        notes_service: NotesService) -> None:
+    engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]. ",
+                          "Miners pay about 4 cents per kWh there [2]. ",
+                          "The dam stands on the moon near Jupiter."]])
     with notes_service(engine) as service:
         events = list(service.ask("Where does Paraguay's hydropower come from?",
                                   options=replace(OPTIONS, k=2)))
     assert isinstance(events[0], Retrieved)
-    assert [e.text for e in events if isinstance(e, Token)] == [
-        "Paraguay sells surplus hydropower", " from the Itaipu dam [1]."]
+    tokens = [e.text for e in events if isinstance(e, Token)]
+    # The lead first, at once: the evidence sentence that answers, cited. Then, once each was
+    # finished and checked, the model's sentences that add something the sources support
+    # (re-cited to the source that does); its first merely repeated the lead.
+    assert tokens == [LEAD,
+                      " Miners pay about 4 cents per kWh there [1]."]
     answer = events[-1].answer  # type: ignore[union-attr]
     assert isinstance(events[-1], Finished)
-    assert not answer.abstained and answer.unsupported == []
+    assert answer.text == "".join(tokens)
+    assert not answer.abstained
+    assert [(c.claim.text, c.reason) for c in answer.unsupported] == [
+        ("The dam stands on the moon near Jupiter.", "not supported by the sources")]
     assert answer.sources[0].path.endswith("paraguay.md")
     assert "Itaipu" in engine.prompts[0][-1].content
     payload = answer.to_json()
+    assert payload["unsupported"][0]["text"] == "The dam stands on the moon near Jupiter."
     assert set(payload) >= {"question", "answer", "abstained", "evidence", "sources",
                             "unsupported", "model", "timings"}
     assert set(payload["sources"][0]) >= {"n", "title", "path", "page", "heading", "start",
                                           "end", "score", "text"}
     assert set(payload["timings"]) >= {"retrieval_ms", "ttft_ms", "total_ms", "prompt_tokens",
                                        "completion_tokens", "decode_tokens_per_s"}
+
+
+def test_the_answer_stays_concise_and_the_model_stops_once_it_is_full(
+        notes_service: NotesService) -> None:
+    said = ["Ethiopia's state utility signed power deals with miners [2]. ",
+            "The Grand Renaissance Dam supplies the electricity [2]. ",
+            "The grid is mostly renewable in Paraguay [1]. ",
+            "Tariffs are low in Ethiopia [2]. "] * 3
+    engine = FakeEngine([said])
+    with notes_service(engine) as service:
+        *_, finished = service.ask("Where does Paraguay's hydropower come from?",
+                                   options=OPTIONS)
+    answer = finished.answer  # type: ignore[union-attr]
+    assert len(split_claims(answer.text)) == 3 and len(answer.text.split()) <= 70
+    assert answer.stop_reason == "stop" and answer.timings.completion_tokens < len(said)
 
 
 def test_nothing_relevant_means_abstain_without_generating(notes_service: NotesService) -> None:
@@ -147,13 +176,15 @@ def test_a_conversation_is_stored_and_a_follow_up_is_resolved(
         assert isinstance(first, Retrieved)
         assert first.query.startswith("Where does Paraguay's hydropower")
         assert any(hit.path.endswith("ethiopia.md") for hit in first.sources)
-        # The second prompt carries the first turn exactly as it was sent.
+        second = events[-1].answer  # type: ignore[union-attr]
+        # The second prompt carries the first turn exactly as it was sent, and the first
+        # answer as it was shown (its lead; "Itaipu hydropower." states too little to show).
         assert engine.prompts[1][1].content == engine.prompts[0][1].content
-        assert engine.prompts[1][2].content == "Itaipu hydropower [1]."
+        assert engine.prompts[1][2].content == LEAD
     with make_service(service.data_dir, embedder=HashEmbedder(dimension=512)) as reopened:
         turns = reopened.conversation_turns(conversation.id)
-        assert [t.answer for t in turns] == ["Itaipu hydropower [1].",
-                                            "The Grand Renaissance Dam [1]."]
+        assert [t.answer for t in turns] == [LEAD, second.text]
+        assert "Ethiopia" in second.text or "Grand Renaissance" in second.text
         assert turns[1].details["sources"]
 
 
@@ -169,8 +200,9 @@ def test_cancel_stops_the_answer_and_keeps_what_was_said(notes_service: NotesSer
                 cancel.set()
             if isinstance(event, Finished):
                 answer = event.answer
-    assert texts == ["Paraguay"]
-    assert answer.stop_reason == "cancelled" and answer.text == "Paraguay"
+    assert texts == [LEAD]  # the lead; the model stopped before its first piece
+    assert answer.stop_reason == "cancelled" and answer.text == texts[0]
+    assert answer.timings.completion_tokens == 0
 
 
 def test_bad_requests_are_clear_errors(notes_service: NotesService,
@@ -194,7 +226,7 @@ def test_a_looping_small_model_is_stopped_and_trimmed(notes_service: NotesServic
         *_, finished = service.ask("Where does Paraguay's hydropower come from?",
                                    options=OPTIONS)
         assert finished.answer.stop_reason == "repetition"  # type: ignore[union-attr]
-        assert finished.answer.text == "Paraguay sells surplus hydropower [1]."  # type: ignore[union-attr]
+        assert finished.answer.text == LEAD  # type: ignore[union-attr]
         assert finished.answer.timings.completion_tokens == 5  # type: ignore[union-attr]
         *_, finished = service.ask("Where does Paraguay's hydropower come from?",
                                    options=OPTIONS)
@@ -225,7 +257,8 @@ def test_conversations_list_search_rename_export_delete(notes_service: NotesServ
         markdown = service.export_conversation(first.id)
         assert markdown.startswith("# Hydropower in Paraguay\n")
         assert "## Where does Paraguay's hydropower come from?" in markdown
-        assert f"**Not supported by the sources:**\n\n- {invented}" in markdown
+        aside = "**The model also wrote (not supported by the sources):**"
+        assert f"{aside}\n\n- {invented}" in markdown
         assert "paraguay.md" in markdown and "**Evidence:**" in markdown
         service.delete_conversation(first.id)
         assert [c.id for c in service.list_conversations()] == [second.id]
@@ -240,25 +273,25 @@ def test_an_answer_cut_short_is_kept_and_the_conversation_goes_on(
         conversation = service.new_conversation("Hydropower")
         events = service.ask("Where does Paraguay's hydropower for miners come from?",
                              conversation_id=conversation.id, options=OPTIONS)
-        for event in events:  # the process "dies" after the second piece is shown
-            if isinstance(event, Token) and event.text == " hydropower":
+        for event in events:  # the process "dies" once the lead is shown
+            if isinstance(event, Token):
                 break
         events.close()  # (a killed process would not even get here: see test_chat_durability)
         turn = service.conversation_turns(conversation.id)[0]
-        assert turn.answer == "Itaipu hydropower" and turn.details["sources"]
+        assert turn.answer == LEAD and turn.details["sources"]
         # A question stored during start-up and never answered (no prompt, no query yet).
         unanswered = service.start_turn("and the dams?", conversation.id)
         service.abandon_turn(unanswered.turn_id)
     with notes_service(engine, service.data_dir) as reopened:  # a restart
         answers = reopened.conversation_answers(conversation.id)
         assert [(a.text, a.stop_reason) for a in answers] == [
-            ("Itaipu hydropower", "interrupted"), ("", "interrupted")]
+            (LEAD, "interrupted"), ("", "interrupted")]
         assert answers[0].sources  # its citations still lead somewhere
         events = list(reopened.ask("and what about Ethiopia?", conversation_id=conversation.id,
                                    options=OPTIONS))
         retrieved = next(e for e in events if isinstance(e, Retrieved))
         assert retrieved.query.startswith("Where does Paraguay's hydropower")
-        assert engine.prompts[-1][2].content == "Itaipu hydropower"  # shown text is history
+        assert engine.prompts[-1][2].content == LEAD  # shown text is history
         assert len(reopened.conversation_turns(conversation.id)) == 3
 
 
@@ -312,17 +345,17 @@ def test_an_engine_crash_keeps_the_text_shown_and_says_why(notes_service: NotesS
                                   conversation_id=conversation.id, options=OPTIONS))
         answer = events[-1].answer  # type: ignore[union-attr]
         assert isinstance(events[-1], Finished)
-        assert (answer.text, answer.stop_reason) == ("Itaipu hydropower", "interrupted")
+        assert (answer.text, answer.stop_reason) == (LEAD, "interrupted")
         assert "signal 11" in answer.interruption
         assert answer.to_json()["interruption"] == answer.interruption
         # The next question is answered; the crashed turn stays in the conversation as shown.
         after = list(service.ask("and Ethiopia's tariffs?", conversation_id=conversation.id,
                                  options=OPTIONS))[-1].answer  # type: ignore[union-attr]
-        assert after.text == "Tariffs are low [2]." and not after.interruption
+        assert after.text and not after.interruption
     with notes_service(engine, service.data_dir) as reopened:
         stored = reopened.conversation_answers(conversation.id)
         assert [(a.text, a.stop_reason, bool(a.interruption)) for a in stored] == [
-            ("Itaipu hydropower", "interrupted", True), ("Tariffs are low [2].", "stop", False)]
+            (LEAD, "interrupted", True), (after.text, "stop", False)]
 
 
 def test_an_engine_crash_before_any_text_is_an_error_and_the_turn_says_why(

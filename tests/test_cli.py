@@ -193,3 +193,15 @@ def test_chat_keeps_a_conversation(data_dir: str, make_service: MakeService) -> 
     with make_service(data_dir, embedder="real") as svc:  # the CLI's embedder: no re-embedding
         (conversation,) = [c for c in svc._conversations.list() if c.turns == 2]
         assert conversation.title == "Why are miners moving to Paraguay?"
+
+
+def test_summarize_a_document_with_citations(data_dir: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    payload = _json(capsys, ["--data-dir", data_dir, "summarize", "--json", "hashprice.md"])
+    assert payload["answer"].startswith("“Hashprice: What a Unit of Hash Rate Earns per Day” in ")  # type: ignore[index]
+    lines = payload["answer"].splitlines()[1:]  # type: ignore[index]
+    assert len(lines) >= 3 and all(line.startswith("• ") for line in lines)
+    assert payload["unsupported"] == [] and payload["model"] is None  # type: ignore[index]
+    assert all(e["path"].endswith("hashprice.md") for e in payload["evidence"])  # type: ignore[index]
+    assert main(["--data-dir", data_dir, "summarize", "nothing-like-it"]) == 1
+    assert "no document in the library matches" in capsys.readouterr().err

@@ -21,6 +21,9 @@ from ui.panels.library_panel import LibraryPanel, document_status
 from ui.panels.sources_panel import highlighted_snippet, plain_snippet, sources_html
 
 NOTE = "# Reservoir\n\nThe reservoir stores 40 megawatt hours of water power for the valley.\n"
+# The answer the window shows: the note's sentence, cited (the fake model's "It stores 40
+# megawatt hours [1]." only repeats it, so it is not added).
+LEAD = "The reservoir stores 40 megawatt hours of water power for the valley [1]."
 
 
 def _answer(abstained: bool = False) -> Answer:
@@ -113,7 +116,7 @@ def test_controller_streams_an_answer_and_lists_the_conversation(controllers, qt
                           check_params_cb=lambda items: len(items) == 1):
         with qtbot.waitSignal(chat.answered, timeout=10_000) as blocker:
             assert chat.ask("How much does the reservoir store?")
-    assert tokens == ["It stores", " 40 megawatt hours [1]."]
+    assert tokens == [LEAD]
     assert blocker.args[0].sources[0].path.endswith("reservoir.md")
     qtbot.waitUntil(lambda: not chat.busy, timeout=10_000)  # the job ends after it
 
@@ -176,7 +179,7 @@ def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
     assert stored_when_shown == [asked]  # stored before it was shown
     with qtbot.waitSignal(chat.answered, timeout=30_000) as blocker:
         gate.set()
-    assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
+    assert blocker.args[0].text == LEAD
     assert asked == ["How much does the reservoir store?"]  # not announced twice
     session.shutdown()
 
@@ -215,7 +218,7 @@ def test_the_model_loads_while_the_library_is_being_indexed(tmp_path: Path, qtbo
     assert chat.ask("How much does the reservoir store?")  # waits for the library
     with qtbot.waitSignal(chat.answered, timeout=30_000) as blocker:
         indexing.set()
-    assert blocker.args[0].text == "It stores 40 megawatt hours [1]."
+    assert blocker.args[0].text == LEAD
     assert session.ready
     session.shutdown()
 

@@ -23,13 +23,61 @@ LEXICAL_WEIGHT = 0.3
 PASSAGE_WEIGHT = 0.1
 # A sentence next to a strong one often holds the answer ("… because X. For that reason Y.").
 NEIGHBOUR_WEIGHT = 0.35
-# "How much / how many / what share" questions are answered by sentences with figures.
-QUANTITY_BONUS = 0.1
+# A sentence of the kind the question asks for: a figure for "how much", a name for "who",
+# a year for "when", a cause for "why", a definition for "what is".
+ANSWER_TYPE_BONUS = 0.1
+# A sentence that only restates the question's words answers nothing.
+RESTATEMENT_PENALTY = 0.1
 MIN_SENTENCE_CHARS = 25
 _QUANTITY_QUESTION = re.compile(
-    r"\b(how (much|many|big|large|long|fast|high|low)|what (share|percentage|fraction|"
-    r"proportion|cost|price))\b", re.IGNORECASE)
+    r"\b(how (much|many|big|large|long|fast|high|low|often)|what (share|percentage|fraction|"
+    r"proportion|cost|price|rate|size|number)|at what (price|rate|cost|level))\b",
+    re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (firm|company|country|"
+                            r"countries|state|person|people|organi[sz]ation|researcher|author|"
+                            r"pool|region|city|group|agency|university|project)\b|^\s*where\b",
+                            re.IGNORECASE)
+_NAME_IN_SENTENCE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+|\b[A-Z]{2,}\b")
+_TIME_QUESTION = re.compile(r"^\s*when\b|\b(what|which) (year|month|date|decade)\b|"
+                            r"\bsince when\b", re.IGNORECASE)
+_TIME_IN_SENTENCE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|"
+                               r"May|June|July|August|September|October|November|December)\b")
+_WHY_QUESTION = re.compile(r"^\s*why\b|\bwhat (drives|causes|caused|explains|led to)\b|"
+                           r"\bfor what reason\b", re.IGNORECASE)
+_CAUSE_IN_SENTENCE = re.compile(r"\b(because|due to|driven by|as a result|so that|owing to|"
+                                r"reason|leads? to|led to|causes?d?|thanks to|since|pushed|"
+                                r"squeez\w*|rising|higher|lower|cheaper)\b", re.IGNORECASE)
+_DEFINITION_QUESTION = re.compile(r"^\s*what (is|are|does|do)\s+(an?\s+|the\s+)?"
+                                  r"(?P<term>[\w\s-]{2,40}?)\s*(mean|measure|refer to)?\??$",
+                                  re.IGNORECASE)
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    """A bonus for a sentence of the kind the question asks for."""
+    if _QUANTITY_QUESTION.search(question):
+        return ANSWER_TYPE_BONUS if _DIGIT.search(sentence) else 0.0
+    if _TIME_QUESTION.search(question):
+        return ANSWER_TYPE_BONUS if _TIME_IN_SENTENCE.search(sentence) else 0.0
+    if _WHY_QUESTION.search(question):
+        return ANSWER_TYPE_BONUS if _CAUSE_IN_SENTENCE.search(sentence) else 0.0
+    if _NAME_QUESTION.search(question):
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        new_names = [m.group(0) for m in _NAME_IN_SENTENCE.finditer(sentence)
+                     if m.group(0).lower() not in asked]
+        return ANSWER_TYPE_BONUS if new_names else 0.0
+    match = _DEFINITION_QUESTION.match(question)
+    if match:
+        term = re.escape(match.group("term").strip().lower())
+        defines = re.search(rf"\b{term}\b[^.]{{0,40}}\b(is|are|means|refers to|measures)\b",
+                            sentence.lower())
+        return ANSWER_TYPE_BONUS if defines else 0.0
+    return 0.0
+
+
+def restates(question_words: set[str], text: str) -> bool:
+    """Whether ``text`` says hardly more than the question (at most two new words)."""
+    return len(content_words(text) - question_words) <= 2
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 
 
@@ -99,15 +147,15 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
         + PASSAGE_WEIGHT * passage_scores[sentence.source - 1]
         for index, sentence in enumerate(sentences)
     ]
-    wants_figure = bool(_QUANTITY_QUESTION.search(question))
     scores = []
     for index, sentence in enumerate(sentences):
         neighbours = [base[j] for j in (index - 1, index + 1)
                       if 0 <= j < len(sentences) and sentences[j].source == sentence.source]
         score = base[index] + NEIGHBOUR_WEIGHT * max(0.0, max(neighbours, default=0.0)
                                                      - base[index])
-        if wants_figure and _DIGIT.search(sentence.text):
-            score += QUANTITY_BONUS
+        score += answer_type_bonus(question, sentence.text)
+        if restates(words, sentence.text):
+            score -= RESTATEMENT_PENALTY
         scores.append(score)
     return scores
 

@@ -33,7 +33,7 @@ def _answer_body(answer: Answer) -> str:
     if answer.stop_reason == "cancelled":
         lines += ["*(stopped before the end)*", ""]
     if answer.unsupported:
-        lines += ["**Not supported by the sources:**", ""]
+        lines += ["**The model also wrote (not supported by the sources):**", ""]
         lines += [f"- {c.claim.text} *({c.reason})*" for c in answer.unsupported]
         lines.append("")
     if answer.evidence:

@@ -15,13 +15,15 @@ from typing import Any
 import numpy as np
 
 from assistant.answers.evidence import Sentence
+from assistant.text.facts import conflict, figures
 from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
 SUPPORT_THRESHOLD = 0.62
 MIN_CLAIM_WORDS = 3
 _CITATION = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*\b")
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,21 @@ class ClaimCheck:
 
 
 def split_claims(answer: str) -> list[Claim]:
-    """The answer's sentences, each stripped of and paired with its ``[n]`` markers."""
+    """The answer's sentences, each stripped of and paired with its ``[n]`` markers.
+
+    Markers that open a sentence ("… fees. [2] Next …") belong to the sentence before.
+    """
     claims: list[Claim] = []
     for start, end in sentence_spans(answer):
         raw = answer[start:end]
-        numbers = tuple(int(n) for group in _CITATION.findall(raw)
-                        for n in re.split(r"\s*,\s*", group))
+        leading = _LEADING_CITATIONS.match(raw)
+        if leading and claims:
+            claims[-1] = Claim(claims[-1].text, claims[-1].citations + _numbers_in(
+                leading.group(0)))
+            raw = raw[leading.end():]
         text = " ".join(_CITATION.sub("", raw).split())
-        if text or numbers:
-            claims.append(Claim(text, tuple(dict.fromkeys(numbers))))
-    # A marker alone after a sentence break ("... fees. [2]") belongs to the sentence before.
+        if text or _numbers_in(raw):
+            claims.append(Claim(text, _numbers_in(raw)))
     merged: list[Claim] = []
     for claim in claims:
         if merged and claim.citations and not content_words(claim.text):
@@ -66,7 +73,11 @@ def split_claims(answer: str) -> list[Claim]:
             merged[-1] = Claim(previous.text, previous.citations + claim.citations)
         else:
             merged.append(claim)
-    return [claim for claim in merged if claim.text]
+    return [Claim(c.text, tuple(dict.fromkeys(c.citations))) for c in merged if c.text]
+
+
+def _numbers_in(raw: str) -> tuple[int, ...]:
+    return tuple(int(n) for group in _CITATION.findall(raw) for n in re.split(r"\s*,\s*", group))
 
 
 def is_checkable(claim: Claim) -> bool:
@@ -74,17 +85,36 @@ def is_checkable(claim: Claim) -> bool:
     return len(content_words(claim.text)) >= MIN_CLAIM_WORDS
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+def common_words(texts: Sequence[str]) -> frozenset[str]:
+    """The words the texts write in lower case: "miners" is a common word, "Paraguay" not."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
+def windows(sentences: Sequence[Sentence]) -> list[str]:
+    """Each sentence with its neighbours in the same source."""
+    out = []
+    for i, sentence in enumerate(sentences):
+        near = [sentences[j].text for j in (i - 1, i, i + 1)
+                if 0 <= j < len(sentences) and sentences[j].source == sentence.source]
+        out.append(" ".join(near))
+    return out
 
 
 def check_claims(claims: Sequence[Claim], claim_vectors: np.ndarray,
                  passages: Sequence[str], sentences: Sequence[Sentence],
-                 sentence_vectors: np.ndarray,
-                 threshold: float = SUPPORT_THRESHOLD) -> list[ClaimCheck]:
-    """A verdict for every checkable claim against the numbered ``passages`` (1-based)."""
-    source_words = [content_words(text) for text in passages]
-    source_numbers = [_numbers(text) for text in passages]
+                 sentence_vectors: np.ndarray, threshold: float = SUPPORT_THRESHOLD,
+                 question: str = "") -> list[ClaimCheck]:
+    """A verdict for every checkable claim against the numbered ``passages`` (1-based).
+
+    A claim is supported by a source when one of its sentences, with that sentence's
+    neighbours, says nearly the same (meaning and words) and states the claim's names and
+    figures the same way, with the same polarity. ``question`` lends its figures as the
+    qualifiers an answer's figures must go with ("at 8 cents").
+    """
+    common = common_words(passages)
+    implied = tuple(figures(question))
+    around = windows(sentences)
+    around_words = [content_words(text) for text in around]
     similarity = (np.asarray(claim_vectors, dtype=np.float32)
                   @ np.asarray(sentence_vectors, dtype=np.float32).T
                   if len(sentences) else np.zeros((len(claims), 0)))
@@ -93,30 +123,36 @@ def check_claims(claims: Sequence[Claim], claim_vectors: np.ndarray,
         if not is_checkable(claim):
             continue
         words = content_words(claim.text)
-        numbers = _numbers(claim.text)
         scores: dict[int, float] = {}
-        for source in range(1, len(passages) + 1):
-            columns = [i for i, s in enumerate(sentences) if s.source == source]
-            meaning = float(similarity[row, columns].max()) if columns else 0.0
-            coverage = len(words & source_words[source - 1]) / len(words)
-            score = 0.5 * meaning + 0.5 * coverage
-            if numbers - source_numbers[source - 1]:
-                score = min(score, threshold - 0.01)  # a figure the source does not state
-            scores[source] = score
+        conflicts: list[tuple[float, str]] = []
+        for i, sentence in enumerate(sentences):
+            coverage = len(words & around_words[i]) / len(words)
+            score = 0.5 * float(similarity[row, i]) + 0.5 * coverage
+            if score < threshold:
+                scores[sentence.source] = max(scores.get(sentence.source, 0.0), score)
+                continue
+            reason = conflict(claim.text, sentence.text, around[i], common, implied)
+            if reason:
+                conflicts.append((score, reason))
+                score = threshold - 0.01
+            scores[sentence.source] = max(scores.get(sentence.source, 0.0), score)
         supported = tuple(sorted((s for s, v in scores.items() if v >= threshold),
                                  key=lambda s: -scores[s]))
         best = max(scores.values(), default=0.0)
-        checks.append(ClaimCheck(claim, best, supported, _reason(claim, supported, numbers,
-                                                                  source_numbers)))
+        checks.append(ClaimCheck(claim, best, supported,
+                                 _reason(claim, supported, conflicts, passages)))
     return checks
 
 
-def _reason(claim: Claim, supported: tuple[int, ...], numbers: set[str],
-            source_numbers: Sequence[set[str]]) -> str | None:
+def _reason(claim: Claim, supported: tuple[int, ...], conflicts: list[tuple[float, str]],
+            passages: Sequence[str]) -> str | None:
     if not supported:
-        missing = sorted(n for n in numbers if not any(n in found for found in source_numbers))
+        stated = [f for text in passages for f in figures(text)]
+        missing = [f for f in figures(claim.text) if not any(f.matches(s) for s in stated)]
         if missing:
-            return f"the figure {missing[0]} is not in the sources"
+            return f"the figure {missing[0].text} is not in the sources"
+        if conflicts:
+            return max(conflicts)[1]
         return "not supported by the sources"
     wrong = [n for n in claim.citations if n not in supported]
     if wrong:

@@ -16,6 +16,17 @@ import numpy as np
 
 from assistant.answers.abstention import ABSTAIN_BELOW, abstain_reason
 from assistant.answers.answer import Answer, Timings, answer_from_record, answer_record
+from assistant.answers.composing import (
+    Budget,
+    SentenceBuffer,
+    adds_something,
+    citations_for,
+    cite,
+    fill,
+    lead,
+    lead_checks,
+    lead_text,
+)
 from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
 from assistant.answers.evidence import (
     Evidence,
@@ -26,10 +37,12 @@ from assistant.answers.evidence import (
     split_sentences,
 )
 from assistant.answers.followups import retrieval_query
-from assistant.answers.grounding import ClaimCheck, check_claims, split_claims
+from assistant.answers.grounding import Claim, ClaimCheck, check_claims, is_checkable
+from assistant.answers.intents import intent_of
 from assistant.answers.prompting import SYSTEM_PROMPT, PastTurn, build_messages
+from assistant.answers.whole import LibraryView, answer_whole
 from assistant.engines.embedding import Embedder
-from assistant.engines.engine import Engine, GenerationParams
+from assistant.engines.engine import Engine, GenerationParams, GenerationStats, TokenStream
 from assistant.errors import AssistantError, EngineCrashed
 from assistant.library.documents import Hit
 
@@ -129,12 +142,13 @@ class AnswerPipeline:
 
     def __init__(self, search: Search, embedder: Embedder, engine: Engine,
                  conversations: ConversationStore | None = None,
-                 mentions: Mentions | None = None) -> None:
+                 mentions: Mentions | None = None, library: LibraryView | None = None) -> None:
         self.search = search
         self.mentions = mentions or (lambda term, collections: True)
         self.embedder = embedder
         self.engine = engine
         self.conversations = conversations
+        self.library = library
 
     def run(self, question: str, *, options: AskOptions | None = None,
             conversation_id: int | None = None, turn_id: int | None = None,
@@ -170,6 +184,21 @@ class AnswerPipeline:
                 cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         timings = Timings()
+        intent = intent_of(question) if self.library is not None else None
+        if intent is not None and self.library is not None:
+            overview = answer_whole(intent, question, self.library, self.search, self.embedder,
+                                    options.collections, options.abstain_below)
+            if overview is not None:
+                yield Retrieved(question, overview.sources, overview.evidence, False)
+                self._record(turn_id, overview.text)
+                timings.ttft_ms = timings.retrieval_ms = timings.total_ms = \
+                    (time.perf_counter() - started) * 1000
+                yield Token(overview.text)
+                answer = Answer(question, overview.text, False, overview.sources,
+                                overview.evidence, [], self.engine.model_id, timings)
+                self._store(answer, question, question, conversation_id, turn_id)
+                yield Finished(answer)
+                return
         query = retrieval_query(question, [turn.query for turn in turns if turn.query])
         hits = self.search(query, options.k, options.collections)
         sentences = split_sentences(hits)
@@ -214,44 +243,98 @@ class AnswerPipeline:
                                              details=answer_record(so_far))
         yield Retrieved(query, hits, evidence, False)
 
-        stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens), cancel)
-        text, interruption = "", ""
-        try:
-            for piece in stream:
-                if not text:
-                    timings.ttft_ms = (time.perf_counter() - started) * 1000
-                text += piece
-                if self.conversations is not None and turn_id is not None:
-                    self.conversations.record_answer(turn_id, text)  # stored before shown
-                yield Token(piece)
-                if is_degenerate(text):
-                    stream.stop("repetition")
-                    break
-        except EngineCrashed as exc:  # the answer keeps what was written, marked as cut short
-            interruption = str(exc)
-        text = trim_degenerate(text).strip()
-        stats = stream.stats
-        timings.prompt_tokens = stats.prompt_tokens
-        timings.cached_tokens = stats.cached_tokens
-        timings.completion_tokens = stats.completion_tokens
-        timings.decode_tokens_per_s = stats.decode_tokens_per_s
+        passages = [hit.text for hit in hits]
+        chosen = lead(evidence)
+        text = lead_text(chosen)
+        checks = lead_checks(chosen)
+        budget = Budget()
+        budget.spend(text)
+        timings.ttft_ms = (time.perf_counter() - started) * 1000
+        self._record(turn_id, text)
+        yield Token(text)
 
-        checks = self._check(text, hits, sentences, sentence_vectors)
+        rejected: list[ClaimCheck] = []
+        interruption, stop_reason = "", "stop"
+        if not budget.spent:
+            buffer = SentenceBuffer()
+            stream = TokenStream(iter(()), GenerationStats(stop_reason=INTERRUPTED))
+            try:
+                stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens),
+                                            cancel)
+                for piece in stream:
+                    for claim in buffer.feed(piece):
+                        shown = self._consider(claim, question, text, budget, checks, rejected,
+                                               passages, sentences, sentence_vectors)
+                        if shown:
+                            text += shown
+                            self._record(turn_id, text)  # stored before shown
+                            yield Token(shown)
+                    if budget.spent:
+                        stream.stop("length")
+                        break
+                    if is_degenerate(buffer.text):
+                        stream.stop("repetition")
+                        break
+                else:
+                    for claim in buffer.flush():
+                        shown = self._consider(claim, question, text, budget, checks, rejected,
+                                               passages, sentences, sentence_vectors)
+                        if shown:
+                            text += shown
+                            self._record(turn_id, text)
+                            yield Token(shown)
+            except EngineCrashed as exc:  # the answer keeps what was shown, marked as cut short
+                interruption = str(exc)
+            stats = stream.stats
+            stop_reason = stats.stop_reason
+            timings.prompt_tokens = stats.prompt_tokens
+            timings.cached_tokens = stats.cached_tokens
+            timings.completion_tokens = stats.completion_tokens
+            timings.decode_tokens_per_s = stats.decode_tokens_per_s
+        cut_short = bool(interruption) or stop_reason == "cancelled"
+        extra = [] if cut_short else fill(evidence, text, budget)
+        if extra:
+            piece = " " + lead_text(extra)
+            text += piece
+            checks += lead_checks(extra)
+            self._record(turn_id, text)
+            yield Token(piece)
+        if stop_reason == "length" and budget.spent:
+            stop_reason = "stop"  # the answer said what it may; the model was not cut short
         timings.total_ms = (time.perf_counter() - started) * 1000
-        answer = Answer(question, text, False, hits, evidence, checks, self.engine.model_id,
-                        timings, stop_reason=INTERRUPTED if interruption else stats.stop_reason,
+        answer = Answer(question, text, False, hits, evidence, checks + rejected,
+                        self.engine.model_id, timings,
+                        stop_reason=INTERRUPTED if interruption else stop_reason,
                         interruption=interruption)
         self._store(answer, query, messages[-1].content, conversation_id, turn_id)
         yield Finished(answer)
 
-    def _check(self, text: str, hits: list[Hit], sentences: list[Sentence],
-               sentence_vectors: np.ndarray) -> list[ClaimCheck]:
-        claims = split_claims(text)
-        if not claims or not hits:
-            return []
-        claim_vectors = self.embedder.embed([claim.text for claim in claims])
-        return check_claims(claims, claim_vectors, [hit.text for hit in hits], sentences,
-                            sentence_vectors)
+    def _record(self, turn_id: int | None, text: str) -> None:
+        if self.conversations is not None and turn_id is not None:
+            self.conversations.record_answer(turn_id, text)
+
+    def _consider(self, claim: Claim, question: str, shown: str, budget: Budget,
+                  checks: list[ClaimCheck], rejected: list[ClaimCheck], passages: list[str],
+                  sentences: list[Sentence], sentence_vectors: np.ndarray) -> str:
+        """The text to add for one finished model sentence: "" unless the sources support
+        it, it adds to the answer and it fits; one the sources do not support is kept in
+        ``rejected``."""
+        if not is_checkable(claim):
+            return ""
+        vector = self.embedder.embed([claim.text])
+        check = check_claims([claim], vector, passages, sentences, sentence_vectors,
+                             question=question)[0]
+        if not check.supported_by:
+            rejected.append(check)
+            return ""
+        if not adds_something(claim.text, shown) or not budget.allows(claim.text):
+            return ""
+        numbers = citations_for(check)
+        piece = " " + cite(check.claim.text, numbers)
+        checks.append(ClaimCheck(Claim(check.claim.text, tuple(numbers)), check.support,
+                                 check.supported_by))
+        budget.spend(piece)
+        return piece
 
     def _store(self, answer: Answer, query: str, sent: str,
                conversation_id: int | None, turn_id: int | None) -> None:

@@ -18,6 +18,7 @@ from assistant.answers.pipeline import (
     stored_answer,
 )
 from assistant.answers.prompting import SYSTEM_PROMPT
+from assistant.answers.whole import LibraryView, NoSuchDocument, summary_answer
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.engines.engine import Engine, EngineSettings
 from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory
@@ -40,6 +41,7 @@ from assistant.library.index_sync import (
     reembed_if_model_changed,
 )
 from assistant.library.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
+from assistant.library.records import ChunkRecord
 from assistant.library.retrieval import HybridRetriever
 from assistant.library.store import Store
 from assistant.system.foreground import ForegroundGate
@@ -323,10 +325,32 @@ class AssistantService:
             lambda query, k, collections: self._retriever.search(query, k=k,
                                                                 collections=collections),
             self._embedder, self._loaded(), self._conversations,
-            mentions=self._store.mentions)
+            mentions=self._store.mentions, library=self._library_view())
         return self._in_foreground(pipeline.run(
             question, options=options, conversation_id=conversation_id, turn_id=turn_id,
             cancel=cancel))
+
+    def _library_view(self) -> LibraryView:
+        def documents(collections: Sequence[str] | None) -> list[DocumentInfo]:
+            listed = self._store.list_documents()
+            return [d for d in listed if collections is None or d.collection in collections]
+
+        def chunks_of(doc_id: int) -> list[ChunkRecord]:
+            found = self._store.chunks(self._store.chunk_ids_of([doc_id]))
+            return sorted(found.values(), key=lambda c: c.ordinal)
+
+        return LibraryView(documents, chunks_of, self._store.chunks_mentioning)
+
+    def summarize(self, path_or_id: str, *, collection: str | None = None) -> Answer:
+        """An extractive, cited summary of one document: by id, path, file name or title."""
+        if collection is not None:
+            self._check_collections([collection])
+        at_path = [] if path_or_id.isdigit() else \
+            self._store.documents_at_path(str(Path(path_or_id).expanduser().resolve()))
+        try:
+            return summary_answer(path_or_id, at_path, self._library_view(), collection)
+        except NoSuchDocument as exc:
+            raise AssistantError(str(exc)) from None
 
     def _in_foreground(self, events: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
         """Hold the foreground gate while the answer's events are produced."""

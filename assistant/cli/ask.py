@@ -33,6 +33,14 @@ def add_answer_commands(commands: Any) -> None:
     chat = commands.add_parser("chat", help="an interactive conversation with citations")
     _answer_options(chat)
 
+    summary = commands.add_parser(
+        "summarize", help="an extractive, cited summary of one document (no model needed)")
+    summary.add_argument("--collection", metavar="NAME",
+                         help="look for the document in this collection only")
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+    summary.add_argument("document", nargs="+", metavar="PATH_OR_ID",
+                         help="the document: its id (docs list), path, file name or title")
+
     models = commands.add_parser("models", help="list or register GGUF chat models")
     actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list the chat models")
@@ -70,6 +78,19 @@ def _load(service: AssistantService, args: argparse.Namespace) -> None:
                        n_threads=args.threads)
     if service.model_notice:
         print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
+
+
+def run_summarize(service: AssistantService, args: argparse.Namespace) -> int:
+    """``assistant summarize``: one sentence from each main section, cited."""
+    answer = service.summarize(" ".join(args.document), collection=args.collection)
+    if args.json:
+        payload = answer.to_json()
+        payload["model"] = None
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(answer.text)
+        print(format_answer_details(answer))
+    return 0
 
 
 def run_ask(service: AssistantService, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.app.service import DEFAULT_COLLECTION, AssistantService
 from assistant.bench.command import add_bench_command, run_bench
-from assistant.cli.ask import add_answer_commands, run_ask, run_chat, run_models
+from assistant.cli.ask import add_answer_commands, run_ask, run_chat, run_models, run_summarize
 from assistant.cli.render import ProgressBar, format_document, format_hit
 from assistant.errors import AssistantError
 from assistant.library.ingest import FileResult, IngestReport
@@ -164,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_collections(service, args.json)
             if args.command == "ask":
                 return run_ask(service, args)
+            if args.command == "summarize":
+                return run_summarize(service, args)
             if args.command == "chat":
                 return run_chat(service, args)
             if args.command == "models":

@@ -66,7 +66,7 @@ def format_answer_details(answer: Answer, width: int | None = None) -> str:
     width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
     lines: list[str] = []
     if answer.unsupported:
-        lines.append("\nNot supported by the sources:")
+        lines.append("\nThe model also wrote (not supported by the sources):")
         for check in answer.unsupported:
             lines.append(textwrap.fill(f"! {check.claim.text} ({check.reason})", width=width,
                                        subsequent_indent="  "))
@@ -85,6 +85,9 @@ def format_answer_details(answer: Answer, width: int | None = None) -> str:
     t = answer.timings
     if answer.abstained:
         lines.append(f"\nNo answer generated; search {t.retrieval_ms:.0f} ms")
+        return "\n".join(lines)
+    if not t.completion_tokens:
+        lines.append(f"\nQuoted from the sources (no text generated); {t.total_ms:.0f} ms")
         return "\n".join(lines)
     lines.append(f"\n{answer.model}: {t.completion_tokens} tokens, first after "
                  f"{t.ttft_ms / 1000:.1f} s, {t.decode_tokens_per_s:.0f} tokens/s; "

@@ -8,6 +8,7 @@ the question's less common words are scored first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from assistant.text.keywords import any_of, fts_query, two_of
@@ -19,6 +20,7 @@ COMMON_SHARE = 0.1
 PAIR_WORDS = 8
 
 Statement = tuple[str, tuple[object, ...]]
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 _BM25 = ("SELECT rowid, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
          "ORDER BY score LIMIT ?")
@@ -103,3 +105,19 @@ def mentions_statement(text: str, collections: Sequence[str] | None) -> Statemen
             "JOIN documents d ON d.id = k.doc_id JOIN collections c "
             "ON c.id = d.collection_id WHERE chunks_fts MATCH ? "
             f"AND c.name IN ({_marks(len(collections))}) LIMIT 1", (expression, *collections))
+
+
+def phrase_statement(phrase: str, collections: Sequence[str] | None,
+                     limit: int) -> Statement | None:
+    """Chunk ids holding the words of ``phrase`` in order; ``None`` when nothing can match."""
+    words = _WORD.findall(phrase.lower())
+    if not words or (collections is not None and not collections):
+        return None
+    expression = '"' + " ".join(words) + '"'
+    if collections is None:
+        return "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?", (expression, limit)
+    return ("SELECT f.rowid FROM chunks_fts f JOIN chunks k ON k.id = f.rowid "
+            "JOIN documents d ON d.id = k.doc_id JOIN collections c "
+            "ON c.id = d.collection_id WHERE chunks_fts MATCH ? "
+            f"AND c.name IN ({_marks(len(collections))}) LIMIT ?",
+            (expression, *collections, limit))

@@ -26,6 +26,7 @@ from assistant.library.lexical import (
     count_statement,
     inside_statement,
     mentions_statement,
+    phrase_statement,
     within_statement,
 )
 from assistant.library.records import ChunkRecord, NewDocument, StoredDocument
@@ -53,8 +54,6 @@ class Store:
         """Close the database."""
         with self._lock:
             self._db.close()
-
-    # -- metadata ---------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
         """A value from the key/value table."""
@@ -334,15 +333,24 @@ class Store:
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"keyword search failed: {exc}") from exc
 
+    def chunks_mentioning(self, phrase: str, collections: Sequence[str] | None = None,
+                          limit: int = 2000) -> list[ChunkRecord]:
+        """The chunks (of ``collections``, if given) that hold ``phrase`` as written (words
+        in order, case ignored)."""
+        ids = [row[0] for row in self._keyword_rows(phrase_statement(phrase, collections, limit))]
+        found = self.chunks(ids)
+        return [found[i] for i in ids if i in found]
+
     def mentions(self, text: str, collections: Sequence[str] | None = None) -> bool:
-        """Whether any chunk (of ``collections``, if given) holds a word of ``text``: a
-        test for existence, so no match is scored."""
-        statement = mentions_statement(text, collections)
+        """Whether any chunk (of ``collections``, if given) holds a word of ``text``."""
+        return bool(self._keyword_rows(mentions_statement(text, collections)))
+
+    def _keyword_rows(self, statement: Statement | None) -> list[tuple[int, ...]]:
         if statement is None:
-            return False
+            return []
         with self._lock:
             try:
-                return self._db.execute(*statement).fetchone() is not None
+                return [tuple(row) for row in self._db.execute(*statement)]
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"keyword search failed: {exc}") from exc
 

@@ -24,6 +24,8 @@ class ChatTurn:
     text: str = ""
     answer: Answer | None = None
     flags: list[str] = field(default_factory=list)
+    # Whether the model's unsupported sentences are shown (they start collapsed).
+    expanded: bool = False
 
 
 def answer_markdown(turn_index: int, text: str, flagged: list[str]) -> str:
@@ -45,6 +47,25 @@ def answer_markdown(turn_index: int, text: str, flagged: list[str]) -> str:
     return "".join(out)
 
 
+def set_aside_markdown(index: int, turn: ChatTurn) -> list[str]:
+    """The collapsed part after an answer: what the model also wrote that the sources do
+    not support (not part of the answer; listed only when expanded)."""
+    if turn.answer is None:
+        return []
+    aside = [c for c in turn.answer.unsupported if c.claim.text not in turn.text]
+    if not aside:
+        return []
+    arrow = "▾" if turn.expanded else "▸"
+    lines = ["", f"[{arrow} The model also wrote {len(aside)} "
+                 f"{'sentence' if len(aside) == 1 else 'sentences'} not supported by the "
+                 f"sources](more:{index}/0)"]
+    if turn.expanded:
+        lines.append("")
+        lines += [f"- *{escape_markdown(c.claim.text)}* ({escape_markdown(c.reason or '')})"
+                  for c in aside]
+    return lines
+
+
 def turn_markdown(index: int, turn: ChatTurn) -> str:
     """One exchange: the question, then the answer, the abstention, or a typing mark."""
     question = escape_markdown(turn.question).replace("\n", "  \n")
@@ -55,6 +76,7 @@ def turn_markdown(index: int, turn: ChatTurn) -> str:
         parts.append(f"> {escape_markdown(turn.answer.text)}")
     elif turn.text:
         parts.append(answer_markdown(index, turn.text, turn.flags))
+        parts.extend(set_aside_markdown(index, turn))
         if turn.answer is not None and turn.answer.stop_reason == "cancelled":
             parts.append("\n*(stopped)*")
         elif interrupted:
@@ -134,3 +156,8 @@ class ChatView(InertBrowser):
             self.citation_clicked.emit(int(turn), int(number))
         elif kind == "flag":
             self.flag_clicked.emit(int(turn), int(number))
+        elif kind == "more" and int(turn) < len(self.turns):
+            self.turns[int(turn)].expanded = not self.turns[int(turn)].expanded
+            bar = self.verticalScrollBar().value()
+            self.render()
+            self.verticalScrollBar().setValue(bar)

@@ -36,6 +36,7 @@ class LibraryPanel(QWidget):
     import_files_requested = Signal()
     import_folder_requested = Signal()
     remove_requested = Signal(int, str)
+    summarize_requested = Signal(int, str)
     reindex_requested = Signal()
     cancel_requested = Signal()
     scope_changed = Signal(object)  # a tuple of collection names, or None for all
@@ -50,7 +51,9 @@ class LibraryPanel(QWidget):
         self.import_folder = QPushButton("Import folder…")
         self.remove = QPushButton("Remove")
         self.reindex = QPushButton("Re-index")
-        for button, name in ((self.import_files, "Import files (Ctrl+O)"),
+        self.summarize = QPushButton("Summarize")
+        for button, name in ((self.summarize, "Summarize the selected document in the chat"),
+                             (self.import_files, "Import files (Ctrl+O)"),
                              (self.import_folder, "Import a folder"),
                              (self.remove, "Remove the selected document"),
                              (self.reindex, "Rebuild the search index")):
@@ -77,6 +80,7 @@ class LibraryPanel(QWidget):
         buttons.addWidget(self.import_folder, 0, 1)
         buttons.addWidget(self.remove, 1, 0)
         buttons.addWidget(self.reindex, 1, 1)
+        buttons.addWidget(self.summarize, 2, 0, 1, 2)
         hint = QLabel("Tick the collections the chat searches. Drop files on the window to "
                       "import them.")
         hint.setWordWrap(True)
@@ -93,6 +97,7 @@ class LibraryPanel(QWidget):
         self.reindex.clicked.connect(self.reindex_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.remove.clicked.connect(self._remove)
+        self.summarize.clicked.connect(self._summarize)
         self.tree.itemChanged.connect(self._ticked)
 
     def set_library(self, collections: list[CollectionInfo],
@@ -155,6 +160,11 @@ class LibraryPanel(QWidget):
         else:
             self._unticked.add(item.text(0))
         self.scope_changed.emit(self.scope())
+
+    def _summarize(self) -> None:
+        item = self.tree.currentItem()
+        if item is not None and item.data(0, DOC_ROLE) is not None:
+            self.summarize_requested.emit(int(item.data(0, DOC_ROLE)), item.text(0))
 
     def _remove(self) -> None:
         item = self.tree.currentItem()

@@ -62,7 +62,8 @@ def cards_html(sources: list[Hit], evidence: list[Evidence],
     flagged = "".join(f"<li>{html.escape(c.claim.text)} <i>({html.escape(c.reason or '')})</i></li>"
                       for c in unsupported)
     if flagged:
-        cards.append(f'<h4><a name="unsupported"></a>Not supported by the sources</h4>'
+        cards.append('<h4><a name="unsupported"></a>The model also wrote '
+                     '(not supported by the sources)</h4>'
                      f"<ul>{flagged}</ul>")
     return "".join(cards) or "<p>No sources.</p>"
 

@@ -151,6 +151,10 @@ class WindowActions(QObject):
         if answer == QMessageBox.StandardButton.Yes:
             self.controllers.library.remove_document(doc_id)
 
+    def summarize_document(self, doc_id: int, title: str) -> None:
+        """Ask for the document's summary in the chat (a question like any other)."""
+        self.ask(f"Summarize “{title}” (document {doc_id})")
+
     # -- conversations ----------------------------------------------------------------------
 
     def _selected_title(self, fallback: str) -> str:

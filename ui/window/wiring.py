@@ -69,6 +69,7 @@ def _connect_library(window: WindowLayout, controllers: Controllers,
     panel.cancel_requested.connect(library.cancel_import)
     panel.reindex_requested.connect(library.reindex)
     panel.remove_requested.connect(actions.remove_document)
+    panel.summarize_requested.connect(actions.summarize_document)
     panel.scope_changed.connect(controllers.chat.set_scope)
     library.library_changed.connect(panel.set_library)
     library.import_progress.connect(panel.show_progress)
