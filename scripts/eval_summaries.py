@@ -21,7 +21,7 @@ from pathlib import Path
 
 from assistant.answers.pipeline import Finished
 from assistant.app.service import AssistantService
-from assistant.bench.synthetic_corpus import make_pdf
+from assistant.bench.ingest_bench import make_pdf
 from assistant.system.paths import PROJECT_ROOT, library_dir
 
 EXTERNAL = PROJECT_ROOT / "tests" / "qa" / "external"

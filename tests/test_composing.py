@@ -112,6 +112,11 @@ def test_a_summary_takes_a_sentence_from_each_main_section_in_order() -> None:
         _chunk(3, "A note > References", "Smith, J. Mining economics. 2024 edition here."),
     ]
     assert [p.title for p in parts_of(chunks)] == ["Costs", "Places"]
+    repeated = [*chunks[:1], _chunk(1, "A note > Costs", chunks[0].text), *chunks[2:]]
+    repeated += [_chunk(4, "A note > Costs", chunks[0].text), _chunk(5, "A note > Costs", "x")]
+    said = [e.sentence.text for e in summarize(_doc(7, "A note", "/l/note.md"),
+                                               repeated).evidence]
+    assert len(said) == len(set(said)) == 3  # overlapping chunks repeat a sentence: once
     overview = summarize(_doc(7, "A note", "/l/note.md"), chunks)
     lines = overview.text.splitlines()
     assert lines[0] == "“A note” in 2 sections:"

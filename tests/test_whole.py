@@ -92,6 +92,10 @@ def test_mentions_list_every_document_that_names_the_term(service: AssistantServ
     assert finished.answer.text.startswith("2 documents mention “miners”:")
     _, finished = _ask(service, "Which documents mention volcanoes?")
     assert finished.answer.text == "No document in the library mentions “volcanoes”."
+    # A description no document holds word for word is looked for by meaning.
+    _, finished = _ask(service, "Which documents explain how dams sell spare power to miners?")
+    assert finished.answer.text.startswith("What the library says about how dams sell")
+    assert "hydropower-and-mining.md" in {Path(h.path).name for h in finished.answer.sources}
 
 
 def test_surveys_and_comparisons_group_what_each_source_says(service: AssistantService) -> None:

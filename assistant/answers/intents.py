@@ -61,8 +61,8 @@ _COMPARE = re.compile(
     r"(?:with|to)\s+(?P<second3>.+)$", re.IGNORECASE)
 _MENTIONS = re.compile(
     r"^(?:which|what) (?:documents?|docs?|files?|sources?|notes?|papers?)\s+"
-    r"(?:mentions?|discuss(?:es)?|talks? about|refers? to|covers?|cites?|names?|"
-    r"says? anything about|(?:is|are) about)\s+(?P<term>.+)$|"
+    r"(?:mentions?|discuss(?:es)?|talks? about|refers? to|covers?|cites?|names?|explains?|"
+    r"describes?|says? anything about|(?:is|are) about)\s+(?P<term>.+)$|"
     r"^(?:where|in which documents?) (?:is|are|does|do)\s+(?P<term2>.+?)\s+"
     r"(?:mentioned|discussed|covered|named)(?: in the library)?$", re.IGNORECASE)
 

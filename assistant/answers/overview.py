@@ -154,10 +154,14 @@ def summarize(document: DocumentInfo, chunks: Sequence[ChunkRecord]) -> Overview
     parts = parts_of(chunks)[:MAX_SECTIONS]
     chosen: list[tuple[Part, Sentence, ChunkRecord]] = []
     for part in parts:
-        candidates = _candidates(part)
         take = 2 if len(part.chunks) >= LONG_SECTION_CHUNKS else 1
-        for _, sentence, chunk in candidates[:take]:
-            chosen.append((part, sentence, chunk))
+        seen: set[str] = {_key(s.text) for _, s, _ in chosen}
+        for _, sentence, chunk in _candidates(part):
+            if len([c for c in chosen if c[0] is part]) == take:
+                break
+            if _key(sentence.text) not in seen:  # overlapping chunks repeat sentences
+                seen.add(_key(sentence.text))
+                chosen.append((part, sentence, chunk))
     if not chosen:
         return Overview(f"“{document.title}” holds no sentences to summarize.", [], [])
     sources, evidence, lines = _cited(chosen)
@@ -229,8 +233,12 @@ def grouped(hits: Sequence[Hit], scores: Sequence[float], sentences: Sequence[Se
     return sources, evidence, lines
 
 
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def _same(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    return _key(a) == _key(b)
 
 
 def find_document(name: str, documents: Sequence[DocumentInfo]) -> list[DocumentInfo]:

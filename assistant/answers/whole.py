@@ -24,12 +24,16 @@ from assistant.engines.embedding import Embedder
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.records import ChunkRecord
 from assistant.text.facts import mentions_name
+from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
 Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
 SURVEY_PASSAGES = 15
 COMPARE_PASSAGES = 8
 MAX_MENTION_DOCUMENTS = 12
+# A "which documents mention …" phrase longer than this is searched by meaning when no
+# document holds it word for word.
+MAX_EXACT_WORDS = 3
 _CONTEXT = re.compile(r"\s+(?:for|as|in terms of|on|regarding|when it comes to)\s+(?P<rest>.+)$",
                       re.IGNORECASE)
 
@@ -100,7 +104,12 @@ def answer_whole(intent: Intent, question: str, library: LibraryView, search: Se
         return _survey(intent.topic, search, embedder, collections, abstain_below)
     if isinstance(intent, Compare):
         return _compare(intent, library, search, embedder, collections, abstain_below)
-    return _mentions(intent.term, library, collections)
+    found = _mentions(intent.term, library, collections)
+    if not found.sources and len(content_words(intent.term)) > MAX_EXACT_WORDS:
+        # A description ("powering miners with flared gas"), not a term: the documents that
+        # discuss it, found by meaning.
+        return _survey(intent.term, search, embedder, collections, abstain_below)
+    return found
 
 
 def _scored(query: str, hits: list[Hit], embedder: Embedder) -> tuple[list[Sentence],
