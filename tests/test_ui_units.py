@@ -38,6 +38,9 @@ def _answer(abstained: bool = False) -> Answer:
 
 
 def test_citations_become_links_and_flagged_sentences_are_marked() -> None:
+    summary = "“Note” in 2 sections:\n• Costs: Power [1].\n• Places: Paraguay [2]."
+    lines = answer_markdown(0, summary, [])
+    assert lines.count("  \n") == 2  # each of a summary's lines is shown on its own line
     markdown = answer_markdown(2, "It stores 40 MWh [1]. It is on Mars.", ["It is on Mars."])
     assert "[\\[1\\]](cite:2/1)" in markdown
     assert "It is on Mars. [⚠](flag:2/1)" in markdown

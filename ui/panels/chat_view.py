@@ -44,7 +44,7 @@ def answer_markdown(turn_index: int, text: str, flagged: list[str]) -> str:
             out.append(f" [⚠](flag:{turn_index}/{mark.group(2)})")
         cursor = mark.end()
     out.append(escape_markdown(text[cursor:]))
-    return "".join(out)
+    return "".join(out).replace("\n", "  \n")  # a summary's lines stay lines
 
 
 def set_aside_markdown(index: int, turn: ChatTurn) -> list[str]:
