@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answers.evidence import Evidence
-from assistant.answers.grounding import Claim, ClaimCheck, split_claims
+from assistant.answers.grounding import LEADING_CITATIONS, Claim, ClaimCheck, split_claims
 from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
@@ -31,7 +31,6 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _OWN_MARK = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _END = re.compile(r"([.!?…]+[\"'”’)]*)?\s*$")
-_LEADING_MARKS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
 _CITATIONS_ONLY = re.compile(r"^\[[\d,\s]*\]?$")
 
 
@@ -167,7 +166,7 @@ class SentenceBuffer:
                 return []
             cut = spans[-2][0]
         else:
-            leading = _LEADING_MARKS.match(tail)  # "[2] Next": the marker ends the one before
+            leading = LEADING_CITATIONS.match(tail)  # "[2] Next": the marker ends the one before
             cut += leading.end() if leading else 0
         return self._take(self.text[:cut])
 

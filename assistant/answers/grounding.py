@@ -22,7 +22,8 @@ from assistant.text.sentences import sentence_spans
 SUPPORT_THRESHOLD = 0.62
 MIN_CLAIM_WORDS = 3
 _CITATION = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+# Citation markers at the start of a text ("[2] Next …" belongs to the sentence before).
+LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*\b")
 
 
@@ -58,7 +59,7 @@ def split_claims(answer: str) -> list[Claim]:
     claims: list[Claim] = []
     for start, end in sentence_spans(answer):
         raw = answer[start:end]
-        leading = _LEADING_CITATIONS.match(raw)
+        leading = LEADING_CITATIONS.match(raw)
         if leading and claims:
             claims[-1] = Claim(claims[-1].text, claims[-1].citations + _numbers_in(
                 leading.group(0)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from assistant.answers.abstention import best_similarity
 from assistant.answers.answer import Answer, Timings
-from assistant.answers.composing import cite, plain
+from assistant.answers.composing import lead_text
 from assistant.answers.evidence import Evidence, Sentence, score_sentences, split_sentences
 from assistant.answers.intents import Compare, Intent, Summarize, Survey, document_words
 from assistant.answers.overview import (
@@ -163,13 +163,9 @@ def _compare(intent: Compare, library: LibraryView, search: Search, embedder: Em
         keep = sorted(about, key=lambda i: -scores[i])[:2]
         sources, evidence, _ = grouped(hits, [scores[i] for i in keep],
                                        [sentences[i] for i in keep], per_document=2)
-        said = " ".join(_cited_text(e) for e in evidence)
+        said = lead_text(evidence)
         overviews.append(Overview(said, sources, evidence))
     return _side_by_side(overviews, sides)
-
-
-def _cited_text(item: Evidence) -> str:
-    return cite(plain(item.sentence.text), [item.sentence.source])
 
 
 def _side_by_side(overviews: list[Overview], labels: list[str]) -> Overview:
@@ -184,7 +180,7 @@ def _side_by_side(overviews: list[Overview], labels: list[str]) -> Overview:
                                         e.sentence.start, e.sentence.end), e.score, e.title,
                                e.path, e.page, e.heading) for e in overview.evidence[:3]]
         evidence += renumbered
-        lines.append(f"• {label}: " + " ".join(_cited_text(e) for e in renumbered))
+        lines.append(f"• {label}: " + lead_text(renumbered))
     return Overview("\n".join([f"{labels[0]} and {labels[1]}, side by side:", *lines]),
                     sources, evidence)
 
@@ -210,7 +206,7 @@ def _mentions(term: str, library: LibraryView,
                                  chunk.title, chunk.path, chunk.page, chunk.heading))
         passages = f"{len(found)} {'passage' if len(found) == 1 else 'passages'}"
         lines.append(f"• {chunk.title} ({passages}): "
-                     f"{_cited_text(evidence[-1])}")
+                     f"{lead_text(evidence[-1:])}")
     count = len(by_document)
     more = f" (the first {MAX_MENTION_DOCUMENTS} shown)" if count > MAX_MENTION_DOCUMENTS else ""
     head = f"{count} {'document mentions' if count == 1 else 'documents mention'} “{term}”{more}:"
