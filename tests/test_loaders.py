@@ -110,3 +110,15 @@ def test_image_only_pdf_has_no_extractable_text(tmp_path: Path) -> None:
     path = make_image_only_pdf(tmp_path / "scan.pdf")
     with pytest.raises(IngestError, match="no extractable text"):
         load_document(path)
+
+
+def test_text_file_sections_under_underlined_headings(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Field notes\n===========\n\nIntro line.\n\nPumps\n-----\nPumps run at night.\n"
+                    "\n---\n\nThe end.\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.title == "Field notes"
+    assert _section_of(doc, "Intro").heading == "Field notes"
+    # a rule after a blank line is not a heading
+    assert _section_of(doc, "The end").heading == _section_of(doc, "Pumps run").heading \
+        == "Field notes > Pumps"

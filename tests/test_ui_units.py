@@ -246,3 +246,18 @@ def test_a_write_says_what_it_changed_and_each_list_reloads_itself(
                               d.path.endswith("dam.md") for d in documents)):
         assert controllers.library.import_paths([note])
     assert announced == [Changes(conversations=True), Changes(documents=True)]
+
+
+@pytest.mark.parametrize(("tokens", "shown"), [
+    (0, "Quoted from the sources · 0.3 s"),
+    (3, "first text 0.2 s · 3 tokens written"),
+    (40, "first text 0.2 s · 55 tokens/s"),
+])
+def test_the_status_bar_gives_a_speed_only_when_the_model_wrote_enough(
+        qtbot, tokens: int, shown: str) -> None:  # type: ignore[no-untyped-def]
+    from ui.panels.status_bar import StatusBar
+
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    bar.show_speed(tokens, 55.0, 240.0, 310.0)
+    assert bar.speed_label.text() == shown

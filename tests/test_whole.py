@@ -121,3 +121,38 @@ def test_summarize_from_the_facade_by_id_path_or_title(service: AssistantService
     assert by_id.text.startswith("“Mining pools” in ")
     with pytest.raises(AssistantError, match="no document in the library matches “geysers”"):
         service.summarize("geysers")
+
+
+PLAIN_NOTE = """Heat from mining
+================
+
+Mining machines turn nearly all of their electricity into heat. Some operators sell that
+heat instead of venting it.
+
+Greenhouses?
+------------
+
+A greenhouse grower in the north warms tomato beds with the exhaust of two hundred machines.
+
+---
+
+Costs
+-----
+Capturing the heat adds ducts and pumps, which raise the cost of a site by a few percent.
+"""
+
+
+def test_a_plain_text_note_with_underlined_headings_is_summarized_by_section(
+        tmp_path: Path, make_service: MakeService) -> None:
+    (tmp_path / "heat.txt").write_text(PLAIN_NOTE, encoding="utf-8")
+    with make_service(tmp_path / "data", embedder=HashEmbedder(dimension=512),
+                      engine=FakeEngine()) as made:
+        made.ingest([tmp_path / "heat.txt"], collection="Notes")
+        answer = made.summarize("heat.txt")
+    lines = answer.text.splitlines()
+    assert lines[0] == "“Heat from mining” in 3 sections:"
+    # a title that ends in "?" takes a dash, not a colon; no heading is quoted as a sentence
+    assert [line.split(" [")[0][:30] for line in lines[1:]] == [
+        "• Introduction: Mining machine", "• Greenhouses? — A greenhouse ",
+        "• Costs: Capturing the heat ad"]
+    assert "===" not in answer.text and "---" not in answer.text

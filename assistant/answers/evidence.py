@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.library.documents import Hit
 from assistant.text.keywords import content_words
-from assistant.text.sentences import sentence_spans
+from assistant.text.sentences import is_heading, sentence_spans
 
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.3
@@ -119,7 +119,7 @@ def split_sentences(hits: Sequence[Hit]) -> list[Sentence]:
         for start, end in sentence_spans(hit.text):
             text = hit.text[start:end]
             if (len(text) < MIN_SENTENCE_CHARS or _TABLE_RULE.match(text)
-                    or text.startswith("#") or text.rstrip().endswith("?")):
+                    or is_heading(text) or text.rstrip().endswith("?")):
                 continue  # headings and questions restate the question; they answer nothing
             sentences.append(Sentence(number, text, hit.start + start, hit.start + end))
     return sentences

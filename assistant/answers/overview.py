@@ -20,7 +20,7 @@ from assistant.answers.evidence import Evidence, Sentence
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.records import ChunkRecord
 from assistant.text.keywords import content_words
-from assistant.text.sentences import sentence_spans
+from assistant.text.sentences import is_heading, sentence_spans
 
 MAX_SECTIONS = 20
 LONG_SECTION_CHUNKS = 4
@@ -138,7 +138,7 @@ def _candidates(part: Part) -> list[tuple[float, Sentence, ChunkRecord]]:
             text = chunk.text[start:end]
             words = _WORDS.findall(text.lower())
             if not (MIN_SENTENCE_WORDS <= len(words) <= MAX_SENTENCE_WORDS) \
-                    or text.lstrip().startswith("#") or text.rstrip().endswith("?"):
+                    or is_heading(text) or text.rstrip().endswith("?"):
                 continue
             meaningful = [w for w in words if counts[w] > 1]
             score = sum(counts[w] for w in set(meaningful)) / math.sqrt(len(words))
@@ -173,20 +173,40 @@ def summarize(document: DocumentInfo, chunks: Sequence[ChunkRecord]) -> Overview
 def _cited(chosen: Sequence[tuple[Part, Sentence, ChunkRecord]]
            ) -> tuple[list[Hit], list[Evidence], list[str]]:
     """Number the chosen sentences' passages and write one line per part."""
-    numbers: dict[int, int] = {}
-    sources: list[Hit] = []
-    evidence: list[Evidence] = []
+    numbering = _Numbering()
     lines: dict[str, list[str]] = {}
     for part, sentence, chunk in chosen:
-        if chunk.id not in numbers:
-            numbers[chunk.id] = len(sources) + 1
-            sources.append(hit_from(chunk))
-        number = numbers[chunk.id]
-        placed = Sentence(number, sentence.text, sentence.start, sentence.end)
-        evidence.append(Evidence(placed, 1.0, chunk.title, chunk.path, chunk.page,
-                                 chunk.heading))
-        lines.setdefault(part.title, []).append(cite(plain(sentence.text), [number]))
-    return sources, evidence, [f"• {title}: {' '.join(said)}" for title, said in lines.items()]
+        lines.setdefault(part.title, []).append(
+            numbering.quote(hit_from(chunk), sentence, 1.0))
+    return numbering.hits, numbering.evidence, [f"• {labelled(title)} {' '.join(said)}"
+                                                for title, said in lines.items()]
+
+
+class _Numbering:
+    """Numbers passages in the order they are first quoted, and keeps each quoted sentence."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[int, int] = {}
+        self.hits: list[Hit] = []
+        self.evidence: list[Evidence] = []
+
+    def quote(self, hit: Hit, sentence: Sentence, score: float) -> str:
+        """The sentence as plain text with its passage's ``[n]``."""
+        if hit.chunk_id not in self.numbers:
+            self.numbers[hit.chunk_id] = len(self.hits) + 1
+            self.hits.append(hit)
+        number = self.numbers[hit.chunk_id]
+        self.evidence.append(Evidence(Sentence(number, sentence.text, sentence.start,
+                                               sentence.end), score, hit.title, hit.path,
+                                      hit.page, hit.heading))
+        return cite(plain(sentence.text), [number])
+
+
+def labelled(title: str) -> str:
+    """A part's title as a line's label: "Costs:", but "What is hashprice? —" for a title that
+    already ends in punctuation."""
+    title = title.strip()
+    return f"{title} —" if title[-1:] in "?!:.…" else f"{title}:"
 
 
 def hit_from(chunk: ChunkRecord, score: float = 1.0) -> Hit:
@@ -211,26 +231,14 @@ def grouped(hits: Sequence[Hit], scores: Sequence[float], sentences: Sequence[Se
         if len(picked) < per_document and not any(
                 _same(sentences[j].text, sentences[index].text) for j in picked):
             picked.append(index)
-    numbers: dict[int, int] = {}
-    sources: list[Hit] = []
-    evidence: list[Evidence] = []
+    numbering = _Numbering()
     lines: list[str] = []
     for doc, indices in best.items():
-        said = []
-        for index in sorted(indices, key=lambda i: sentences[i].start):
-            hit = hits[sentences[index].source - 1]
-            if hit.chunk_id not in numbers:
-                numbers[hit.chunk_id] = len(sources) + 1
-                sources.append(hit)
-            number = numbers[hit.chunk_id]
-            sentence = sentences[index]
-            evidence.append(Evidence(Sentence(number, sentence.text, sentence.start,
-                                              sentence.end), scores[index], hit.title,
-                                     hit.path, hit.page, hit.heading))
-            said.append(cite(plain(sentence.text), [number]))
+        said = [numbering.quote(hits[sentences[i].source - 1], sentences[i], scores[i])
+                for i in sorted(indices, key=lambda i: sentences[i].start)]
         title = (titles or {}).get(doc) or hits[sentences[indices[0]].source - 1].title
-        lines.append(f"• {title}: {' '.join(said)}")
-    return sources, evidence, lines
+        lines.append(f"• {labelled(title)} {' '.join(said)}")
+    return numbering.hits, numbering.evidence, lines
 
 
 def _key(text: str) -> str:

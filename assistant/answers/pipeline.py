@@ -261,28 +261,13 @@ class AnswerPipeline:
             try:
                 stream = self.engine.stream(messages, replace(params, max_tokens=max_tokens),
                                             cancel)
-                for piece in stream:
-                    for claim in buffer.feed(piece):
-                        shown = self._consider(claim, question, text, budget, checks, rejected,
-                                               passages, sentences, sentence_vectors)
-                        if shown:
-                            text += shown
-                            self._record(turn_id, text)  # stored before shown
-                            yield Token(shown)
-                    if budget.spent:
-                        stream.stop("length")
-                        break
-                    if is_degenerate(buffer.text):
-                        stream.stop("repetition")
-                        break
-                else:
-                    for claim in buffer.flush():
-                        shown = self._consider(claim, question, text, budget, checks, rejected,
-                                               passages, sentences, sentence_vectors)
-                        if shown:
-                            text += shown
-                            self._record(turn_id, text)
-                            yield Token(shown)
+                for claim in finished_sentences(stream, buffer, budget):
+                    shown = self._consider(claim, question, text, budget, checks, rejected,
+                                           passages, sentences, sentence_vectors)
+                    if shown:
+                        text += shown
+                        self._record(turn_id, text)  # stored before shown
+                        yield Token(shown)
             except EngineCrashed as exc:  # the answer keeps what was shown, marked as cut short
                 interruption = str(exc)
             stats = stream.stats
@@ -345,3 +330,18 @@ class AnswerPipeline:
         self.conversations.finish_turn(
             turn_id, query=query, sent=sent, answer=answer.text, abstained=answer.abstained,
             stop_reason=answer.stop_reason, details=answer_record(answer))
+
+
+def finished_sentences(stream: TokenStream, buffer: SentenceBuffer,
+                       budget: Budget) -> Iterator[Claim]:
+    """The model's sentences as each is finished; the stream is stopped once the answer's
+    budget is spent or the text degenerates into repetition."""
+    for piece in stream:
+        yield from buffer.feed(piece)
+        if budget.spent:
+            stream.stop("length")
+            return
+        if is_degenerate(buffer.text):
+            stream.stop("repetition")
+            return
+    yield from buffer.flush()

@@ -8,7 +8,14 @@ _BOUNDARY = re.compile(
     r"\n[ \t]*\n\s*"                        # paragraph break
     r"|\n(?=[ \t]*(?:[-*+•]|\d+[.)]|#{1,6})\s)"  # a list item or heading on the next line
     r"|(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"  # end of sentence
+    r"|(?<=\n===|\n---)[=-]*[ \t]*\n\s*"  # the line under an underlined heading
 )
+_UNDERLINED = re.compile(r"\n[ \t]*(?:={3,}|-{3,})[ \t]*$")
+
+
+def is_heading(text: str) -> bool:
+    """Whether a unit of ``sentence_spans`` is a heading: ``# Title`` or an underlined title."""
+    return text.lstrip().startswith("#") or bool(_UNDERLINED.search(text))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -12,6 +12,10 @@ def process_memory_mb() -> float:
     return (resident_bytes() or 0) / (1024 * 1024)
 
 
+# Fewer tokens than this say nothing about the model's speed.
+MEASURABLE_TOKENS = 8
+
+
 class StatusBar(QStatusBar):
     """Messages on the left; speed, memory, model and "Offline" always shown on the right."""
 
@@ -41,7 +45,14 @@ class StatusBar(QStatusBar):
         self.memory_label.setText(f"{app_mb + engine_mb:.0f} MB")
         self.memory_label.setToolTip(f"Offgrid {app_mb:.0f} MB + model engine {engine_mb:.0f} MB")
 
-    def show_speed(self, tokens_per_s: float, first_token_ms: float) -> None:
-        """How fast the last answer was written."""
-        self.speed_label.setText(f"{tokens_per_s:.0f} tokens/s · first token "
-                                 f"{first_token_ms / 1000:.1f} s")
+    def show_speed(self, tokens: int, tokens_per_s: float, first_text_ms: float,
+                   total_ms: float) -> None:
+        """How fast the last answer came: its first text, and the model's writing speed when
+        it wrote enough to measure (an answer quoted from the sources has no speed)."""
+        first = f"first text {first_text_ms / 1000:.1f} s"
+        if not tokens:
+            self.speed_label.setText(f"Quoted from the sources · {total_ms / 1000:.1f} s")
+        elif tokens < MEASURABLE_TOKENS:
+            self.speed_label.setText(f"{first} · {tokens} tokens written")
+        else:
+            self.speed_label.setText(f"{first} · {tokens_per_s:.0f} tokens/s")

@@ -139,7 +139,9 @@ def _answered(window: WindowLayout, answer: Answer) -> None:
     window.sources.show_answer(answer)
     window.question.copy_button.setEnabled(True)
     if not answer.abstained:
-        window.status_bar.show_speed(answer.timings.decode_tokens_per_s, answer.timings.ttft_ms)
+        t = answer.timings
+        window.status_bar.show_speed(t.completion_tokens, t.decode_tokens_per_s, t.ttft_ms,
+                                     t.total_ms)
 
 
 def _conversation_opened(window: WindowLayout, answers: list[Answer]) -> None:

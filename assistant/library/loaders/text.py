@@ -6,6 +6,7 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.library.documents import ExtractedDocument, Section
+from assistant.library.loaders.headings import markdown_sections
 
 
 def decode_text(data: bytes) -> str:
@@ -27,8 +28,11 @@ def decode_text(data: bytes) -> str:
 
 
 def load_text(path: Path) -> ExtractedDocument:
-    """A ``.txt`` file: its whole content, one section."""
+    """A ``.txt`` file, in sections under its underlined headings (``Title`` over ``===``
+    or ``---``) if it has any, else one section; the first ``===`` heading is the title."""
     text = decode_text(path.read_bytes())
+    sections, first = markdown_sections(text, atx=False)
     return ExtractedDocument(
-        text=text, title=path.stem, kind="text", sections=(Section(0, len(text)),)
+        text=text, title=first or path.stem, kind="text",
+        sections=tuple(sections) or (Section(0, len(text)),),
     )
