@@ -42,6 +42,9 @@ def test_the_lead_is_the_best_sentence_and_a_close_second_while_short() -> None:
     assert lead_text([best, close]) == ("Rising electricity prices push miners out of Texas "
                                         "[2]. Tariffs rose by a third in two years [1].")
     assert lead([]) == []
+    # the same sentence from another passage is not a second: the next new one is
+    again = _evidence(3, "Rising electricity prices push miners out of Texas!", 0.88)
+    assert lead([best, again, close]) == [best, close]
 
 
 def test_the_buffer_hands_over_finished_sentences_with_their_markers() -> None:

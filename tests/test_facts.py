@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text.facts import clauses, conflict, figures, mentions_name, names, negated
+from assistant.text.conflicts import clauses, conflict, topic_names
+from assistant.text.facts import figures, mentions_name, names, negated, word_figures
 
 COSTS = ("At 800 EH/s and 20 J/TH the energy cost per bitcoin is about $42,700 at "
          "$0.05/kWh and $68,000 at $0.08/kWh.")
@@ -20,7 +21,10 @@ def test_figures_read_money_shares_scales_and_years() -> None:
     about = figures("about 853,000 kWh")[0]
     assert about.matches(figures("852,800 kWh")[0])  # rounded as stated
     assert not about.matches(figures("843,000 kWh")[0])
-    assert figures("2,016 blocks")[0].kind == "blocks"
+    assert figures("2,016 blocks")[0].kind == "block"
+    assert figures("4-bit")[0].kind == figures("at 4 bits")[0].kind == "bit"
+    assert not figures("$100 billion")[0].matches(figures("$120 billion")[0])  # not rounding
+    assert figures("50%")[0].matches(word_figures("about half")[0])
 
 
 def test_names_skip_common_openers_and_units_and_read_abbreviations() -> None:
@@ -79,3 +83,34 @@ def test_a_name_may_come_from_the_sentence_before_when_the_sentence_refers_back(
     sentence = "The country has a large surplus of power."
     assert conflict("Paraguay has a large surplus of power.", sentence, window) is None
     assert conflict("Ethiopia has a large surplus of power.", sentence, window) is not None
+
+
+def test_a_figure_is_said_of_the_name_the_source_gives_it_to() -> None:
+    source = ("The mining map estimated that China held roughly three-quarters of hash rate "
+              "in 2019, and that after the ban the United States became the largest.")
+    assert conflict("The mining map estimated that China held roughly three-quarters of hash "
+                    "rate in 2019.", source, source) is None
+    assert "said of “China”" in (conflict("The mining map estimated that the United States "
+                                          "held roughly three-quarters of hash rate in 2019.",
+                                          source, source) or "")
+
+
+def test_a_figure_from_the_next_sentence_cannot_replace_this_ones() -> None:
+    sentence = "At 800 EH/s and 20 J/TH, the network would draw about 16 GW."
+    window = sentence + " Over a year that is roughly 140 TWh, or about 140 GW-years."
+    assert conflict("At 800 EH/s and 20 J/TH the network draws about 16 GW.", sentence,
+                    window) is None
+    assert "gives 16 here" in (conflict("At 800 EH/s and 20 J/TH the network draws about 140 GW.",
+                                sentence, window) or "")
+
+
+def test_what_every_source_is_about_may_be_named_unless_someone_else_is() -> None:
+    passages = ["Bitcoin mining began on CPUs.", "Bitcoin pools grew.", "Bitcoin uses power."]
+    claim = "In Bitcoin's early years anyone could mine on a home CPU."
+    topics = topic_names(claim, passages)
+    assert topics == {"Bitcoin"}
+    sentence = "Anyone could mine on a home computer's CPU, and soon after on GPUs."
+    assert conflict(claim, sentence, sentence, topics=topics) is None
+    assert conflict(claim, sentence, sentence) is not None  # not a topic: must be named
+    swapped = "Anyone in Paraguay could mine on a home computer's CPU."
+    assert conflict(claim, swapped, swapped, topics=topics) is not None

@@ -61,16 +61,20 @@ def words(text: str) -> int:
 
 
 def lead(evidence: Sequence[Evidence]) -> list[Evidence]:
-    """The evidence sentences that open the answer: the best one, and the next best while
-    the two stay short and the second scores nearly as well."""
+    """The evidence sentences that open the answer: the best one, and the next best that
+    says something new while the two stay short and it scores nearly as well."""
     if not evidence:
         return []
     chosen = [evidence[0]]
-    if len(evidence) > 1:
-        second = evidence[1]
-        total = words(plain(evidence[0].sentence.text)) + words(plain(second.sentence.text))
-        if total <= LEAD_WORDS and second.score >= SECOND_SHARE * evidence[0].score:
-            chosen.append(second)
+    first = plain(evidence[0].sentence.text)
+    for other in evidence[1:]:
+        if other.score < SECOND_SHARE * evidence[0].score:
+            break
+        text = plain(other.sentence.text)
+        if adds_something(text, first):  # not the same sentence from another passage
+            if words(first) + words(text) <= LEAD_WORDS:
+                chosen.append(other)
+            break
     return chosen
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from assistant.answers.evidence import Sentence
-from assistant.text.facts import conflict, figures
+from assistant.text.conflicts import conflict, topic_names
+from assistant.text.facts import figures
 from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
@@ -124,6 +125,7 @@ def check_claims(claims: Sequence[Claim], claim_vectors: np.ndarray,
         if not is_checkable(claim):
             continue
         words = content_words(claim.text)
+        topics = topic_names(claim.text, list(passages), common)
         scores: dict[int, float] = {}
         conflicts: list[tuple[float, str]] = []
         for i, sentence in enumerate(sentences):
@@ -132,7 +134,7 @@ def check_claims(claims: Sequence[Claim], claim_vectors: np.ndarray,
             if score < threshold:
                 scores[sentence.source] = max(scores.get(sentence.source, 0.0), score)
                 continue
-            reason = conflict(claim.text, sentence.text, around[i], common, implied)
+            reason = conflict(claim.text, sentence.text, around[i], common, implied, topics)
             if reason:
                 conflicts.append((score, reason))
                 score = threshold - 0.01

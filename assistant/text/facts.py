@@ -1,4 +1,4 @@
-"""The checkable facts of a sentence: its figures, its names, its polarity, its clauses (pure).
+"""The checkable facts of a sentence: its figures, its names, its polarity (pure).
 
 Word overlap cannot tell "Paraguay has a power surplus" from "the United States has a power
 surplus", nor "$42,700 at 5 cents" from "$42,700 at 8 cents". These functions pull out what
@@ -7,7 +7,6 @@ such swaps change, so a claim can be held to the source sentence it paraphrases.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -20,13 +19,13 @@ _FIGURE = re.compile(
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn|[kKmMbBtT])(?![\w]))?"
     r"(?:\s?(?P<unit>%|percent\b|per\s?cent\b|cents?\b|¢))?",
 )
-_UNIT = re.compile(r"\s?([A-Za-z]+/[A-Za-z]+|[kMGTPE]?Wh?\b|[A-Za-z]{1,12}\b)")
+_UNIT = re.compile(r"(?:\s|-)?([A-Za-z]+/[A-Za-z]+|[kMGTPE]?Wh?\b|[A-Za-z]{1,12}\b)")
+# A rounded figure stays within this share of the stated one ("about 853,000" for 853,333;
+# not "$100 billion" for $120 billion).
+ROUNDING = 0.1
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _NEGATION = re.compile(r"\b(not|no|never|nor|neither|cannot|no\s+longer)\b|n['’]t\b",
                        re.IGNORECASE)
-# Where a sentence lists parallel facts: "$42,700 at 5 cents and $68,000 at 8 cents".
-_CLAUSE_BREAK = re.compile(r";\s+|,?\s+(?:and|while|whereas|but|versus|vs\.?|against|"
-                           r"compared\s+(?:with|to))\s+|,\s+", re.IGNORECASE)
 _NAME = re.compile(r"[A-Z][\w'’&.-]*[\w]|[A-Z]")
 _WORD = re.compile(r"[\w'’-]+")
 # Capitalised only because they open a sentence or a title: "The", "In", "A".
@@ -65,10 +64,14 @@ class Figure:
         "about 853,000" for "852,800" and spellings such as "$0.05" for "5 cents"."""
         if self.value == other.value:
             return True
+        for share, fraction in ((self, other), (other, self)):
+            if share.kind == "%" and not fraction.kind and 0 < fraction.value < 1:
+                return abs(share.value - 100 * fraction.value) < 0.5  # "half" for "50%"
         if self.value == 0 or other.value == 0:
             return False
         significant = len(self.digits.replace(".", "").strip("0")) or 1
-        return _round(other.value, significant) == _round(self.value, significant)
+        near = abs(self.value - other.value) <= ROUNDING * max(abs(self.value), abs(other.value))
+        return near and _round(other.value, significant) == _round(self.value, significant)
 
 
 def _round(value: float, significant: int) -> float:
@@ -141,7 +144,12 @@ def _kind(match: re.Match[str], unit: str, year: bool, after: str) -> str:
     if year:
         return "year"
     word = _UNIT.match(after)
-    return word.group(1).lower() if word else ""
+    if not word:
+        return ""
+    kind = word.group(1).lower()
+    # "4 bits" and "4-bit" measure the same; "5 years" is a span, not a year
+    singular = kind[:-1] if len(kind) > 3 and kind.endswith("s") and "/" not in kind else kind
+    return "years" if singular == "year" else singular
 
 
 def negated(text: str) -> bool:
@@ -166,7 +174,7 @@ def names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
         capital = word[:1].isupper()
         if capital and word.lower() in _MONTHS:
             capital = False  # a date, not a name
-        if capital and opens and not _acronym(word) and (
+        if capital and opens and not acronym(word) and (
                 word.lower() in common or word.lower() in _LEADING
                 or re.search(r"(ing|ly|ed)$", word)):
             capital = False
@@ -191,7 +199,8 @@ def names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
-def _acronym(word: str) -> bool:
+def acronym(word: str) -> bool:
+    """An all-capital abbreviation: "US", "ASIC", "SHA-256"."""
     letters = [c for c in word if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
@@ -209,7 +218,7 @@ def mentions_name(text: str, name: str) -> bool:
     capitals = [p for p in parts if p[:1].isupper()]
     if len(capitals) > 1 and all(_has_words(lowered, p.lower()) for p in capitals):
         return True  # "Satoshi Nakamoto" for "Nakamoto, Satoshi" or "Satoshi … Nakamoto"
-    if _acronym(name) and len(name) <= 6:
+    if acronym(name) and len(name) <= 6:
         letters = "".join(c for c in name if c.isalpha()).lower()
         for run in _CAPITAL_RUN.finditer(text):
             initials = "".join(w[0].lower() for w in run.group(0).split() if w[:1].isupper())
@@ -224,110 +233,3 @@ def mentions_name(text: str, name: str) -> bool:
 
 def _has_words(haystack: str, needle: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
-
-
-def clauses(text: str) -> list[str]:
-    """``text`` cut where it lists parallel facts, each part stating a figure: "$42,700 at
-    5 cents and $68,000 at 8 cents" is two clauses; "In 2023, Paraguay charged 3 cents"
-    stays one (a lone year or a part without a figure joins its neighbour)."""
-    parts: list[str] = []
-    cursor = 0
-    for match in _CLAUSE_BREAK.finditer(text):
-        parts.append(text[cursor:match.start()])
-        cursor = match.end()
-    parts.append(text[cursor:])
-    merged: list[str] = []
-    for part in parts:
-        if merged and not (_states_figure(merged[-1]) and _states_figure(part)):
-            merged[-1] = merged[-1] + ", " + part
-        else:
-            merged.append(part)
-    return merged
-
-
-def _states_figure(text: str) -> bool:
-    return any(not figure.year for figure in figures(text))
-
-
-def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = frozenset(),
-             implied: tuple[Figure, ...] = ()) -> str | None:
-    """Why ``sentence`` does not state ``claim``'s facts, or None if nothing conflicts.
-
-    ``window`` is the sentence with its neighbours: a name or figure may come from there
-    when the sentence itself refers back ("The country …"). ``implied`` are figures the
-    claim answers to (a question's "at 8 cents"): where the sentence states them, the
-    claim's figures must go with them.
-    """
-    own = names(sentence, common)
-    claim_names = names(claim, common)
-    refers_back = not own  # "The country has …": its name is in the sentence before
-    for name in claim_names:
-        if not (mentions_name(sentence, name) or (refers_back and mentions_name(window, name))):
-            return f"the sources do not say this of “{name}”"
-    own_figures = figures(sentence) + word_figures(sentence)
-    nearby = own_figures + figures(window) + word_figures(window)
-    claimed = figures(claim) + word_figures(claim)
-    for figure in claimed:
-        if not any(figure.matches(other) for other in nearby):
-            return f"the figure {figure.text} is not in the sources"
-    anchored = [f for f in claimed if any(f.matches(o) for o in own_figures)]
-    if claimed and not anchored and not refers_back:
-        # Figures may continue into the next sentence, but one must be in this one.
-        return f"the figure {claimed[0].text} is not in this passage"
-    claimed += [f for f in implied if not any(f.matches(c) for c in claimed)]
-    reason = _mispaired(claimed, sentence) or _split_by_clause(claim_names, claimed, sentence)
-    if reason:
-        return reason
-    if negated(claim) != negated(sentence):
-        return "the source says the opposite" if negated(claim) else \
-            "the source says this is not so"
-    return None
-
-
-def _mispaired(claimed: list[Figure], sentence: str) -> str | None:
-    """Figures the claim puts together that the source gives for different cases: "$42,700
-    at 8 cents" where the source says "$42,700 at 5 cents and $68,000 at 8 cents" (the clause
-    holding $42,700 gives its own price, and 8 cents sits in another clause)."""
-    parts = clauses(sentence)
-    if len(parts) < 2:
-        return None
-    stated = [figures(part) for part in parts]
-    years = {f.value for found in stated for f in found if f.year}
-    where = []
-    for figure in claimed:
-        if figure.year and len(years) < 2:
-            continue  # one year dates the whole sentence
-        holding = [i for i, found in enumerate(stated) if any(figure.matches(f) for f in found)]
-        if holding:
-            where.append((figure, holding))
-    for (a, in_a), (b, in_b) in itertools.combinations(where, 2):
-        if set(in_a) & set(in_b):
-            continue
-        for first, places, second in ((a, in_a, b), (b, in_b, a)):
-            rivals = [f for i in places for f in stated[i] if f.kind == second.kind
-                      and second.kind and not any(c.matches(f) for c in claimed)]
-            if rivals:
-                return (f"in the source {first.text} goes with {rivals[0].text}, "
-                        f"not {second.text}")
-    return None
-
-
-def _split_by_clause(claim_names: list[str], claimed: list[Figure], sentence: str) -> str | None:
-    """A name given a figure the source states for something else: "Ethiopia charged 3 cents"
-    where the source says "Paraguay charged 3 cents, while Ethiopia charged 5 cents"."""
-    parts = clauses(sentence)
-    if len(parts) < 2:
-        return None
-    for name in claim_names:
-        holding = [p for p in parts if mentions_name(p, name)]
-        if not holding or len(holding) == len(parts):
-            continue
-        for figure in claimed:
-            if figure.year:
-                continue
-            with_figure = [p for p in parts if any(figure.matches(f) for f in figures(p))]
-            rivals = [f for p in holding for f in figures(p)
-                      if f.kind == figure.kind and not figure.matches(f)]
-            if with_figure and rivals and not any(p in holding for p in with_figure):
-                return f"in the source {figure.text} is not said of “{name}”"
-    return None
