@@ -23,6 +23,10 @@ def test_unknown_names_are_those_no_document_mentions() -> None:
     library = {"bitcoin", "texas"}
     assert unknown_names("Is Texas cheaper than Monero mining?",
                          lambda term: term.lower() in library) == ["Monero"]
+    # a demonym is known when the documents name its country ("Norw*" finds "Norway")
+    countries = {"norw*", "chin*"}
+    assert unknown_names("Which Norwegian and Chinese firms, and which Mandarin speakers?",
+                         lambda term: term.lower() in countries) == ["Mandarin"]
 
 
 def test_abstain_reasons() -> None:
@@ -33,4 +37,6 @@ def test_abstain_reasons() -> None:
         "the documents never mention “Monero”"
     assert abstain_reason("Why do miners go to Paraguay?", _hits(0.45), known) is None
     # A strong match is answered even if a word is unknown (a typo, say).
-    assert abstain_reason("How does Monero compare?", _hits(0.7), known) is None
+    assert abstain_reason("How does Monero compare?", _hits(0.75), known) is None
+    # A related-sounding question about something never mentioned is not answered.
+    assert abstain_reason("How does Monero compare?", _hits(0.65), known) is not None

@@ -51,6 +51,7 @@ def test_mentions_asks_for_one_row_and_nothing_for_no_words() -> None:
     assert mentions_statement("Why are miners moving?", None) == (
         "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", ('"miners" OR "moving"',))
     assert mentions_statement("?! …", None) is None
+    assert mentions_statement("Norw*", None)[1] == ('"norw"*',)  # type: ignore[index]
     assert mentions_statement("miners", []) is None
     sql, params = mentions_statement("miners", ["a", "b"]) or ("", ())
     assert sql.endswith("c.name IN (?,?) LIMIT 1") and params == ('"miners"', "a", "b")

@@ -13,25 +13,31 @@ _STOPWORDS = frozenset(
     "was we were what when where which who whom why will with would you your about".split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_QUERY_WORD = re.compile(r"\w+\*?", re.UNICODE)
 
 
 def query_words(text: str) -> list[str]:
     """The question's distinct lower-cased content words, in order (all its words if every
-    one is a stopword)."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    one is a stopword); "norw*" stays a prefix."""
+    words = [w.lower() for w in _QUERY_WORD.findall(text)]
     kept = [w for w in words if w not in _STOPWORDS] or words
     return list(dict.fromkeys(kept))
 
 
 def any_of(words: Sequence[str]) -> str | None:
     """An FTS5 MATCH expression for rows holding any of ``words`` (None for no words)."""
-    return " OR ".join(f'"{word}"' for word in words) or None
+    return " OR ".join(_term(word) for word in words) or None
+
+
+def _term(word: str) -> str:
+    """A word as an FTS5 string, or a prefix query for "norw*"."""
+    return f'"{word[:-1]}"*' if word.endswith("*") and len(word) > 1 else f'"{word}"'
 
 
 def two_of(words: Sequence[str]) -> str | None:
     """An FTS5 MATCH expression for rows holding at least two of ``words`` (None if fewer
     than two words)."""
-    pairs = [f'("{a}" AND "{b}")' for a, b in combinations(words, 2)]
+    pairs = [f"({_term(a)} AND {_term(b)})" for a, b in combinations(words, 2)]
     return " OR ".join(pairs) or None
 
 
