@@ -106,8 +106,10 @@ def notes_service(make_service: MakeService, library: Path) -> NotesService:
 def test_the_answer_leads_with_the_evidence_and_shows_only_verified_model_sentences(
         notes_service: NotesService) -> None:
     engine = FakeEngine([["Paraguay sells surplus hydropower", " from the Itaipu dam [1]. ",
-                          "Miners pay about 4 cents per kWh there [2]. ",
-                          "The dam stands on the moon near Jupiter."]])
+                          "The engineers who designed the dam were: [1]. ",
+                          "The answer is: miners pay about 4 cents per kWh there [2]. ",
+                          "The dam stands on the moon near Jupiter. ",
+                          "The dam sells power to the dam sells power to miners."]])
     with notes_service(engine) as service:
         events = list(service.ask("Where does Paraguay's hydropower come from?",
                                   options=replace(OPTIONS, k=2)))
@@ -115,19 +117,21 @@ def test_the_answer_leads_with_the_evidence_and_shows_only_verified_model_senten
     tokens = [e.text for e in events if isinstance(e, Token)]
     # The lead first, at once: the evidence sentence that answers, cited. Then, once each was
     # finished and checked, the model's sentences that add something the sources support
-    # (re-cited to the source that does); its first merely repeated the lead.
-    assert tokens == [LEAD,
-                      " Miners pay about 4 cents per kWh there [1]."]
+    # (re-cited to the source that does), without a preamble ("The answer is:"); its first
+    # merely repeated the lead, and one that breaks off says nothing.
+    assert tokens == [LEAD, " Miners pay about 4 cents per kWh there [1]."]
     answer = events[-1].answer  # type: ignore[union-attr]
     assert isinstance(events[-1], Finished)
     assert answer.text == "".join(tokens)
     assert not answer.abstained
     assert [(c.claim.text, c.reason) for c in answer.unsupported] == [
-        ("The dam stands on the moon near Jupiter.", "not supported by the sources")]
+        ("The engineers who designed the dam were:", "it breaks off before saying anything"),
+        ("The dam stands on the moon near Jupiter.", "not supported by the sources"),
+        ("The dam sells power to the dam sells power to miners.", "it repeats itself")]
     assert answer.sources[0].path.endswith("paraguay.md")
     assert "Itaipu" in engine.prompts[0][-1].content
     payload = answer.to_json()
-    assert payload["unsupported"][0]["text"] == "The dam stands on the moon near Jupiter."
+    assert payload["unsupported"][1]["text"] == "The dam stands on the moon near Jupiter."
     assert set(payload) >= {"question", "answer", "abstained", "evidence", "sources",
                             "unsupported", "model", "timings"}
     assert set(payload["sources"][0]) >= {"n", "title", "path", "page", "heading", "start",

@@ -32,6 +32,12 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _OWN_MARK = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _END = re.compile(r"([.!?…]+[\"'”’)]*)?\s*$")
 _CITATIONS_ONLY = re.compile(r"^\[[\d,\s]*\]?$")
+# What a small model writes before its answer: "The answer is:", "The answer to this question
+# is", "Answer:".
+_PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+to\s+(?:this|the|your)\s+"
+                       r"question)?(?:\s+is)?\s*:?\s+(?=\S)", re.IGNORECASE)
+_TABLE = re.compile(r"\|.*\||(?:^|\s)-{3,}(?:\s|$)")
+_BIGRAM_WORD = re.compile(r"[\w%$.,'’-]+")
 
 
 def plain(text: str) -> str:
@@ -106,6 +112,33 @@ def lead_checks(chosen: Sequence[Evidence]) -> list[ClaimCheck]:
     """The lead's verdicts: each sentence is its source's own words."""
     return [ClaimCheck(Claim(plain(item.sentence.text), (item.sentence.source,)), 1.0,
                        (item.sentence.source,)) for item in chosen]
+
+
+def tidy(claim: Claim) -> Claim:
+    """A model sentence without its preamble ("The answer is: 3.125 BTC" → "3.125 BTC")."""
+    text = re.sub(r":\s*\.$", ":", _PREAMBLE.sub("", claim.text, count=1))
+    text = _EMPHASIS.sub(r"\2", text)
+    return Claim(text[:1].upper() + text[1:], claim.citations)
+
+
+def fault(text: str) -> str | None:
+    """Why a model sentence cannot be shown whatever the sources say, or None: it trails
+    off ("The founders are:"), copies table syntax, or repeats itself ("a moving average
+    that is set by a moving average")."""
+    if text.rstrip(" .!").endswith(":"):
+        return "it breaks off before saying anything"
+    if _TABLE.search(text):
+        return "it copies a table's layout, not a sentence"
+    tokens = _content_tokens(text)
+    pairs = list(zip(tokens, tokens[1:], strict=False))
+    if len(pairs) != len(set(pairs)):
+        return "it repeats itself"
+    return None
+
+
+def _content_tokens(text: str) -> list[str]:
+    return [w.strip(".,").lower() for w in _BIGRAM_WORD.findall(text)
+            if content_words(w) or any(c.isdigit() for c in w)]
 
 
 def adds_something(text: str, shown: str) -> bool:

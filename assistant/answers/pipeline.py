@@ -22,10 +22,12 @@ from assistant.answers.composing import (
     adds_something,
     citations_for,
     cite,
+    fault,
     fill,
     lead,
     lead_checks,
     lead_text,
+    tidy,
 )
 from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
 from assistant.answers.evidence import (
@@ -304,7 +306,12 @@ class AnswerPipeline:
         """The text to add for one finished model sentence: "" unless the sources support
         it, it adds to the answer and it fits; one the sources do not support is kept in
         ``rejected``."""
+        claim = tidy(claim)
         if not is_checkable(claim):
+            return ""
+        reason = fault(claim.text)
+        if reason:
+            rejected.append(ClaimCheck(claim, 0.0, (), reason))
             return ""
         vector = self.embedder.embed([claim.text])
         check = check_claims([claim], vector, passages, sentences, sentence_vectors,
