@@ -37,7 +37,7 @@ def test_the_lead_is_the_best_sentence_and_a_close_second_while_short() -> None:
     far = _evidence(1, "Tariffs rose by a third in two years.", 0.5)
     assert lead([best, close]) == [best, close]
     assert lead([best, far]) == [best]
-    long = _evidence(1, " ".join(["word"] * 40) + ".", 0.89)
+    long = _evidence(1, " ".join(["word"] * 55) + ".", 0.89)
     assert lead([best, long]) == [best]
     assert lead_text([best, close]) == ("Rising electricity prices push miners out of Texas "
                                         "[2]. Tariffs rose by a third in two years [1].")
