@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -124,10 +125,12 @@ def test_grounding_flags_invented_figures_and_wrong_citations(
 
 def test_a_follow_up_reuses_the_cached_conversation(service: AssistantService) -> None:
     conversation = service.new_conversation("Hydropower")
-    _, first = _finish(service.ask("Why are miners moving to Paraguay?", options=SHORT,
+    roomy = replace(SHORT, sentences=8, words=200)  # room left after the lead: the model runs
+    _, first = _finish(service.ask("Why are miners moving to Paraguay?", options=roomy,
                                    conversation_id=conversation.id))
-    _, second = _finish(service.ask("and what about Ethiopia?", options=SHORT,
+    _, second = _finish(service.ask("and what about Ethiopia?", options=roomy,
                                     conversation_id=conversation.id))
+    assert first.timings.prompt_tokens and second.timings.completion_tokens
     assert any("Ethiopia" in item.sentence.text for item in second.evidence)
     assert second.timings.cached_tokens >= first.timings.prompt_tokens
     turns = service.conversation_turns(conversation.id)

@@ -68,9 +68,10 @@ def words(text: str) -> int:
     return len(text.split())
 
 
-def lead(evidence: Sequence[Evidence]) -> list[Evidence]:
+def lead(evidence: Sequence[Evidence], limit: int = LEAD_WORDS) -> list[Evidence]:
     """The evidence sentences that open the answer: the best one, and the next best that
-    says something new while the two stay short and it scores nearly as well."""
+    says something new while the two stay within ``limit`` words and it scores nearly as
+    well."""
     if not evidence:
         return []
     chosen = [evidence[0]]
@@ -80,7 +81,7 @@ def lead(evidence: Sequence[Evidence]) -> list[Evidence]:
             break
         text = plain(other.sentence.text)
         if adds_something(text, first):  # not the same sentence from another passage
-            if words(first) + words(text) <= LEAD_WORDS:
+            if words(first) + words(text) <= limit:
                 chosen.append(other)
             break
     return chosen

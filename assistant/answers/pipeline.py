@@ -17,6 +17,8 @@ import numpy as np
 from assistant.answers.abstention import ABSTAIN_BELOW, abstain_reason
 from assistant.answers.answer import Answer, Timings, answer_from_record, answer_record
 from assistant.answers.composing import (
+    MAX_SENTENCES,
+    MAX_WORDS,
     Budget,
     SentenceBuffer,
     adds_something,
@@ -66,6 +68,9 @@ class AskOptions:
     abstain_below: float = ABSTAIN_BELOW
     system_prompt: str = SYSTEM_PROMPT
     params: GenerationParams = field(default_factory=GenerationParams)
+    # How long a factual answer may be (the lead, the model's sentences and the fill).
+    sentences: int = MAX_SENTENCES
+    words: int = MAX_WORDS
 
 
 def stored_answer(turn: Turn) -> Answer:
@@ -246,10 +251,10 @@ class AnswerPipeline:
         yield Retrieved(query, hits, evidence, False)
 
         passages = [hit.text for hit in hits]
-        chosen = lead(evidence)
+        chosen = lead(evidence, limit=options.words)
         text = lead_text(chosen)
         checks = lead_checks(chosen)
-        budget = Budget()
+        budget = Budget(options.sentences, options.words)
         budget.spend(text)
         timings.ttft_ms = (time.perf_counter() - started) * 1000
         self._record(turn_id, text)
