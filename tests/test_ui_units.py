@@ -249,7 +249,7 @@ def test_a_write_says_what_it_changed_and_each_list_reloads_itself(
 
 
 @pytest.mark.parametrize(("tokens", "shown"), [
-    (0, "Quoted from the sources · 0.3 s"),
+    (0, "Quoted from the sources · 310 ms"),
     (3, "first text 0.2 s · 3 tokens written"),
     (40, "first text 0.2 s · 55 tokens/s"),
 ])

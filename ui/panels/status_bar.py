@@ -51,7 +51,8 @@ class StatusBar(QStatusBar):
         it wrote enough to measure (an answer quoted from the sources has no speed)."""
         first = f"first text {first_text_ms / 1000:.1f} s"
         if not tokens:
-            self.speed_label.setText(f"Quoted from the sources · {total_ms / 1000:.1f} s")
+            took = f"{total_ms:.0f} ms" if total_ms < 1000 else f"{total_ms / 1000:.1f} s"
+            self.speed_label.setText(f"Quoted from the sources · {took}")
         elif tokens < MEASURABLE_TOKENS:
             self.speed_label.setText(f"{first} · {tokens} tokens written")
         else:
