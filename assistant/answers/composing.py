@@ -20,10 +20,6 @@ from assistant.text.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_WORDS = 60
-# A second evidence sentence joins the lead while the lead stays this short: the whole
-# budget (the fact sits in the best two sentences far more often than in the best one, and
-# the model's own sentences rarely hold it).
-LEAD_WORDS = MAX_WORDS
 # A further evidence sentence must score at least this share of the best one's score.
 SECOND_SHARE = 0.8
 # A model sentence whose content words the answer already holds (this share) adds nothing.
@@ -68,10 +64,11 @@ def words(text: str) -> int:
     return len(text.split())
 
 
-def lead(evidence: Sequence[Evidence], limit: int = LEAD_WORDS) -> list[Evidence]:
+def lead(evidence: Sequence[Evidence], limit: int = MAX_WORDS) -> list[Evidence]:
     """The evidence sentences that open the answer: the best one, and the next best that
     says something new while the two stay within ``limit`` words and it scores nearly as
-    well."""
+    well. The limit is the answer's whole budget: the fact sits in the best two sentences far
+    more often than in the best one, and the model's own sentences rarely hold it."""
     if not evidence:
         return []
     chosen = [evidence[0]]
@@ -119,8 +116,7 @@ def lead_checks(chosen: Sequence[Evidence]) -> list[ClaimCheck]:
 
 def tidy(claim: Claim) -> Claim:
     """A model sentence without its preamble ("The answer is: 3.125 BTC" → "3.125 BTC")."""
-    text = re.sub(r":\s*\.$", ":", _PREAMBLE.sub("", claim.text, count=1))
-    text = _EMPHASIS.sub(r"\2", text)
+    text = plain(re.sub(r":\s*\.$", ":", _PREAMBLE.sub("", claim.text, count=1)))
     return Claim(text[:1].upper() + text[1:], claim.citations)
 
 

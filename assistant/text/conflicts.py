@@ -25,6 +25,7 @@ from assistant.text.facts import (
 _CLAUSE_BREAK = re.compile(r";\s+|,?\s+(?:and|while|whereas|but|versus|vs\.?|against|"
                            r"compared\s+(?:with|to))\s+|,\s+", re.IGNORECASE)
 
+
 def _variant(name: str, other: str) -> bool:
     """Whether two different names share a word: "Stratum" and "Stratum V2"."""
     return name.lower() != other.lower() and bool(
@@ -106,9 +107,11 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
              and not any(c.matches(f) for c in claimed)), None)
         if rival:  # "140 GW" from the next sentence, where this one says "16 GW"
             return f"the source gives {rival.text} here, not {figure.text}"
+    # the claim's own figures are placed in its text; the question's are not
+    reason = _said_of(claim, claim_names, claimed, sentence, own, own_figures)
     claimed += [f for f in implied if not any(f.matches(c) for c in claimed)]
     reason = (_mispaired(claimed, sentence) or _split_by_clause(claim_names, claimed, sentence)
-              or _said_of(claim, sentence, claimed, common))
+              or reason)
     if reason:
         return reason
     if negated(claim) != negated(sentence):
@@ -117,20 +120,21 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
     return None
 
 
-def _said_of(claim: str, sentence: str, claimed: list[Figure],
-             common: frozenset[str]) -> str | None:
+def _said_of(claim: str, claim_names: list[str], claimed: list[Figure], sentence: str,
+             own: list[str], stated: list[Figure]) -> str | None:
     """A figure the claim gives to one name where the source gives it to another: "the
     United States held three-quarters" where the source says "China held three-quarters, …
-    the United States …" (the name just before the figure differs, and both are named)."""
-    stated = figures(sentence) + word_figures(sentence)
+    the United States …" (the name just before the figure differs, and both are named).
+    ``claim_names``/``claimed`` and ``own``/``stated`` are the names and figures of the claim
+    and of the sentence."""
     for figure in claimed:
         if figure.year:
             continue
         same = next((f for f in stated if figure.matches(f)), None)
-        ours = _name_before(claim, figure.start, names(claim, common))
+        ours = _name_before(claim, figure.start, claim_names)
         if same is None or ours is None or not mentions_name(sentence, ours):
             continue
-        theirs = _name_before(sentence, same.start, names(sentence, common))
+        theirs = _name_before(sentence, same.start, own)
         if theirs and not (mentions_name(theirs, ours) or mentions_name(ours, theirs)):
             return f"in the source {same.text} is said of “{theirs}”, not “{ours}”"
     return None

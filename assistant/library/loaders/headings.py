@@ -8,8 +8,6 @@ from assistant.library.documents import Section
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-
-
 _UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 
