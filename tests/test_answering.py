@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers.evidence import score_sentences, select_evidence, split_sentences
+from assistant.answers.evidence import (
+    continues,
+    score_sentences,
+    select_evidence,
+    split_sentences,
+)
 from assistant.answers.grounding import check_claims, split_claims
 from assistant.answers.pipeline import Asked, AskOptions, Finished, Retrieved, Token
 from assistant.app.service import AssistantService
@@ -42,6 +47,38 @@ def test_split_claims_reads_citation_markers() -> None:
     claims = split_claims("Miners pay 4 cents [1]. The dam is big [1, 2]. Tariffs are low. [2]")
     assert [(c.text, c.citations) for c in claims] == [
         ("Miners pay 4 cents.", (1,)), ("The dam is big.", (1, 2)), ("Tariffs are low.", (2,))]
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_scored_and_quoted_with_it() -> None:
+    assert continues("For that reason miners depreciate ASICs quickly.")
+    assert continues("Depending on whether their share was above 50%, it is 2 or 3.")
+    assert continues("Running for a year (8,760 hours), that is roughly 140 TWh.")
+    assert continues("So the pools decide.")
+    assert not continues("Older machines earn less per day than their power costs.")
+    assert not continues("The network draws about 16 GW at 20 J/TH.")
+    text = ("# Energy\n\nThe network draws about 16 GW at 20 J/TH. Running for a year "
+            "(8,760 hours), that is roughly 140 TWh. Tariffs differ by country.\n")
+    hits = [_hit(1, text)]
+    sentences = split_sentences(hits)
+    assert [s.text[:12] for s in sentences] == ["The network ", "Running for ", "Tariffs diff"]
+    # the continuation (index 1) scores nearer its strong predecessor than an ordinary one
+    vectors = [[1.0, 0.0]] + [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+    question = "How much electricity does the network use in a year?"
+    import numpy as np
+    scores = score_sentences(question, np.array(vectors[0]), sentences, np.array(vectors[1:]),
+                             [1.0])
+    alone = score_sentences(question, np.array(vectors[0]), sentences[1:2],
+                            np.array(vectors[2:3]), [1.0])
+    assert scores[1] > alone[0]
+    # quoted with its predecessor, with exact offsets, and never twice
+    evidence = select_evidence(hits, sentences, [0.5, 0.9, 0.1], limit=3)
+    joined = evidence[0].sentence
+    assert joined.text.startswith("The network draws") and joined.text.endswith("140 TWh.")
+    assert text[joined.start - 100:joined.end - 100] == joined.text
+    assert [e.sentence.text[:7] for e in evidence] == ["The net", "Tariffs"]
+    # the predecessor chosen first takes its continuation along
+    evidence = select_evidence(hits, sentences, [0.9, 0.5, 0.1], limit=3)
+    assert evidence[0].sentence.text.endswith("140 TWh.") and len(evidence) == 2
 
 
 def test_evidence_picks_the_answering_sentence_with_its_offsets() -> None:

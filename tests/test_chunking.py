@@ -18,6 +18,22 @@ def test_sentence_spans_split_on_sentence_ends_and_paragraphs() -> None:
     assert spans == ["First one.", "Second one!", "Third para?", "Yes. e.g. lower stays"]
 
 
+def test_abbreviations_do_not_end_a_sentence_but_units_and_letters_may() -> None:
+    cases = {
+        "It falls to approx. 640,000 kWh, or approx. $32,000 per BTC. Next.":
+            ["It falls to approx. 640,000 kWh, or approx. $32,000 per BTC.", "Next."],
+        "Shares in e.g. Kazakhstan grew. The U.S. share rose. See Fig. 2 and Dr. Back.":
+            ["Shares in e.g. Kazakhstan grew.", "The U.S. share rose.",
+             "See Fig. 2 and Dr. Back."],
+        "One kWh is 3.6 x 10^6 J. That is 1,000 W. Plan B. Then what?":
+            ["One kWh is 3.6 x 10^6 J.", "That is 1,000 W.", "Plan B.", "Then what?"],
+        "It took 795 ms. Then no. Fine (cf. Table 2). Done.":
+            ["It took 795 ms.", "Then no.", "Fine (cf. Table 2).", "Done."],
+    }
+    for text, expected in cases.items():
+        assert [text[a:b] for a, b in sentence_spans(text)] == expected, text
+
+
 def test_small_document_is_one_chunk_with_exact_offsets() -> None:
     text = "  Alpha beta. Gamma delta.  "
     chunks = chunk_document(_doc(text))

@@ -45,6 +45,10 @@ def test_the_lead_is_the_best_sentence_and_a_close_second_while_short() -> None:
     # the same sentence from another passage is not a second: the next new one is
     again = _evidence(3, "Rising electricity prices push miners out of Texas!", 0.88)
     assert lead([best, again, close]) == [best, close]
+    # a second made of two joined sentences that would not fit gives its first sentence
+    joined = _evidence(1, "Tariffs rose by a third. It " + " ".join(["grew"] * 50) + ".", 0.85)
+    second = lead([best, joined])[1].sentence
+    assert (second.text, second.start, second.end) == ("Tariffs rose by a third.", 0, 24)
 
 
 def test_the_buffer_hands_over_finished_sentences_with_their_markers() -> None:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -74,6 +75,9 @@ def test_the_window_survives_engine_crashes_mid_answer(
     controller, session = window.controllers.chat, window.controllers.session
     service = session.service
     assert service is not None
+    # Room after the lead, so that the model always writes (a lead that fills the answer's
+    # budget skips the model, and an engine that is not asked cannot be caught mid-answer).
+    session.options = replace(session.options, sentences=8, words=200)
     rng = random.Random(20261128)
     for round_number, how in enumerate(KILLS):
         pid = service.model_info().pid

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.library.retrieval import fuse_rankings
-from assistant.text.keywords import fts_query
+from assistant.text.keywords import content_words, fts_query, spelled_words
 
 
 def test_rrf_rewards_items_high_in_both_lists() -> None:
@@ -26,3 +26,10 @@ def test_fts_query_ors_content_words_and_drops_stopwords() -> None:
     assert fts_query("the of") == '"the" OR "of"'
     assert fts_query("  ?! ") is None
     assert fts_query('quote " and AND NOT') == '"quote" OR "not"'
+
+
+def test_unit_symbols_meet_their_spelled_out_words() -> None:
+    question = spelled_words("How many kilowatt-hours go into each bitcoin?")
+    sentence = spelled_words("That is about 853,000 kWh per BTC.")
+    assert {"kilowatt", "hour", "bitcoin"} <= question & sentence
+    assert content_words("853,000 kWh per BTC") == {"853", "000", "kwh", "per", "btc"}

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from assistant.answers.evidence import Evidence
+from assistant.answers.evidence import Evidence, Sentence
 from assistant.answers.grounding import LEADING_CITATIONS, Claim, ClaimCheck, split_claims
 from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
@@ -76,12 +76,25 @@ def lead(evidence: Sequence[Evidence], limit: int = MAX_WORDS) -> list[Evidence]
     for other in evidence[1:]:
         if other.score < SECOND_SHARE * evidence[0].score:
             break
+        if words(first) + words(plain(other.sentence.text)) > limit:
+            other = first_sentence(other)  # a sentence joined to the next one: the first
         text = plain(other.sentence.text)
         if adds_something(text, first):  # not the same sentence from another passage
             if words(first) + words(text) <= limit:
                 chosen.append(other)
             break
     return chosen
+
+
+def first_sentence(item: Evidence) -> Evidence:
+    """An evidence unit of several sentences cut to its first one."""
+    spans = sentence_spans(item.sentence.text)
+    if len(spans) < 2:
+        return item
+    start, end = spans[0]
+    sentence = item.sentence
+    return replace(item, sentence=Sentence(sentence.source, sentence.text[start:end],
+                                           sentence.start + start, sentence.start + end))
 
 
 def fill(evidence: Sequence[Evidence], shown: str, budget: Budget) -> list[Evidence]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from assistant.library.documents import Hit
-from assistant.text.keywords import content_words
+from assistant.text.keywords import content_words, spelled_words
 from assistant.text.sentences import is_heading, sentence_spans
 
 DENSE_WEIGHT = 0.6
@@ -29,6 +29,17 @@ ANSWER_TYPE_BONUS = 0.1
 # A sentence that only restates the question's words answers nothing.
 RESTATEMENT_PENALTY = 0.1
 MIN_SENTENCE_CHARS = 25
+# A sentence that leans on the one before it ("For that reason …", "…, that is 140 TWh") is
+# scored with it and quoted with it, so that an answer never starts in mid-thought.
+CONTINUATION_WEIGHT = 0.7
+MAX_JOINED_WORDS = 50
+_CONTINUES = re.compile(
+    r"^[\W_]*(?:(?:for|because of) (?:that|this|these|those)(?: reasons?)?|as a result|"
+    r"put differently|in other words|that|this|these|those|it|its|they|their|such|so|thus|"
+    r"hence|therefore)\b"
+    r"|^[\W_]*(?:\w+\s+){1,3}(?:their|its|they|these|those)\b"
+    r"|^[^.;:]{0,60},\s*that is\b",
+    re.IGNORECASE)
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (much|many|big|large|long|fast|high|low|often)|what (share|percentage|fraction|"
     r"proportion|cost|price|rate|size|number)|at what (price|rate|cost|level))\b",
@@ -73,6 +84,12 @@ def answer_type_bonus(question: str, sentence: str) -> float:
                             sentence.lower())
         return ANSWER_TYPE_BONUS if defines else 0.0
     return 0.0
+
+
+def continues(text: str) -> bool:
+    """Whether a sentence leans on the one before it ("So …", "For that reason …",
+    "Depending on whether their …", "Running for a year, that is 140 TWh.")."""
+    return bool(_CONTINUES.search(text))
 
 
 def restates(question_words: set[str], text: str) -> bool:
@@ -129,14 +146,14 @@ def lexical_overlap(question_words: set[str], text: str) -> float:
     """The share of the question's content words that ``text`` contains."""
     if not question_words:
         return 0.0
-    return len(question_words & content_words(text)) / len(question_words)
+    return len(question_words & spelled_words(text)) / len(question_words)
 
 
 def score_sentences(question: str, question_vector: np.ndarray, sentences: Sequence[Sentence],
                     sentence_vectors: np.ndarray, passage_scores: Sequence[float]) -> list[float]:
     """A relevance score per sentence: meaning, shared words, its passage's rank, its
     neighbours' scores, and whether it states a figure when the question asks for one."""
-    words = content_words(question)
+    words = spelled_words(question)
     if not sentences:
         return []
     dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(question_vector,
@@ -149,10 +166,12 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
     ]
     scores = []
     for index, sentence in enumerate(sentences):
-        neighbours = [base[j] for j in (index - 1, index + 1)
-                      if 0 <= j < len(sentences) and sentences[j].source == sentence.source]
-        score = base[index] + NEIGHBOUR_WEIGHT * max(0.0, max(neighbours, default=0.0)
-                                                     - base[index])
+        score = base[index]
+        for j in (index - 1, index + 1):
+            if 0 <= j < len(sentences) and sentences[j].source == sentence.source:
+                later = sentences[max(index, j)]
+                weight = CONTINUATION_WEIGHT if continues(later.text) else NEIGHBOUR_WEIGHT
+                score = max(score, base[index] + weight * (base[j] - base[index]))
         score += answer_type_bonus(question, sentence.text)
         if restates(words, sentence.text):
             score -= RESTATEMENT_PENALTY
@@ -184,19 +203,47 @@ def focus_sources(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Se
 
 def select_evidence(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Sequence[float],
                     *, limit: int = 4) -> list[Evidence]:
-    """The ``limit`` best distinct sentences, best first, each tied to its source."""
+    """The ``limit`` best distinct sentences, best first, each tied to its source; a
+    sentence that leans on the one before it comes joined to it."""
     ranked = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
     chosen: list[Evidence] = []
     seen: set[str] = set()
+    at: dict[int, int] = {}  # sentence index -> its place in ``chosen``
     for index in ranked:
         sentence = sentences[index]
         key = " ".join(sentence.text.lower().split())
         if key in seen:  # overlapping chunks repeat sentences
             continue
         seen.add(key)
+        joined = with_context(hits, sentences, index)
         hit = hits[sentence.source - 1]
-        chosen.append(Evidence(sentence, scores[index], hit.title, hit.path, hit.page,
+        if joined is not sentence and index - 1 in at:  # its sentence before is already in
+            place = at[index - 1]
+            chosen[place] = replace(chosen[place], sentence=joined)
+            continue
+        if joined is not sentence:
+            seen.add(" ".join(sentences[index - 1].text.lower().split()))
+            at[index - 1] = len(chosen)
+        at[index] = len(chosen)
+        chosen.append(Evidence(joined, scores[index], hit.title, hit.path, hit.page,
                                hit.heading))
         if len(chosen) == limit:
             break
     return chosen
+
+
+def with_context(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> Sentence:
+    """``sentences[index]`` joined to the sentence before it in its passage when it leans on
+    it and the two stay short; else the sentence itself."""
+    sentence = sentences[index]
+    if index == 0 or not continues(sentence.text):
+        return sentence
+    before = sentences[index - 1]
+    if before.source != sentence.source:
+        return sentence
+    hit = hits[sentence.source - 1]
+    text = hit.text[before.start - hit.start:sentence.end - hit.start]
+    gap = hit.text[before.end - hit.start:sentence.start - hit.start]
+    if len(text.split()) > MAX_JOINED_WORDS or gap.strip():
+        return sentence  # too long to quote whole, or something was left out between them
+    return Sentence(sentence.source, text, before.start, sentence.end)

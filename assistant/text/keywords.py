@@ -58,3 +58,23 @@ def content_words(text: str) -> set[str]:
     """The lower-cased, lightly stemmed words of ``text`` that carry meaning."""
     words = (w.lower() for w in _WORD.findall(text))
     return {_stem(w) for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+# Unit symbols and their spelled-out words, so "kilowatt-hours" meets "kWh" and "bitcoin"
+# meets "BTC" when sentences are compared with a question.
+_SPELLED = {
+    "kwh": ("kilowatt", "hour"), "mwh": ("megawatt", "hour"), "gwh": ("gigawatt", "hour"),
+    "twh": ("terawatt", "hour"), "kw": ("kilowatt",), "mw": ("megawatt",),
+    "gw": ("gigawatt",), "tw": ("terawatt",), "btc": ("bitcoin",), "sat": ("satoshi",),
+    "th": ("terahash",), "ph": ("petahash",), "eh": ("exahash",), "j": ("joule",),
+    "gb": ("gigabyte",), "mb": ("megabyte",), "usd": ("dollar",), "pct": ("percent",),
+}
+
+
+def spelled_words(text: str) -> set[str]:
+    """``content_words`` with unit symbols also spelled out ("kWh" adds kilowatt and hour)."""
+    words = {w.lower() for w in _WORD.findall(text)}
+    found = content_words(text)
+    for word in words:
+        found.update(_SPELLED.get(word, ()))
+    return found

@@ -11,6 +11,13 @@ _BOUNDARY = re.compile(
     r"|(?<=\n===|\n---)[=-]*[ \t]*\n\s*"  # the line under an underlined heading
 )
 _UNDERLINED = re.compile(r"\n[ \t]*(?:={3,}|-{3,})[ \t]*$")
+# A full stop that ends an abbreviation, not a sentence: "approx. 853,000", "e.g. Kazakhstan",
+# "the U.S. share", "Fig. 2", "Dr. Back". Single capitals are left alone ("10^6 J. One kWh").
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(\[\"'])(?:approx|e\.g|i\.e|cf|vs|viz|ca|resp|fig|figs|eq|eqs|dr|mr|mrs|prof|vol|pp"
+    r"|[A-Z](?:\.[A-Z])+)\.$",
+    re.IGNORECASE)
+_LOOKBACK = 12
 
 
 def is_heading(text: str) -> bool:
@@ -24,10 +31,17 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
+        if _after_abbreviation(text, max(cursor, match.start() - _LOOKBACK), match.start()):
+            continue
         spans.extend(trimmed(text, cursor, match.start()))
         cursor = match.end()
     spans.extend(trimmed(text, cursor, end))
     return spans
+
+
+def _after_abbreviation(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends with an abbreviation's or an initial's full stop."""
+    return text[end - 1:end] == "." and bool(_ABBREVIATION.search(text[start:end]))
 
 
 def trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
