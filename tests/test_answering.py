@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from assistant.answers.evidence import (
-    continues,
+    answer_type_bonus,
+    restates,
     score_sentences,
     select_evidence,
+    sought,
     split_sentences,
 )
 from assistant.answers.grounding import check_claims, split_claims
@@ -21,6 +23,8 @@ from assistant.app.service import AssistantService
 from assistant.engines.engine import TokenStream
 from assistant.errors import AssistantError, EngineCrashed
 from assistant.library.documents import Hit
+from assistant.text.keywords import content_words
+from assistant.text.sentences import continues
 from tests.fakes import FakeEngine, HashEmbedder
 from tests.services import MakeService
 
@@ -76,9 +80,26 @@ def test_a_sentence_that_leans_on_the_one_before_is_scored_and_quoted_with_it() 
     assert joined.text.startswith("The network draws") and joined.text.endswith("140 TWh.")
     assert text[joined.start - 100:joined.end - 100] == joined.text
     assert [e.sentence.text[:7] for e in evidence] == ["The net", "Tariffs"]
-    # the predecessor chosen first takes its continuation along
+    # the predecessor chosen first comes with its continuation ("That implies …")
     evidence = select_evidence(hits, sentences, [0.9, 0.5, 0.1], limit=3)
     assert evidence[0].sentence.text.endswith("140 TWh.") and len(evidence) == 2
+
+
+def test_sentences_are_ranked_without_what_the_question_sets_aside() -> None:
+    assert sought("Besides rising power prices, what else squeezes US miners?") == \
+        "what else squeezes US miners?"
+    assert sought("Apart from the US which countries took in hash rate?") == \
+        "which countries took in hash rate?"
+    assert sought("What is hashprice?") == "What is hashprice?"
+
+
+def test_answer_kinds_a_word_defined_and_a_figure_that_answers() -> None:
+    question = "What does the word edge refer to in edge AI?"
+    assert answer_type_bonus(question, 'The "edge" is the outer rim of a network.') > 0
+    assert answer_type_bonus(question, "Edge AI means running models on the device.") == 0
+    asked = content_words("What country-level coefficient did China's dominance imply?")
+    assert not restates(asked, "That implies a country-level coefficient of 1.")
+    assert restates(asked, "That implies a country-level coefficient.")
 
 
 def test_evidence_picks_the_answering_sentence_with_its_offsets() -> None:

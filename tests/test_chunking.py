@@ -89,3 +89,13 @@ def test_text_builder_records_offsets_and_merges_same_location() -> None:
     builder.add("three", heading="B")
     assert builder.text() == "one\n\ntwo\n\nthree"
     assert builder.sections == [Section(0, 8, None, "A"), Section(10, 15, None, "B")]
+
+
+def test_a_short_sentence_that_leans_on_the_last_never_opens_a_passage_alone() -> None:
+    text = " ".join(f"Sentence number {i} talks about topic {i}." for i in range(5))
+    text += " That implies a coefficient of 1. " + " ".join(
+        f"Later sentence {i} says more about it." for i in range(5))
+    params = ChunkingParams(target_chars=230, overlap_chars=70)
+    chunks = chunk_document(_doc(text), params)
+    assert not any(chunk.text.startswith("That implies") for chunk in chunks)
+    assert any("topic 4. That implies" in chunk.text for chunk in chunks)

@@ -20,6 +20,9 @@ from assistant.text.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_WORDS = 60
+# The lead may run this much over the word budget rather than cut a thought in two; the
+# model then adds nothing.
+LEAD_SLACK = 1.25
 # A further evidence sentence must score at least this share of the best one's score.
 SECOND_SHARE = 0.8
 # A model sentence whose content words the answer already holds (this share) adds nothing.
@@ -35,6 +38,7 @@ _CITATIONS_ONLY = re.compile(r"^\[[\d,\s]*\]?$")
 _PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+to\s+(?:this|the|your)\s+"
                        r"question)?(?:\s+is)?\s*:?\s+(?=\S)", re.IGNORECASE)
 _TABLE = re.compile(r"\|.*\||(?:^|\s)-{3,}(?:\s|$)")
+_ASIDE = re.compile(r"\s*\((?:[^()]|\([^()]*\))+\)(?=[\s,.;:!?]|$)")
 _BIGRAM_WORD = re.compile(r"[\w%$.,'’-]+")
 
 
@@ -76,14 +80,26 @@ def lead(evidence: Sequence[Evidence], limit: int = MAX_WORDS) -> list[Evidence]
     for other in evidence[1:]:
         if other.score < SECOND_SHARE * evidence[0].score:
             break
-        if words(first) + words(plain(other.sentence.text)) > limit:
+        most = int(limit * LEAD_SLACK)
+        if words(first) + words(plain(other.sentence.text)) > most:
+            other = without_asides(other)  # "… on schedule (the halving every …) and …"
+        if words(first) + words(plain(other.sentence.text)) > most:
             other = first_sentence(other)  # a sentence joined to the next one: the first
         text = plain(other.sentence.text)
         if adds_something(text, first):  # not the same sentence from another passage
-            if words(first) + words(text) <= limit:
+            if words(first) + words(text) <= most:
                 chosen.append(other)
             break
     return chosen
+
+
+def without_asides(item: Evidence) -> Evidence:
+    """An evidence sentence quoted without its parenthetical asides; it keeps its place in
+    the document (the whole sentence is still the one highlighted)."""
+    text = _ASIDE.sub("", item.sentence.text)
+    if text == item.sentence.text or not content_words(text):
+        return item
+    return replace(item, sentence=replace(item.sentence, text=text))
 
 
 def first_sentence(item: Evidence) -> Evidence:

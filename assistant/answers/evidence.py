@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.library.documents import Hit
 from assistant.text.keywords import content_words, spelled_words
-from assistant.text.sentences import is_heading, sentence_spans
+from assistant.text.sentences import continues, is_heading, sentence_spans
 
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.3
@@ -33,13 +33,9 @@ MIN_SENTENCE_CHARS = 25
 # scored with it and quoted with it, so that an answer never starts in mid-thought.
 CONTINUATION_WEIGHT = 0.7
 MAX_JOINED_WORDS = 50
-_CONTINUES = re.compile(
-    r"^[\W_]*(?:(?:for|because of) (?:that|this|these|those)(?: reasons?)?|as a result|"
-    r"put differently|in other words|that|this|these|those|it|its|they|their|such|so|thus|"
-    r"hence|therefore)\b"
-    r"|^[\W_]*(?:\w+\s+){1,3}(?:their|its|they|these|those)\b"
-    r"|^[^.;:]{0,60},\s*that is\b",
-    re.IGNORECASE)
+_SETS_ASIDE = re.compile(r"\b(?:apart from|aside from|besides|other than|except(?: for)?|"
+                         r"in addition to)\s+[^,?;]+?(?:,|(?=\s+(?:what|which|who|how)\b))",
+                         re.IGNORECASE)
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (much|many|big|large|long|fast|high|low|often)|what (share|percentage|fraction|"
     r"proportion|cost|price|rate|size|number)|at what (price|rate|cost|level))\b",
@@ -62,6 +58,11 @@ _CAUSE_IN_SENTENCE = re.compile(r"\b(because|due to|driven by|as a result|so tha
 _DEFINITION_QUESTION = re.compile(r"^\s*what (is|are|does|do)\s+(an?\s+|the\s+)?"
                                   r"(?P<term>[\w\s-]{2,40}?)\s*(mean|measure|refer to)?\??$",
                                   re.IGNORECASE)
+# "What does the word edge refer to in edge AI?": the sentence that says what the word itself
+# is ('The "edge" is …'), not one about the phrase it sits in ("Edge AI means …").
+_WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|name|prefix|"
+                            r"abbreviation|acronym)\s+[\"'“‘]?(?P<term>[\w-]{1,30})[\"'”’]?\s+"
+                            r"(?:mean|refer to|stand for)\b", re.IGNORECASE)
 
 
 def answer_type_bonus(question: str, sentence: str) -> float:
@@ -77,6 +78,12 @@ def answer_type_bonus(question: str, sentence: str) -> float:
         new_names = [m.group(0) for m in _NAME_IN_SENTENCE.finditer(sentence)
                      if m.group(0).lower() not in asked]
         return ANSWER_TYPE_BONUS if new_names else 0.0
+    match = _WORD_QUESTION.match(question)
+    if match:
+        term = re.escape(match.group("term").lower())
+        defines = re.search(rf"(?<![\w-])[\"'“‘]?{term}[\"'”’]?\s+(?:is|are|means|refers to|"
+                            rf"stands for)\b", sentence.lower())
+        return ANSWER_TYPE_BONUS if defines else 0.0
     match = _DEFINITION_QUESTION.match(question)
     if match:
         term = re.escape(match.group("term").strip().lower())
@@ -86,15 +93,18 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
-def continues(text: str) -> bool:
-    """Whether a sentence leans on the one before it ("So …", "For that reason …",
-    "Depending on whether their …", "Running for a year, that is 140 TWh.")."""
-    return bool(_CONTINUES.search(text))
+def sought(question: str) -> str:
+    """The question without what it sets aside ("Besides rising power prices, what else
+    squeezes miners?" → "what else squeezes miners?"): sentences are ranked on the rest."""
+    rest = _SETS_ASIDE.sub(" ", question).strip(" ,")
+    return rest if content_words(rest) else question
 
 
 def restates(question_words: set[str], text: str) -> bool:
-    """Whether ``text`` says hardly more than the question (at most two new words)."""
-    return len(content_words(text) - question_words) <= 2
+    """Whether ``text`` says hardly more than the question (at most two new words, none of
+    them a figure: "That implies a coefficient of 1." answers)."""
+    new = content_words(text) - question_words
+    return len(new) <= 2 and not any(_DIGIT.search(word) for word in new)
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 
 
@@ -204,46 +214,68 @@ def focus_sources(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Se
 def select_evidence(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: Sequence[float],
                     *, limit: int = 4) -> list[Evidence]:
     """The ``limit`` best distinct sentences, best first, each tied to its source; a
-    sentence that leans on the one before it comes joined to it."""
+    sentence comes joined to the one before it when it leans on it ("For that reason …"),
+    and to the one after it when that one leans on it ("That implies …")."""
     ranked = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
     chosen: list[Evidence] = []
+    spans: list[tuple[int, int]] = []  # the sentence indices each evidence item covers
     seen: set[str] = set()
-    at: dict[int, int] = {}  # sentence index -> its place in ``chosen``
     for index in ranked:
-        sentence = sentences[index]
-        key = " ".join(sentence.text.lower().split())
-        if key in seen:  # overlapping chunks repeat sentences
-            continue
-        seen.add(key)
-        joined = with_context(hits, sentences, index)
-        hit = hits[sentence.source - 1]
-        if joined is not sentence and index - 1 in at:  # its sentence before is already in
-            place = at[index - 1]
-            chosen[place] = replace(chosen[place], sentence=joined)
-            continue
-        if joined is not sentence:
-            seen.add(" ".join(sentences[index - 1].text.lower().split()))
-            at[index - 1] = len(chosen)
-        at[index] = len(chosen)
-        chosen.append(Evidence(joined, scores[index], hit.title, hit.path, hit.page,
-                               hit.heading))
+        key = " ".join(sentences[index].text.lower().split())
+        if key in seen or any(lo <= index <= hi for lo, hi in spans):
+            continue  # overlapping chunks repeat sentences; joined ones are in already
+        lo, hi = _unit(hits, sentences, index)
+        if any(start <= hi <= end for start, end in spans):
+            hi = index  # the sentence after it is in already, on its own
+        place = next((n for n, (_, end) in enumerate(spans) if end == lo), None) \
+            if lo < index else None
+        if place is not None:  # the sentence before is in already: it takes this one along
+            lo = spans[place][0]
+            spans[place] = (lo, hi)
+            chosen[place] = replace(chosen[place], sentence=_joined(sentences, hits, lo, hi))
+        else:
+            hit = hits[sentences[index].source - 1]
+            spans.append((lo, hi))
+            chosen.append(Evidence(_joined(sentences, hits, lo, hi), scores[index], hit.title,
+                                   hit.path, hit.page, hit.heading))
+        seen.update(" ".join(s.text.lower().split()) for s in sentences[lo:hi + 1])
         if len(chosen) == limit:
             break
     return chosen
 
 
-def with_context(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> Sentence:
-    """``sentences[index]`` joined to the sentence before it in its passage when it leans on
-    it and the two stay short; else the sentence itself."""
-    sentence = sentences[index]
-    if index == 0 or not continues(sentence.text):
-        return sentence
-    before = sentences[index - 1]
+def _unit(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> tuple[int, int]:
+    """The sentences quoted together with ``sentences[index]``: the one before it if it leans
+    on it, the one after it if that one leans on it, while they stay short."""
+    lo = hi = index
+    if _leans(hits, sentences, index):
+        lo = index - 1
+    if index + 1 < len(sentences) and _leans(hits, sentences, index + 1):
+        hi = index + 1
+    while sum(len(s.text.split()) for s in sentences[lo:hi + 1]) > MAX_JOINED_WORDS \
+            and hi > index:
+        hi -= 1
+    if sum(len(s.text.split()) for s in sentences[lo:hi + 1]) > MAX_JOINED_WORDS:
+        lo = index
+    return lo, hi
+
+
+def _leans(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> bool:
+    """Whether ``sentences[index]`` leans on the sentence right before it in its passage."""
+    if index == 0 or not continues(sentences[index].text):
+        return False
+    before, sentence = sentences[index - 1], sentences[index]
     if before.source != sentence.source:
-        return sentence
+        return False
     hit = hits[sentence.source - 1]
-    text = hit.text[before.start - hit.start:sentence.end - hit.start]
-    gap = hit.text[before.end - hit.start:sentence.start - hit.start]
-    if len(text.split()) > MAX_JOINED_WORDS or gap.strip():
-        return sentence  # too long to quote whole, or something was left out between them
-    return Sentence(sentence.source, text, before.start, sentence.end)
+    return not hit.text[before.end - hit.start:sentence.start - hit.start].strip()
+
+
+def _joined(sentences: Sequence[Sentence], hits: Sequence[Hit], lo: int, hi: int) -> Sentence:
+    """Sentences ``lo`` to ``hi`` of one passage as one, with exact offsets."""
+    first, last = sentences[lo], sentences[hi]
+    if lo == hi:
+        return first
+    hit = hits[first.source - 1]
+    return Sentence(first.source, hit.text[first.start - hit.start:last.end - hit.start],
+                    first.start, last.end)

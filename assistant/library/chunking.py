@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.library.documents import Chunk, ExtractedDocument, Section
-from assistant.text.sentences import sentence_spans, trimmed
+from assistant.text.sentences import continues, sentence_spans, trimmed
 
 
 @dataclass(frozen=True)
@@ -80,5 +80,9 @@ def chunk_document(document: ExtractedDocument,
             while (next_first - 1 > first
                    and end - units[next_first - 1][0] <= params.overlap_chars):
                 next_first -= 1
+            opening = text[slice(*units[next_first])]
+            if (next_first - 1 > first and len(opening) <= params.overlap_chars // 2
+                    and continues(opening)):
+                next_first -= 1  # a short "That implies …" starts no passage alone
             first = next_first
     return chunks

@@ -18,11 +18,26 @@ _ABBREVIATION = re.compile(
     r"|[A-Z](?:\.[A-Z])+)\.$",
     re.IGNORECASE)
 _LOOKBACK = 12
+# A sentence that leans on the one before it: "For that reason …", "So …", "Depending on
+# whether their …", "Running for a year, that is 140 TWh."
+_CONTINUES = re.compile(
+    r"^[\W_]*(?:(?:for|because of) (?:that|this|these|those)(?: reasons?)?|as a result|"
+    r"put differently|in other words|that|this|these|those|it|its|they|their|such|so|thus|"
+    r"hence|therefore)\b"
+    r"|^[\W_]*(?:\w+\s+){1,3}(?:their|its|they|these|those)\b"
+    r"|^[^.;:]{0,60},\s*that is\b",
+    re.IGNORECASE)
 
 
 def is_heading(text: str) -> bool:
     """Whether a unit of ``sentence_spans`` is a heading: ``# Title`` or an underlined title."""
     return text.lstrip().startswith("#") or bool(_UNDERLINED.search(text))
+
+
+def continues(text: str) -> bool:
+    """Whether a sentence leans on the one before it ("So …", "For that reason …",
+    "Depending on whether their …", "Running for a year, that is 140 TWh.")."""
+    return bool(_CONTINUES.search(text))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
