@@ -14,10 +14,9 @@ from assistant.answers.evidence import (
     restates,
     score_sentences,
     select_evidence,
-    sought,
     split_sentences,
 )
-from assistant.answers.grounding import check_claims, split_claims
+from assistant.answers.grounding import check_claims, split_claims, statements
 from assistant.answers.pipeline import Asked, AskOptions, Finished, Retrieved, Token
 from assistant.app.service import AssistantService
 from assistant.engines.engine import TokenStream
@@ -85,14 +84,6 @@ def test_a_sentence_that_leans_on_the_one_before_is_scored_and_quoted_with_it() 
     assert evidence[0].sentence.text.endswith("140 TWh.") and len(evidence) == 2
 
 
-def test_sentences_are_ranked_without_what_the_question_sets_aside() -> None:
-    assert sought("Besides rising power prices, what else squeezes US miners?") == \
-        "what else squeezes US miners?"
-    assert sought("Apart from the US which countries took in hash rate?") == \
-        "which countries took in hash rate?"
-    assert sought("What is hashprice?") == "What is hashprice?"
-
-
 def test_answer_kinds_a_word_defined_and_a_figure_that_answers() -> None:
     question = "What does the word edge refer to in edge AI?"
     assert answer_type_bonus(question, 'The "edge" is the outer rim of a network.') > 0
@@ -100,6 +91,14 @@ def test_answer_kinds_a_word_defined_and_a_figure_that_answers() -> None:
     asked = content_words("What country-level coefficient did China's dominance imply?")
     assert not restates(asked, "That implies a country-level coefficient of 1.")
     assert restates(asked, "That implies a country-level coefficient.")
+
+
+def test_a_sentence_that_announces_a_list_states_it_with_the_next() -> None:
+    hits = [_hit(1, "By 2022 the map showed a new picture:\n- The United States led with 35%.\n")]
+    sentences = split_sentences(hits)
+    assert statements(sentences) == [
+        "By 2022 the map showed a new picture: - The United States led with 35%.",
+        "- The United States led with 35%."]
 
 
 def test_evidence_picks_the_answering_sentence_with_its_offsets() -> None:

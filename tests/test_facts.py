@@ -114,3 +114,31 @@ def test_what_every_source_is_about_may_be_named_unless_someone_else_is() -> Non
     assert conflict(claim, sentence, sentence) is not None  # not a topic: must be named
     swapped = "Anyone in Paraguay could mine on a home computer's CPU."
     assert conflict(claim, swapped, swapped, topics=topics) is not None
+
+
+def test_a_sentence_that_refers_back_takes_its_figures_with_their_names() -> None:
+    before = ("After the ban, the index ranked the United States first with 35–38%, followed "
+              "by Kazakhstan and Russia.")
+    sentence = "That implies a country-level coefficient of 1."
+    window = f"{before} {sentence}"
+    true = ("After the ban, the index ranked the United States first with 35–38%, followed by "
+            "Kazakhstan and Russia.")
+    swapped = ("After the ban, the index ranked Russia first with 35–38%, followed by "
+               "Kazakhstan and the United States.")
+    assert conflict(true, sentence, window) is None
+    assert "said of “United States”" in (conflict(swapped, sentence, window) or "")
+    # a year alone does not place the figures in a sentence that names its own subject
+    china = "China's 2021 ban pushed most of that capacity abroad."
+    claim = "After China's 2021 ban the index ranked Russia first with 35–38%."
+    topics = frozenset({"China", "Russia"})
+    assert "figure 35 is not in this passage" in (
+        conflict(claim, china, f"{before} {china}", topics=topics) or "")
+
+
+def test_a_sentence_without_names_may_leave_the_topic_implicit() -> None:
+    passages = ["Bitcoin nodes check blocks.", "Bitcoin pools grew.", "Bitcoin uses power."]
+    claim = "These days people take part in Bitcoin mainly by running full nodes."
+    topics = topic_names(claim, passages)
+    sentence = "These days people contribute mainly by running full nodes."
+    assert conflict(claim, sentence, sentence, topics=topics) is None
+    assert conflict(claim, sentence, sentence) is not None

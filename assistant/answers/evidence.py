@@ -33,9 +33,6 @@ MIN_SENTENCE_CHARS = 25
 # scored with it and quoted with it, so that an answer never starts in mid-thought.
 CONTINUATION_WEIGHT = 0.7
 MAX_JOINED_WORDS = 50
-_SETS_ASIDE = re.compile(r"\b(?:apart from|aside from|besides|other than|except(?: for)?|"
-                         r"in addition to)\s+[^,?;]+?(?:,|(?=\s+(?:what|which|who|how)\b))",
-                         re.IGNORECASE)
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (much|many|big|large|long|fast|high|low|often)|what (share|percentage|fraction|"
     r"proportion|cost|price|rate|size|number)|at what (price|rate|cost|level))\b",
@@ -91,13 +88,6 @@ def answer_type_bonus(question: str, sentence: str) -> float:
                             sentence.lower())
         return ANSWER_TYPE_BONUS if defines else 0.0
     return 0.0
-
-
-def sought(question: str) -> str:
-    """The question without what it sets aside ("Besides rising power prices, what else
-    squeezes miners?" → "what else squeezes miners?"): sentences are ranked on the rest."""
-    rest = _SETS_ASIDE.sub(" ", question).strip(" ,")
-    return rest if content_words(rest) else question
 
 
 def restates(question_words: set[str], text: str) -> bool:

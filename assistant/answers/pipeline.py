@@ -38,7 +38,6 @@ from assistant.answers.evidence import (
     focus_sources,
     score_sentences,
     select_evidence,
-    sought,
     split_sentences,
 )
 from assistant.answers.followups import retrieval_query
@@ -210,9 +209,8 @@ class AnswerPipeline:
         query = retrieval_query(question, [turn.query for turn in turns if turn.query])
         hits = self.search(query, options.k, options.collections)
         sentences = split_sentences(hits)
-        asked = sought(query)  # ranked without what the question sets aside
-        vectors = self.embedder.embed([asked] + [s.text for s in sentences])
-        scores = score_sentences(asked, vectors[0], sentences, vectors[1:],
+        vectors = self.embedder.embed([query] + [s.text for s in sentences])
+        scores = score_sentences(query, vectors[0], sentences, vectors[1:],
                                  [hit.score for hit in hits])
         timings.retrieval_ms = (time.perf_counter() - started) * 1000
 

@@ -89,7 +89,7 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
         or any(_variant(name, topic) for topic in topics))]  # "Stratum" for "Stratum V2"
     for name in claim_names:
         if not (mentions_name(sentence, name) or (refers_back and mentions_name(window, name))
-                or (name in topics and own and not rivals)):
+                or (name in topics and not rivals)):
             return f"the sources do not say this of “{name}”"
     own_figures = figures(sentence) + word_figures(sentence)
     nearby = own_figures + figures(window) + word_figures(window)
@@ -98,9 +98,11 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
         if not any(figure.matches(other) for other in nearby):
             return f"the figure {figure.text} is not in the sources"
     anchored = [f for f in claimed if any(f.matches(o) for o in own_figures)]
-    if claimed and not anchored and not refers_back:
-        # Figures may continue into the next sentence, but one must be in this one.
-        return f"the figure {claimed[0].text} is not in this passage"
+    amounts = [f for f in claimed if not f.year]
+    if claimed and not refers_back and not any(f in anchored for f in amounts or claimed):
+        # Figures may continue into the next sentence, but one must be in this one, and a
+        # year alone ("2021") does not place "35–38%" here.
+        return f"the figure {(amounts or claimed)[0].text} is not in this passage"
     for figure in claimed:
         rival = None if figure in anchored or figure.year or not figure.kind else next(
             (f for f in own_figures if f.kind == figure.kind
@@ -109,6 +111,10 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
             return f"the source gives {rival.text} here, not {figure.text}"
     # the claim's own figures are placed in its text; the question's are not
     reason = _said_of(claim, claim_names, claimed, sentence, own, own_figures)
+    if refers_back and not reason and not anchored:
+        # "That implies a coefficient of 1.": the claim's figures are in the sentences around
+        reason = _said_of(claim, claim_names, claimed, window, names(window, common),
+                          figures(window) + word_figures(window))
     claimed += [f for f in implied if not any(f.matches(c) for c in claimed)]
     reason = (_mispaired(claimed, sentence) or _split_by_clause(claim_names, claimed, sentence)
               or reason)
