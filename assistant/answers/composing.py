@@ -20,9 +20,6 @@ from assistant.text.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_WORDS = 60
-# The lead may run this much over the word budget rather than cut a thought in two; the
-# model then adds nothing.
-LEAD_SLACK = 1.25
 # A further evidence sentence must score at least this share of the best one's score.
 SECOND_SHARE = 0.8
 # A model sentence whose content words the answer already holds (this share) adds nothing.
@@ -80,14 +77,13 @@ def lead(evidence: Sequence[Evidence], limit: int = MAX_WORDS) -> list[Evidence]
     for other in evidence[1:]:
         if other.score < SECOND_SHARE * evidence[0].score:
             break
-        most = int(limit * LEAD_SLACK)
-        if words(first) + words(plain(other.sentence.text)) > most:
+        if words(first) + words(plain(other.sentence.text)) > limit:
             other = without_asides(other)  # "… on schedule (the halving every …) and …"
-        if words(first) + words(plain(other.sentence.text)) > most:
+        if words(first) + words(plain(other.sentence.text)) > limit:
             other = first_sentence(other)  # a sentence joined to the next one: the first
         text = plain(other.sentence.text)
         if adds_something(text, first):  # not the same sentence from another passage
-            if words(first) + words(text) <= most:
+            if words(first) + words(text) <= limit:
                 chosen.append(other)
             break
     return chosen
