@@ -15,13 +15,16 @@ from typing import Any
 import numpy as np
 
 from assistant.answers.evidence import Sentence
-from assistant.text.conflicts import conflict, topic_names
-from assistant.text.facts import figures
+from assistant.text.conflicts import conflict, contradicts, topic_names
+from assistant.text.facts import figures, proper_words
 from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
 SUPPORT_THRESHOLD = 0.62
 MIN_CLAIM_WORDS = 3
+# How much closer the sentence a claim restates must be than any that supports it for its
+# conflict to decide the verdict.
+CLOSEST_MARGIN = 0.05
 _CITATION = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # Citation markers at the start of a text ("[2] Next …" belongs to the sentence before).
 LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
@@ -127,6 +130,7 @@ def check_claims(claims: Sequence[Claim], claim_vectors: np.ndarray,
     qualifiers an answer's figures must go with ("at 8 cents").
     """
     common = common_words(passages)
+    proper = proper_words(list(passages))
     implied = tuple(figures(question))
     around = windows(sentences)
     stated = statements(sentences)
@@ -148,17 +152,28 @@ def check_claims(claims: Sequence[Claim], claim_vectors: np.ndarray,
             if score < threshold:
                 scores[sentence.source] = max(scores.get(sentence.source, 0.0), score)
                 continue
-            reason = conflict(claim.text, stated[i], around[i], common, implied, topics)
+            reason = conflict(claim.text, stated[i], around[i], common, implied, topics, proper,
+                              _passage(passages, sentence.source))
             if reason:
                 conflicts.append((score, reason))
                 score = threshold - 0.01
             scores[sentence.source] = max(scores.get(sentence.source, 0.0), score)
         supported = tuple(sorted((s for s, v in scores.items() if v >= threshold),
                                  key=lambda s: -scores[s]))
+        closest = max(conflicts, default=None)
+        if closest and contradicts(closest[1]) and \
+                closest[0] >= max(scores.values(), default=0.0) + CLOSEST_MARGIN:
+            # the sentence it restates most closely says otherwise; a looser one that does
+            # not conflict is no support ("14 GB at 4-bit" beside "Quantization stores …")
+            supported, conflicts = (), [closest]
         best = max(scores.values(), default=0.0)
         checks.append(ClaimCheck(claim, best, supported,
                                  _reason(claim, supported, conflicts, passages)))
     return checks
+
+
+def _passage(passages: Sequence[str], number: int) -> str:
+    return passages[number - 1] if 0 < number <= len(passages) else ""
 
 
 def _reason(claim: Claim, supported: tuple[int, ...], conflicts: list[tuple[float, str]],

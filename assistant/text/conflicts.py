@@ -12,6 +12,8 @@ import itertools
 import re
 
 from assistant.text.facts import (
+    ASIDE,
+    NEGATION,
     Figure,
     acronym,
     figures,
@@ -20,10 +22,22 @@ from assistant.text.facts import (
     negated,
     word_figures,
 )
+from assistant.text.keywords import content_words
+from assistant.text.sentences import sentence_spans
 
 # Where a sentence lists parallel facts: "$42,700 at 5 cents and $68,000 at 8 cents".
-_CLAUSE_BREAK = re.compile(r";\s+|,?\s+(?:and|while|whereas|but|versus|vs\.?|against|"
+_CLAUSE_BREAK = re.compile(r";\s+|\s*\n\s*|,?\s+(?:and|or|while|whereas|but|versus|vs\.?|against|"
                            r"compared\s+(?:with|to))\s+|,\s+", re.IGNORECASE)
+
+
+# How many words after a negation it applies to.
+NEGATION_SCOPE = 4
+_INTERJECTION = re.compile(r",\s*(?:for example|for instance|e\.g\.|i\.e\.|in practice|in fact|"
+                           r"of course|however|therefore|in turn)\s*,", re.IGNORECASE)
+
+
+# A version after a name: "Stratum V2", "Python 3.12" (not a figure: "Bitcoin 840,000").
+_VERSION = r"\s+(?:[vV]\d+(?:\.\d+)*|\d+\.\d+(?:\.\d+)?)(?![\w.%]|,\d)"
 
 
 def _variant(name: str, other: str) -> bool:
@@ -42,8 +56,18 @@ def topic_names(claim: str, passages: list[str], common: frozenset[str] = frozen
                 ) -> frozenset[str]:
     """The claim's names that nearly every passage mentions: what the sources are about."""
     needed = max(2, -(-4 * len(passages) // 5))
-    return frozenset(name for name in names(claim, common)
-                     if sum(mentions_name(p, name) for p in passages) >= needed)
+    return frozenset(name for name in names(claim, common) if sum(
+        mentions_name(p, name) and not versioned(p, name, claim) for p in passages) >= needed)
+
+
+def versioned(text: str, name: str, claim: str) -> str | None:
+    """The versioned name ``text`` says where ``claim`` says just ``name``: "Stratum V2"
+    when every "Stratum" in the text carries the version and the claim's does not."""
+    found = [m.group(0) for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)({_VERSION})?",
+                                             text, re.IGNORECASE)]
+    if not found or any(v.lower() == name.lower() for v in found):
+        return None
+    return next((v for v in found if v.lower() not in claim.lower()), None)
 
 
 def clauses(text: str) -> list[str]:
@@ -70,8 +94,8 @@ def _states_figure(text: str) -> bool:
 
 
 def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = frozenset(),
-             implied: tuple[Figure, ...] = (), topics: frozenset[str] = frozenset()
-             ) -> str | None:
+             implied: tuple[Figure, ...] = (), topics: frozenset[str] = frozenset(),
+             proper: frozenset[str] | None = None, passage: str = "") -> str | None:
     """Why ``sentence`` does not state ``claim``'s facts, or None if nothing conflicts.
 
     ``window`` is the sentence with its neighbours: a name or figure may come from there
@@ -80,17 +104,26 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
     claim's figures must go with them. ``topics`` are names the sources are about
     ("Bitcoin"): a claim may name them where the sentence does not, unless the sentence
     names someone else instead (a rival: "Paraguay" where the claim says "United States").
+    ``proper`` are the words the sources capitalise inside sentences (see ``names``), and
+    ``passage`` the sentence's passage: a sentence that names no one ("The network …")
+    speaks of the names around it.
     """
-    own = names(sentence, common)
+    own = names(sentence, common, proper)
     claim_names = names(claim, common)
     refers_back = not own  # "The country has …": its name is in the sentence before
     rivals = [name for name in own if not _term(name) and (
         not mentions_name(claim, name)  # someone else: "Paraguay" for "United States"
         or any(_variant(name, topic) for topic in topics))]  # "Stratum" for "Stratum V2"
     for name in claim_names:
-        if not (mentions_name(sentence, name) or (refers_back and mentions_name(window, name))
+        variant = versioned(sentence, name, claim)
+        if variant:  # "Stratum V2" where the claim says "the original Stratum"
+            return f"the source says this of “{variant}”, not “{name}”"
+        if not (mentions_name(sentence, name)
+                or (refers_back and mentions_name(f"{window} {passage}", name))
                 or (name in topics and not rivals)):
-            return f"the sources do not say this of “{name}”"
+            other = next((r for r in rivals if len(r.split()) == len(name.split())), None)
+            return (f"the source says this of “{other}”, not “{name}”" if other
+                    else f"the sources do not say this of “{name}”")
     own_figures = figures(sentence) + word_figures(sentence)
     nearby = own_figures + figures(window) + word_figures(window)
     claimed = figures(claim) + word_figures(claim)
@@ -103,6 +136,13 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
         # Figures may continue into the next sentence, but one must be in this one, and a
         # year alone ("2021") does not place "35–38%" here.
         return f"the figure {(amounts or claimed)[0].text} is not in this passage"
+    if refers_back and amounts and not any(f in anchored for f in amounts):
+        # "Running for a year, that is roughly 140 TWh.": the claim's figures are in the
+        # sentences around, so it is held to the one that states most of them
+        stating = max((window[a:b] for a, b in sentence_spans(window)),
+                      key=lambda text: _stated(amounts, text), default="")
+        if _stated(amounts, stating) and stating.strip() != sentence.strip():
+            return conflict(claim, stating, window, common, implied, topics, proper, passage)
     for figure in claimed:
         rival = None if figure in anchored or figure.year or not figure.kind else next(
             (f for f in own_figures if f.kind == figure.kind
@@ -111,19 +151,63 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
             return f"the source gives {rival.text} here, not {figure.text}"
     # the claim's own figures are placed in its text; the question's are not
     reason = _said_of(claim, claim_names, claimed, sentence, own, own_figures)
-    if refers_back and not reason and not anchored:
-        # "That implies a coefficient of 1.": the claim's figures are in the sentences around
-        reason = _said_of(claim, claim_names, claimed, window, names(window, common),
-                          figures(window) + word_figures(window))
+    borrowed = any(f not in anchored and not f.year for f in claimed)
     claimed += [f for f in implied if not any(f.matches(c) for c in claimed)]
     reason = (_mispaired(claimed, sentence) or _split_by_clause(claim_names, claimed, sentence)
-              or reason)
+              # figures taken from the next sentence must go together there too
+              or (_mispaired(claimed, window) if borrowed else None) or reason)
     if reason:
         return reason
-    if negated(claim) != negated(sentence):
+    if opposite(claim, sentence):
         return "the source says the opposite" if negated(claim) else \
             "the source says this is not so"
     return None
+
+
+def _stated(claimed: list[Figure], text: str) -> int:
+    """How many of the ``claimed`` figures ``text`` states."""
+    found = figures(text) + word_figures(text)
+    return sum(any(f.matches(o) for o in found) for f in claimed)
+
+
+def contradicts(reason: str) -> bool:
+    """Whether a conflict's ``reason`` holds against a claim whatever looser sentences say:
+    the sentence it restates gives another name, figure or polarity, or does not name its
+    subject; not merely that a figure of the claim is missing from it."""
+    return not reason.startswith("the figure ")
+
+
+def opposite(claim: str, sentence: str) -> bool:
+    """Whether ``claim`` says the opposite of ``sentence``: what one of them negates (the
+    words just after its "not", "never", "without", "rather than" …) the other states
+    without a negation ("Concentration removes decentralization" for "Concentration does
+    not remove decentralization"). A negation of something the claim does not restate
+    ("…, a level the market does not support") or in an aside does not count."""
+    mine, theirs = _negated_words(claim), _negated_words(sentence)
+    mine_all = set().union(*mine)
+    theirs_all = set().union(*theirs)
+    return any(scope & _said(claim) and not scope & mine_all for scope in theirs) or any(
+        scope & _said(sentence) and not scope & theirs_all for scope in mine)
+
+
+def _negated_words(text: str) -> list[set[str]]:
+    """What each negation in ``text`` applies to: the first words after it in its clause
+    ("cannot, for example, create extra coins or …" → create, extra, coins), leaving out
+    figures and unit symbols, which the figure checks hold."""
+    text = _INTERJECTION.sub(" ", ASIDE.sub(" ", text))
+    scopes = []
+    for match in NEGATION.finditer(text):
+        clause = re.split(r"[,;:.!?]", text[match.end():], maxsplit=1)[0]
+        words = [word for token in re.findall(r"(?<![\w/])[A-Za-z][\w'’-]{2,}(?![\w/])", clause)
+                 for word in sorted(_said(token))][:NEGATION_SCOPE]
+        if words:
+            scopes.append(set(words))
+    return scopes
+
+
+def _said(text: str) -> set[str]:
+    """The content words of ``text`` but its negations ("not", "no" …)."""
+    return {word for word in content_words(text) if not negated(word)}
 
 
 def _said_of(claim: str, claim_names: list[str], claimed: list[Figure], sentence: str,

@@ -23,9 +23,21 @@ _UNIT = re.compile(r"(?:\s|-)?([A-Za-z]+/[A-Za-z]+|[kMGTPE]?Wh?\b|[A-Za-z]{1,12}
 # A rounded figure stays within this share of the stated one ("about 853,000" for 853,333;
 # not "$100 billion" for $120 billion).
 ROUNDING = 0.1
+_SPELLED_UNITS = {"watt": "w", "kilowatt": "kw", "megawatt": "mw", "gigawatt": "gw",
+                  "terawatt": "tw", "joule": "j", "kwh": "kwh", "bitcoin": "btc",
+                  "gigabyte": "gb", "megabyte": "mb", "terabyte": "tb"}
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
-_NEGATION = re.compile(r"\b(not|no|never|nor|neither|cannot|no\s+longer)\b|n['’]t\b",
-                       re.IGNORECASE)
+NEGATION = re.compile(r"\b(not|no|never|nor|neither|cannot|no\s+longer|without|unable|"
+                      r"rather\s+than|instead\s+of|unlike|as\s+opposed\s+to)\b|n['’]t\b",
+                      re.IGNORECASE)
+# A parenthetical aside ("(a general observation, not a forecast)") says nothing of the
+# sentence's own polarity.
+ASIDE = re.compile(r"\((?:[^()]|\([^()]*\))*\)")
+# Unit symbols a figure can carry; two figures in different ones are different figures
+# ("16 GW" is not "16 TWh"), whatever their numbers.
+UNITS = frozenset(
+    "$ % wh kwh mwh gwh twh pwh w kw mw gw tw h/s kh/s mh/s gh/s th/s ph/s eh/s zh/s j/th "
+    "w/th btc sat kb mb gb tb bit byte ordinal".split())
 _NAME = re.compile(r"[A-Z][\w'’&.-]*[\w]|[A-Z]")
 _WORD = re.compile(r"[\w'’-]+")
 # Capitalised only because they open a sentence or a title: "The", "In", "A".
@@ -42,6 +54,10 @@ _MONTHS = frozenset("january february march april june july august september oct
                     "november december".split())
 _MEASURE = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s?(?:[A-Za-z]+/[A-Za-z]+|[A-Za-z]{1,4}\b)?"
                       r"|\b[A-Za-z]+/[A-Za-z]+")
+# What may come before a word that opens a sentence, a line, a list item or a heading.
+_OPENING = re.compile(r"(?:^|[.!?:]|\n)[\s\-*+•#>|_]*(?:\d+[.)][\s*_]*)?$")
+# A software name written in lower case with a dot: "llama.cpp", "node.js".
+_IDENTIFIER = re.compile(r"(?<![\w.])[a-z][a-z0-9_-]{2,}\.(?:cpp|js|py|rs|go|ts|net|io)\b")
 _CAPITAL_RUN = re.compile(
     r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|and\s+|for\s+)?[A-Z][\w'’-]*)+")
 _CONNECTORS = frozenset({"of", "de", "la", "del", "and", "&", "for", "the"})
@@ -62,8 +78,12 @@ class Figure:
     def matches(self, other: Figure) -> bool:
         """Whether ``other`` (from a source) states this figure, allowing the rounding of
         "about 853,000" for "852,800" and spellings such as "$0.05" for "5 cents"."""
+        if self.kind != other.kind and self.kind in UNITS and other.kind in UNITS:
+            return False  # "16 GW" for "16 TWh"; "third" for "3.125 BTC"
         if self.value == other.value:
             return True
+        if "ordinal" in (self.kind, other.kind) or self.year or other.year:
+            return False  # "the third" is not "about 3.1"; 2016 is not "about 2020"
         for share, fraction in ((self, other), (other, self)):
             if share.kind == "%" and not fraction.kind and 0 < fraction.value < 1:
                 return abs(share.value - 100 * fraction.value) < 0.5  # "half" for "50%"
@@ -116,11 +136,22 @@ _NUMBER_WORD = re.compile(r"\b(three-quarters|two-thirds|one-third|a third|"
                           + "|".join(sorted({*_WORD_NUMBERS, *_ORDINALS}, key=len, reverse=True))
                           + r")\b", re.IGNORECASE)
 
+_SCALED_WORD = re.compile(r"\b(one|an?|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                          r"(thousand|million|billion|trillion)\b", re.IGNORECASE)
+
 
 def word_figures(text: str) -> list[Figure]:
     """Figures written in words: "two", "a third", "three-quarters", "the fourth"."""
     found = []
+    scaled = list(_SCALED_WORD.finditer(text))
+    for match in scaled:  # "one trillion", "a billion", "two million"
+        count = _WORD_NUMBERS.get(match.group(1).lower(), 1)
+        value = count * _SCALE[match.group(2).lower()]
+        found.append(Figure(float(value), False, f"{count:g}", match.start(), "",
+                            match.group(0)))
     for match in _NUMBER_WORD.finditer(text):
+        if any(m.start() <= match.start() < m.end() for m in scaled):
+            continue
         word = match.group(1).lower()
         if word in _ORDINALS:
             if word == "second" and re.match(r"\s+(?:of|per|s\b)", text[match.end():]):
@@ -147,6 +178,10 @@ def _kind(match: re.Match[str], unit: str, year: bool, after: str) -> str:
     if not word:
         return ""
     kind = word.group(1).lower()
+    spelled = _SPELLED_UNITS.get(kind[:-1] if kind.endswith("s") else kind)
+    if spelled:  # "20 watts" is "20 W"; "140 terawatt-hours" is "140 TWh"
+        hours = re.match(r"[- ]hours?\b", after[word.end():])
+        return spelled + ("h" if hours and spelled[-1] == "w" else "")
     # "4 bits" and "4-bit" measure the same; "5 years" is a span, not a year
     singular = kind[:-1] if len(kind) > 3 and kind.endswith("s") and "/" not in kind else kind
     return "years" if singular == "year" else singular
@@ -154,15 +189,19 @@ def _kind(match: re.Match[str], unit: str, year: bool, after: str) -> str:
 
 def negated(text: str) -> bool:
     """Whether ``text`` says something is not so."""
-    return bool(_NEGATION.search(text))
+    return bool(NEGATION.search(ASIDE.sub(" ", text)))
 
 
-def names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
+def names(text: str, common: frozenset[str] = frozenset(),
+          proper: frozenset[str] | None = None) -> list[str]:
     """The proper names in ``text``: runs of capitalised words ("United States", "Galaxy
-    Digital", "SHA-256"), and all-capital abbreviations ("US", "ASIC").
+    Digital", "SHA-256"), all-capital abbreviations ("US", "ASIC") and dotted identifiers
+    ("llama.cpp").
 
-    A capitalised word that opens the sentence counts only if it is not a common word, i.e.
-    not in ``common`` (lower-cased words seen written in lower case, from the sources).
+    A capitalised word that opens the sentence, a line or a list item counts only if it is
+    not a common word, i.e. not in ``common`` (lower-cased words seen written in lower case,
+    from the sources); given ``proper`` (words seen capitalised inside sentences), only if
+    it is one of those ("Readers should …", "- **External pressure.**" name no one).
     """
     found: list[str] = []
     text = _MEASURE.sub(lambda m: " " * len(m.group(0)), text)  # "20 J/TH", "16 GW"
@@ -170,13 +209,14 @@ def names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
     run: list[str] = []
     for index, match in enumerate(words):
         word = match.group(0)
-        opens = index == 0 or bool(re.search(r"[.!?:]\s*$", text[: match.start()]))
+        opens = index == 0 or bool(_OPENING.search(text[: match.start()]))
         capital = word[:1].isupper()
         if capital and word.lower() in _MONTHS:
             capital = False  # a date, not a name
         if capital and opens and not acronym(word) and (
                 word.lower() in common or word.lower() in _LEADING
-                or re.search(r"(ing|ly|ed)$", word)):
+                or re.search(r"(ing|ly|ed)$", word)
+                or (proper is not None and word.lower() not in proper)):
             capital = False
         if capital:
             run.append(word)
@@ -196,7 +236,19 @@ def names(text: str, common: frozenset[str] = frozenset()) -> list[str]:
             parts.pop(0)
         if parts:
             cleaned.append(re.sub(r"['’]s$|-$", "", " ".join(parts)))
+    cleaned += _IDENTIFIER.findall(text)
     return list(dict.fromkeys(cleaned))
+
+
+def proper_words(texts: list[str]) -> frozenset[str]:
+    """The words the texts capitalise inside a sentence (lower-cased): names, not openers."""
+    found = set()
+    for text in texts:
+        for match in _WORD.finditer(text):
+            if match.group(0)[:1].isupper() and match.start() and \
+                    not _OPENING.search(text[: match.start()]):
+                found.add(match.group(0).lower())
+    return frozenset(found)
 
 
 def acronym(word: str) -> bool:
