@@ -88,6 +88,12 @@ def test_answer_kinds_a_word_defined_and_a_figure_that_answers() -> None:
     question = "What does the word edge refer to in edge AI?"
     assert answer_type_bonus(question, 'The "edge" is the outer rim of a network.') > 0
     assert answer_type_bonus(question, "Edge AI means running models on the device.") == 0
+    kwh = "How many kilowatt-hours of electricity go into each bitcoin?"
+    per_btc = answer_type_bonus(kwh, "That comes to roughly 853,000 kWh per BTC.")
+    assert per_btc > answer_type_bonus(kwh, "It costs about $42,700 per BTC.") > 0
+    limits = "What mainly limits how fast a laptop CPU can generate tokens?"
+    assert answer_type_bonus(limits, "The limiting factor is memory bandwidth.") > 0
+    assert answer_type_bonus(limits, "A 4-bit model reads fewer bytes per token.") == 0
     asked = content_words("What country-level coefficient did China's dominance imply?")
     assert not restates(asked, "That implies a country-level coefficient of 1.")
     assert restates(asked, "That implies a country-level coefficient.")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.library.documents import Hit
+from assistant.text.facts import UNITS, figures
 from assistant.text.keywords import content_words, spelled_words
 from assistant.text.sentences import continues, is_heading, sentence_spans
 
@@ -38,6 +39,7 @@ _QUANTITY_QUESTION = re.compile(
     r"proportion|cost|price|rate|size|number)|at what (price|rate|cost|level))\b",
     re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_ASKED_UNIT = re.compile(r"\bhow (?:many|much)\s+([\w/-]+)", re.IGNORECASE)
 _NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (firm|company|country|"
                             r"countries|state|person|people|organi[sz]ation|researcher|author|"
                             r"pool|region|city|group|agency|university|project)\b|^\s*where\b",
@@ -47,11 +49,13 @@ _TIME_QUESTION = re.compile(r"^\s*when\b|\b(what|which) (year|month|date|decade)
                             r"\bsince when\b", re.IGNORECASE)
 _TIME_IN_SENTENCE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|"
                                r"May|June|July|August|September|October|November|December)\b")
-_WHY_QUESTION = re.compile(r"^\s*why\b|\bwhat (drives|causes|caused|explains|led to)\b|"
+_WHY_QUESTION = re.compile(r"^\s*why\b|\bwhat (?:mainly |most )?(drives|causes|caused|explains|"
+                           r"led to|limits|constrains|determines|holds back)\b|"
                            r"\bfor what reason\b", re.IGNORECASE)
 _CAUSE_IN_SENTENCE = re.compile(r"\b(because|due to|driven by|as a result|so that|owing to|"
                                 r"reason|leads? to|led to|causes?d?|thanks to|since|pushed|"
-                                r"squeez\w*|rising|higher|lower|cheaper)\b", re.IGNORECASE)
+                                r"squeez\w*|rising|higher|lower|cheaper|limit\w*|bottleneck|"
+                                r"bound by)\b", re.IGNORECASE)
 _DEFINITION_QUESTION = re.compile(r"^\s*what (is|are|does|do)\s+(an?\s+|the\s+)?"
                                   r"(?P<term>[\w\s-]{2,40}?)\s*(mean|measure|refer to)?\??$",
                                   re.IGNORECASE)
@@ -64,12 +68,16 @@ _WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|
 
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A bonus for a sentence of the kind the question asks for."""
+    if _WHY_QUESTION.search(question):  # "What limits how fast …" asks for a cause
+        return ANSWER_TYPE_BONUS if _CAUSE_IN_SENTENCE.search(sentence) else 0.0
     if _QUANTITY_QUESTION.search(question):
-        return ANSWER_TYPE_BONUS if _DIGIT.search(sentence) else 0.0
+        if not _DIGIT.search(sentence):
+            return 0.0
+        unit = asked_unit(question)
+        stated = unit and any(f.kind == unit for f in figures(sentence))
+        return ANSWER_TYPE_BONUS * (2 if stated else 1)
     if _TIME_QUESTION.search(question):
         return ANSWER_TYPE_BONUS if _TIME_IN_SENTENCE.search(sentence) else 0.0
-    if _WHY_QUESTION.search(question):
-        return ANSWER_TYPE_BONUS if _CAUSE_IN_SENTENCE.search(sentence) else 0.0
     if _NAME_QUESTION.search(question):
         asked = {w.lower() for w in re.findall(r"\w+", question)}
         new_names = [m.group(0) for m in _NAME_IN_SENTENCE.finditer(sentence)
@@ -88,6 +96,15 @@ def answer_type_bonus(question: str, sentence: str) -> float:
                             sentence.lower())
         return ANSWER_TYPE_BONUS if defines else 0.0
     return 0.0
+
+
+def asked_unit(question: str) -> str:
+    """The unit a quantity question asks in ("How many kilowatt-hours …" → "kwh"), or ""."""
+    match = _ASKED_UNIT.search(question)
+    if not match:
+        return ""
+    found = figures(f"1 {match.group(1)}")
+    return found[0].kind if found and found[0].kind in UNITS else ""
 
 
 def restates(question_words: set[str], text: str) -> bool:
