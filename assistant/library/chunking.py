@@ -81,11 +81,8 @@ def chunk_document(document: ExtractedDocument,
                    and end - units[next_first - 1][0] <= params.overlap_chars):
                 next_first -= 1
             opening = text[slice(*units[next_first])]
-            before = units[next_first - 1]
-            if (next_first - 1 > first and continues(opening)
-                    and before[1] - before[0] <= params.target_chars // 2):
-                # "That implies …", "The figures therefore …" start no passage without the
-                # sentence they lean on
-                next_first -= 1
+            if (next_first - 1 > first and len(opening) <= params.overlap_chars // 2
+                    and continues(opening)):
+                next_first -= 1  # a short "That implies …" starts no passage alone
             first = next_first
     return chunks
