@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli.main import main
+from tests import fake_openai
 from tests.documents_factory import make_pdf
 from tests.services import MakeService
 
@@ -205,3 +206,20 @@ def test_summarize_a_document_with_citations(data_dir: str,
     assert all(e["path"].endswith("hashprice.md") for e in payload["evidence"])  # type: ignore[index]
     assert main(["--data-dir", data_dir, "summarize", "nothing-like-it"]) == 1
     assert "no document in the library matches" in capsys.readouterr().err
+
+
+def test_ask_through_a_remote_model_server(data_dir: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with fake_openai.serve() as server:
+        result = _json(capsys, ["--data-dir", data_dir, "--llm-url", fake_openai.url(server),
+                                "ask", "--json", "--collection", "Library",
+                                "What is hashprice?"])
+        sent = [body for method, path, body in server.requests
+                if path == "/v1/chat/completions"]
+    assert isinstance(result, dict) and result["model"] == "tiny-chat"
+    assert len(sent) == 1 and "hashprice" in sent[0]["messages"][-1]["content"].lower()
+    assert result["timings"]["completion_tokens"] == len(fake_openai.WORDS)
+    assert result["evidence"] and result["answer"]
+    assert main(["--data-dir", data_dir, "--llm-url", "http://127.0.0.1:9", "ask",
+                 "What is hashprice?"]) == 1
+    assert "127.0.0.1:9 is not reachable" in capsys.readouterr().err

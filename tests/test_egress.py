@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.system.egress import EgressBlocked, install, is_local
+from assistant.system.egress import EgressBlocked, EgressGuard, install, is_local
 
 
 def test_local_hosts_are_told_apart_from_remote_ones() -> None:
@@ -55,3 +55,27 @@ def test_loopback_and_unix_sockets_still_work(tmp_path: Path, no_network: list[s
 
 def test_installing_twice_keeps_one_guard() -> None:
     assert install() is install()
+
+
+def test_a_configured_server_is_let_through_and_nothing_else(
+        _offline: EgressGuard, no_network: list[str]) -> None:
+    _offline.allow("192.0.2.7", 8080)  # a documentation address: nothing answers there
+    try:
+        with socket.socket() as tcp:
+            tcp.settimeout(0.3)
+            with pytest.raises(OSError) as caught:
+                tcp.connect(("192.0.2.7", 8080))
+            assert not isinstance(caught.value, EgressBlocked)  # the guard let it try
+        for address in (("192.0.2.7", 8081), ("192.0.2.8", 8080)):
+            with socket.socket() as tcp, pytest.raises(EgressBlocked):
+                tcp.connect(address)
+        with pytest.raises(EgressBlocked):
+            socket.getaddrinfo("models.example", 8080)
+        assert no_network == ["192.0.2.7:8081", "192.0.2.8:8080",
+                              "DNS lookup of models.example"]
+        _offline.allow("models.example", 8080)
+        with pytest.raises(OSError) as caught:  # looked up for real: no such name offline
+            socket.getaddrinfo("models.example", 8080)
+        assert not isinstance(caught.value, EgressBlocked)
+    finally:
+        _offline.allowed.clear()

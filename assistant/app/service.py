@@ -24,6 +24,7 @@ from assistant.engines.engine import Engine, EngineSettings
 from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory
 from assistant.engines.engine_process import ProcessEngine
 from assistant.engines.registry import ModelEntry, add_user_model, all_models, default_model
+from assistant.engines.remote_engine import RemoteEngine, parse_url
 from assistant.errors import AssistantError, ModelError
 from assistant.library import index_probe
 from assistant.library.bundled import (
@@ -44,6 +45,7 @@ from assistant.library.ingest import IngestLimits, Ingestor, IngestReport, Progr
 from assistant.library.records import ChunkRecord
 from assistant.library.retrieval import HybridRetriever
 from assistant.library.store import Store
+from assistant.system.egress import allow as allow_egress
 from assistant.system.foreground import ForegroundGate
 from assistant.system.instance_lock import InstanceLock
 
@@ -264,6 +266,20 @@ class AssistantService:
             system=system_prompt or SYSTEM_PROMPT,
             layouts=LayoutMemory(self.weights_cache / LAYOUTS_FILE),
             log_path=self.data_dir / ENGINE_LOG)
+        previous, self._engine = self._engine, engine
+        close = getattr(previous, "close", None)
+        if close is not None:
+            close()
+        return self.model_info()
+
+    def load_remote_model(self, url: str, model: str | None = None, *,
+                          n_ctx: int | None = None) -> ModelInfo:
+        """Answer with ``model`` (default: the first listed) from the OpenAI-compatible
+        server at ``url`` (llama-server, vLLM, Ollama …), instead of a GGUF loaded here.
+        The egress guard lets exactly that host and port through."""
+        endpoint = parse_url(url)
+        allow_egress(endpoint.host, endpoint.port)
+        engine = RemoteEngine(url, model, n_ctx=n_ctx)
         previous, self._engine = self._engine, engine
         close = getattr(previous, "close", None)
         if close is not None:

@@ -74,8 +74,11 @@ def _options(args: argparse.Namespace) -> AskOptions:
 
 
 def _load(service: AssistantService, args: argparse.Namespace) -> None:
-    service.load_model(resolve_model(service.data_dir, args.model), n_ctx=args.ctx,
-                       n_threads=args.threads)
+    if getattr(args, "llm_url", None):
+        service.load_remote_model(args.llm_url, getattr(args, "llm_model", None), n_ctx=args.ctx)
+    else:
+        service.load_model(resolve_model(service.data_dir, args.model), n_ctx=args.ctx,
+                           n_threads=args.threads)
     if service.model_notice:
         print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="where the library is kept (default: $ASSISTANT_DATA_DIR, "
                              "else the per-user data directory)")
+    parser.add_argument("--llm-url", metavar="URL", default=os.environ.get("OFFGRID_LLM_URL"),
+                        help="answer with a model served at this OpenAI-compatible URL "
+                             "(llama-server, vLLM, Ollama …; default: $OFFGRID_LLM_URL); only "
+                             "that host and port are contacted")
+    parser.add_argument("--llm-model", metavar="NAME",
+                        default=os.environ.get("OFFGRID_LLM_MODEL"),
+                        help="the served model to use (default: $OFFGRID_LLM_MODEL, else the "
+                             "first the server lists)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add files or folders to a collection")

@@ -5,6 +5,9 @@
 another host raises :class:`EgressBlocked` and is recorded. Loopback and Unix sockets stay
 allowed: they never leave the machine. Native code that opens sockets itself is outside its
 reach; the test suite also runs the whole flow in a network namespace with no network.
+
+A server the user configures (a model server, a shared Chroma server) is let through with
+:func:`allow`: exactly its host and port, nothing else.
 """
 
 from __future__ import annotations
@@ -43,8 +46,32 @@ class EgressGuard:
     """What was refused, and how to put the real socket calls back."""
 
     attempts: list[str] = field(default_factory=list)
+    # (host name or address, port) the user configured, and the addresses their names gave
+    allowed: set[tuple[str, int]] = field(default_factory=set)
     _restore: list[tuple[Any, str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def allow(self, host: str, port: int) -> None:
+        """Let connections reach ``host:port`` (and DNS look up ``host``), nothing more."""
+        with self._lock:
+            self.allowed.add((host.lower(), int(port)))
+
+    def allows(self, host: object, port: object = None) -> bool:
+        """Whether ``host`` (with ``port``, if given) was allowed."""
+        text = (host.decode() if isinstance(host, bytes) else str(host)).lower()
+        with self._lock:
+            return any(name == text and (port is None or port == allowed)
+                       for name, allowed in self.allowed)
+
+    def learn(self, host: object, results: Any) -> None:
+        """Allow the addresses an allowed name resolved to, on the name's ports."""
+        text = (host.decode() if isinstance(host, bytes) else str(host)).lower()
+        with self._lock:
+            ports = {port for name, port in self.allowed if name == text}
+            for result in results if isinstance(results, list) else []:
+                address = result[4][0] if len(result) > 4 and result[4] else None
+                if address:
+                    self.allowed.update((str(address).lower(), port) for port in ports)
 
     def refuse(self, what: str) -> None:
         """Record an attempt and raise."""
@@ -76,7 +103,8 @@ def install() -> EgressGuard:
         setattr(owner, name, make(original))
 
     def check_address(address: object) -> None:
-        if isinstance(address, tuple) and address and not is_local(address[0]):
+        if isinstance(address, tuple) and address and not is_local(address[0]) and not (
+                len(address) > 1 and guard.allows(address[0], address[1])):
             guard.refuse(f"{address[0]}:{address[1]}" if len(address) > 1 else str(address))
 
     def connecting(original: Any) -> Any:
@@ -93,9 +121,12 @@ def install() -> EgressGuard:
 
     def resolving(original: Any) -> Any:
         def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
-            if not is_local(host):
+            if not is_local(host) and not guard.allows(host):
                 guard.refuse(f"DNS lookup of {host}")
-            return original(host, *args, **kwargs)
+            results = original(host, *args, **kwargs)
+            if not is_local(host):
+                guard.learn(host, results)
+            return results
         return lookup
 
     patch(socket.socket, "connect", connecting)
@@ -105,3 +136,9 @@ def install() -> EgressGuard:
         patch(socket, name, resolving)
     _installed = guard
     return guard
+
+
+def allow(host: str, port: int) -> None:
+    """Let the installed guard (if any) pass connections to exactly ``host:port``."""
+    if _installed is not None:
+        _installed.allow(host, port)
