@@ -246,6 +246,15 @@ class AssistantService:
                          Path(getattr(engine, "weights_path", "") or ""), engine.n_ctx,
                          getattr(engine, "pid", None), self.model_notice)
 
+    @property
+    def embedder_name(self) -> str:
+        """The embedding model's name, as the local API reports it."""
+        return Path(str(getattr(self._embedder, "model_path", "") or "embedder")).name
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """The library embedder's vectors for ``texts`` (what search compares)."""
+        return [[float(x) for x in vector] for vector in self._embedder.embed(list(texts))]
+
     def warm_up(self) -> None:
         """Load the embedding model now, so the first question does not wait for it."""
         self._embedder.embed(["warm up"])

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from assistant.answers.answer import Answer
 from assistant.answers.pipeline import AskOptions, Finished, Token
+from assistant.api.server import DEFAULT_HOST, DEFAULT_PORT, needs_token, new_token, serve
 from assistant.app.service import AssistantService
 from assistant.cli.render import format_answer_details
 from assistant.engines.engine import GenerationParams
@@ -40,6 +41,17 @@ def add_answer_commands(commands: Any) -> None:
     summary.add_argument("--json", action="store_true", help="print one JSON object")
     summary.add_argument("document", nargs="+", metavar="PATH_OR_ID",
                          help="the document: its id (docs list), path, file name or title")
+
+    serve = commands.add_parser(
+        "serve", help="serve the OpenAI-compatible local API (/v1/chat/completions …)")
+    _answer_options(serve)
+    serve.add_argument("--host", default=DEFAULT_HOST,
+                       help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"port to listen on (default {DEFAULT_PORT})")
+    serve.add_argument("--token", metavar="TOKEN",
+                       help="bearer token every request must carry (required off loopback; "
+                            "one is generated if none is given)")
 
     models = commands.add_parser("models", help="list or register GGUF chat models")
     actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -81,6 +93,18 @@ def _load(service: AssistantService, args: argparse.Namespace) -> None:
                            n_threads=args.threads)
     if service.model_notice:
         print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
+
+
+def run_serve(service: AssistantService, args: argparse.Namespace) -> int:
+    """``assistant serve``: answer OpenAI-style requests until interrupted."""
+    token = args.token or (new_token() if needs_token(args.host) else None)
+    _load(service, args)
+    try:
+        serve(service, args.host, args.port, token,
+              announce=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0
 
 
 def run_summarize(service: AssistantService, args: argparse.Namespace) -> int:

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from assistant.app.service import DEFAULT_COLLECTION, AssistantService
 from assistant.bench.command import add_bench_command, run_bench
-from assistant.cli.ask import add_answer_commands, run_ask, run_chat, run_models, run_summarize
+from assistant.cli.ask import (
+    add_answer_commands,
+    run_ask,
+    run_chat,
+    run_models,
+    run_serve,
+    run_summarize,
+)
 from assistant.cli.render import ProgressBar, format_document, format_hit
 from assistant.errors import AssistantError
 from assistant.library.ingest import FileResult, IngestReport
@@ -177,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_summarize(service, args)
             if args.command == "chat":
                 return run_chat(service, args)
+            if args.command == "serve":
+                return run_serve(service, args)
             if args.command == "models":
                 return run_models(service, args)
             if args.command == "reindex":
