@@ -50,7 +50,7 @@ def test_urls_name_the_server_and_its_api() -> None:
 def test_it_streams_the_servers_answer_with_its_counts(server: FakeServer) -> None:
     engine = RemoteEngine(_url(server))
     assert (engine.model_id, engine.n_ctx) == ("tiny-chat", 4096)
-    assert engine.notice == f"Remote model: 127.0.0.1:{server.server_address[1]}"
+    assert engine.remote == f"127.0.0.1:{server.server_address[1]}"
     stream = engine.stream(MESSAGES, GenerationParams(max_tokens=64))
     assert stream.text() == "".join(WORDS)
     assert (stream.stats.prompt_tokens, stream.stats.completion_tokens) == (42, len(WORDS))

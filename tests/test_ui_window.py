@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from assistant.answers.pipeline import Answer
 from assistant.app.service import AssistantService
 from assistant.engines.registry import default_model
 from assistant.system.paths import library_dir
+from tests import fake_openai
 from tests.documents_factory import make_pdf
 from ui.bench.instruments import Heartbeat
 from ui.controllers import Controllers
@@ -399,3 +401,38 @@ def test_conversations_survive_a_restart(tmp_path: Path, real_embedder,  # type:
     assert settings.theme == "dark" and settings.font_size == 13
     again.close()
     assert controllers.session.jobs.running == 0
+
+
+def test_a_remote_model_answers_and_the_status_bar_says_so(
+        window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller, session = window.controllers.models, window.controllers.session
+    bar, status = window.model_bar, window.status_bar
+    assert status.network_label.text() == "● Offline"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        down = probe.getsockname()[1]
+    with qtbot.waitSignal(session.error, timeout=30_000) as blocker:
+        controller.use_remote(f"http://127.0.0.1:{down}")
+    assert f"127.0.0.1:{down} is not reachable" in blocker.args[0]
+    window.user_actions.error_box.close()
+    assert session.model_id == "SmolLM2-135M-Instruct.Q4_1"
+    assert status.network_label.text() == "● Offline"
+    with fake_openai.serve() as server:
+        with qtbot.waitSignal(session.model_ready, timeout=30_000):
+            controller.use_remote(fake_openai.url(server))
+        assert status.network_label.text() == "● Remote model: 127.0.0.1"
+        assert bar.combo.currentText() == "tiny-chat (remote)"
+        assert session.settings.remote_url == fake_openai.url(server)
+        with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as answered:
+            window.user_actions.ask("What is hashprice?")
+        assert answered.args[0].model == "tiny-chat"
+        assert any(path == "/v1/chat/completions" for _, path, _ in server.requests)
+    qtbot.waitUntil(lambda: bar.combo.count() > 1, timeout=10_000)
+    assert bar.combo.currentText() == "tiny-chat (remote)"  # still, after the list reloads
+    local = next(i for i in range(bar.combo.count())
+                 if bar.combo.itemData(i) and Path(bar.combo.itemData(i)) == default_model().path)
+    qtbot.waitUntil(lambda: not session.busy, timeout=10_000)
+    with qtbot.waitSignal(session.model_ready, timeout=60_000):
+        bar.combo.activated.emit(local)
+    assert status.network_label.text() == "● Offline"
+    assert session.settings.remote_url == "" and bar.combo.findText("tiny-chat (remote)") < 0

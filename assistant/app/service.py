@@ -296,6 +296,11 @@ class AssistantService:
         return self.model_info()
 
     @property
+    def model_remote(self) -> str:
+        """``HOST:PORT`` of the model server answering, or "" for a model loaded here."""
+        return str(getattr(self._engine, "remote", "") or "")
+
+    @property
     def model_notice(self) -> str:
         """What the user should know about how the model runs (safe mode), if anything."""
         return str(getattr(self._engine, "notice", "") or "")

@@ -27,6 +27,9 @@ class Settings:
     theme: str = "light"
     font_size: int = 11
     model_path: str = ""
+    # A model server to answer with (OpenAI-compatible), instead of the model above
+    remote_url: str = ""
+    remote_model: str = ""
 
     def checked(self) -> Settings:
         """These settings, or an :class:`AssistantError` naming the first bad value."""
@@ -40,6 +43,8 @@ class Settings:
             (bool(self.system_prompt.strip()), "the system prompt cannot be empty"),
             (self.theme in THEMES, f"theme must be one of {', '.join(THEMES)}"),
             (6 <= self.font_size <= 40, "font size must be between 6 and 40"),
+            (not self.remote_url or self.remote_url.startswith(("http://", "https://")),
+             "the model server's address must start with http:// or https://"),
         ]
         for ok, message in rules:
             if not ok:

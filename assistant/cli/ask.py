@@ -91,6 +91,8 @@ def _load(service: AssistantService, args: argparse.Namespace) -> None:
     else:
         service.load_model(resolve_model(service.data_dir, args.model), n_ctx=args.ctx,
                            n_threads=args.threads)
+    if service.model_remote:
+        print(f"Note: Remote model: {service.model_remote}", file=sys.stderr, flush=True)
     if service.model_notice:
         print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
 

@@ -102,7 +102,7 @@ class RemoteEngine:
         self.model_id = str(model or entry.get("id"))
         self.n_ctx = n_ctx or context_length(entry) or self._served_context() or \
             FALLBACK_CONTEXT
-        self.notice = f"Remote model: {self.endpoint.address}"
+        self.remote = self.endpoint.address  # where answers are made: said in the status bar
         self._tokenize: str | None = ""  # "" = not tried yet; None = the server cannot
 
     # -- the Engine protocol -----------------------------------------------------------

@@ -40,12 +40,47 @@ class ModelsController(QObject):
         session.model_id = None  # no questions while loading
         self.model_loading.emit(path.name)
         session.status.emit(f"Loading {path.name}…")
-        chosen = replace(session.settings, model_path=str(path))
+        chosen = replace(session.settings, model_path=str(path), remote_url="",
+                         remote_model="")
 
         def load(service: AssistantService) -> object:
             engine = service.load_model(path, n_ctx=chosen.context_length or None,
                                         n_threads=chosen.threads or None,
                                         system_prompt=chosen.system_prompt)
+            save_settings(service.data_dir, chosen)  # remembered for the next start
+            return engine
+
+        def loaded(_engine: object) -> None:
+            session.settings = chosen
+            session.model_loaded()
+
+        def failed(message: str) -> None:
+            session.restore_model(previous)
+            session.error.emit(message)
+
+        session.write(load, Changes(settings=True), loaded, on_error=failed)
+
+    def use_remote(self, url: str, model: str = "") -> None:
+        """Answer with ``model`` (default: the first listed) from the model server at ``url``;
+        if it cannot be reached, the current model stays in use."""
+        session = self.session
+        if session.busy:
+            session.error.emit("An answer is still being written; stop it first.")
+            return
+        previous = session.model_id
+        chosen = replace(session.settings, remote_url=url, remote_model=model)
+        try:
+            chosen.checked()
+        except AssistantError as exc:
+            session.error.emit(str(exc))
+            return
+        session.model_id = None  # no questions while connecting
+        self.model_loading.emit(url)
+        session.status.emit(f"Connecting to {url}…")
+
+        def load(service: AssistantService) -> object:
+            engine = service.load_remote_model(url, model or None,
+                                               n_ctx=chosen.context_length or None)
             save_settings(service.data_dir, chosen)  # remembered for the next start
             return engine
 

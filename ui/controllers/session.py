@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from assistant.app import (
     AskOptions,
+    AssistantError,
     AssistantService,
     GenerationParams,
     Settings,
@@ -44,7 +45,14 @@ class Changes:
 
 
 def configured_model_loader(service: AssistantService, settings: Settings) -> Any:
-    """Load the model chosen in the settings (the default one if none is, or it is gone)."""
+    """Load the model chosen in the settings: its model server if one is set and answers,
+    else its GGUF file (the default one if none is, or it is gone)."""
+    if settings.remote_url:
+        try:
+            return service.load_remote_model(settings.remote_url, settings.remote_model or None,
+                                             n_ctx=settings.context_length or None)
+        except AssistantError:
+            pass  # the server is down: the app still answers, offline, with its own model
     chosen = Path(settings.model_path) if settings.model_path else None
     return service.load_model(chosen if chosen is not None and chosen.exists() else None,
                               n_ctx=settings.context_length or None,
@@ -184,6 +192,10 @@ class Session(QObject):
         """Answer with ``settings`` from now on (the chosen collections stay)."""
         self.settings = settings
         self.options = ask_options(settings, self.options.collections)
+
+    def model_remote(self) -> str:
+        """``HOST:PORT`` of the model server answering, or "" (the model runs here)."""
+        return self.service.model_remote if self.service is not None else ""
 
     def model_notice(self) -> str:
         """What to know about how the model runs (safe mode and why), or ""."""

@@ -1,4 +1,5 @@
-"""The status bar: messages, the answer's speed, memory, the model, and "Offline"."""
+"""The status bar: messages, the answer's speed, memory, the model, and "Offline" (or the
+model server answers come from)."""
 
 from __future__ import annotations
 
@@ -24,12 +25,26 @@ class StatusBar(QStatusBar):
         self.model_label = QLabel("Model: loading…")
         self.memory_label = QLabel("")
         self.speed_label = QLabel("")
-        offline = QLabel("● Offline")
-        offline.setToolTip("Nothing leaves this computer: no network is used.")
+        self.network_label = QLabel()
+        self.network_label.setObjectName("network")
+        self.show_network("")
         self.addPermanentWidget(self.speed_label)
         self.addPermanentWidget(self.memory_label)
         self.addPermanentWidget(self.model_label)
-        self.addPermanentWidget(offline)
+        self.addPermanentWidget(self.network_label)
+
+    def show_network(self, remote: str) -> None:
+        """ "● Offline", or "● Remote model: HOST" while a model server answers: what leaves
+        this computer, said plainly."""
+        if remote:
+            host = remote.rsplit(":", 1)[0]
+            self.network_label.setText(f"● Remote model: {host}")
+            self.network_label.setToolTip(
+                f"Each question, with the passages it needs, goes to the model server at "
+                f"{remote}; nothing else leaves this computer.")
+        else:
+            self.network_label.setText("● Offline")
+            self.network_label.setToolTip("Nothing leaves this computer: no network is used.")
 
     def show_model(self, model_id: str, notice: str) -> None:
         """The model in use, with "(safe mode)" and its reason in the tooltip if so."""

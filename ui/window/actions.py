@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageB
 from assistant.app import SUPPORTED_SUFFIXES, Hit, IngestReport, location
 from assistant.app import answer_markdown as answer_as_text
 from ui.controllers import Controllers
+from ui.panels.remote_dialog import RemoteModelDialog
 from ui.panels.settings_dialog import SettingsDialog
 from ui.window.layout import WindowLayout
 
@@ -109,6 +110,14 @@ class WindowActions(QObject):
                                               "GGUF models (*.gguf);;All files (*)")
         if path:
             self.controllers.models.add_model(Path(path))
+
+    def use_remote_model(self) -> None:
+        """Ask for a model server's address, then answer with its model."""
+        settings = self.controllers.session.settings
+        dialog = RemoteModelDialog(settings.remote_url, settings.remote_model, self.window)
+        self.remote_dialog = dialog
+        dialog.accepted.connect(lambda: self.controllers.models.use_remote(*dialog.choice()))
+        dialog.open()
 
     def open_settings(self) -> None:
         """Edit the settings; OK saves and applies them."""

@@ -83,7 +83,8 @@ def _connect_models(window: WindowLayout, controllers: Controllers,
 
     def ready(model_id: str) -> None:
         window.status_bar.show_model(model_id, session.model_notice())
-        bar.ready(model_id)
+        window.status_bar.show_network(session.model_remote())
+        bar.ready(model_id, remote=bool(session.model_remote()))
 
     def loading(name: str) -> None:
         window.status_bar.show_loading(name)
@@ -94,6 +95,7 @@ def _connect_models(window: WindowLayout, controllers: Controllers,
     models.models_changed.connect(bar.set_models)
     bar.chosen.connect(models.use_model)
     bar.add_button.clicked.connect(actions.add_model)
+    bar.remote_button.clicked.connect(actions.use_remote_model)
     bar.settings_button.clicked.connect(actions.open_settings)
 
 
@@ -158,6 +160,6 @@ def _set_tab_order(window: WindowLayout) -> None:
              panel.delete_button, panel.export_button, window.chat, *question.starter_buttons,
              question.input, question.send_button, question.stop_button,
              question.copy_button, window.side, window.sources, bar.combo, bar.add_button,
-             bar.settings_button]
+             bar.remote_button, bar.settings_button]
     for first, second in zip(chain, chain[1:], strict=False):
         window.setTabOrder(first, second)
