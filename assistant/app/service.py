@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answers.answer import Answer
-from assistant.answers.conversations import Conversation, ConversationStore, Turn
-from assistant.answers.export import conversation_markdown
+from assistant.answers.conversations import ConversationStore
 from assistant.answers.pipeline import (
     AnswerEvent,
     AnswerPipeline,
     Asked,
     AskOptions,
-    stored_answer,
 )
 from assistant.answers.prompting import SYSTEM_PROMPT
 from assistant.answers.whole import LibraryView, NoSuchDocument, summary_answer
+from assistant.app.conversations_door import ConversationsDoor
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.engines.engine import Engine, EngineSettings
 from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory
@@ -77,7 +76,7 @@ class ModelInfo:
     notice: str
 
 
-class AssistantService:
+class AssistantService(ConversationsDoor):
     """Ingest, search and manage the document library in one data directory.
 
     Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
@@ -386,39 +385,3 @@ class AssistantService:
         """Hold the foreground gate while the answer's events are produced."""
         with self._gate.active():
             yield from events
-
-    def new_conversation(self, title: str) -> Conversation:
-        """Start a conversation; its turns are kept in the data directory."""
-        return self._conversations.create(title)
-
-    def conversation_turns(self, conversation_id: int) -> list[Turn]:
-        """A conversation's turns, oldest first."""
-        return self._conversations.turns(conversation_id)
-
-    def conversation_answers(self, conversation_id: int) -> list[Answer]:
-        """A stored conversation's answers, as the pipeline gave them; an interrupted one as
-        far as it was written (and shown)."""
-        return [stored_answer(turn) for turn in self._conversations.turns(conversation_id)]
-
-    def list_conversations(self, search: str = "") -> list[Conversation]:
-        """Conversations, newest first; with ``search``, those that mention it."""
-        return self._conversations.search(search) if search.strip() else self._conversations.list()
-
-    def rename_conversation(self, conversation_id: int, title: str) -> None:
-        """Give a conversation a new title (not empty)."""
-        if not title.strip():
-            raise AssistantError("a conversation needs a title")
-        self._conversations.rename(conversation_id, title)
-
-    def delete_conversation(self, conversation_id: int) -> None:
-        """Delete a conversation and its turns."""
-        if not self._conversations.delete(conversation_id):
-            raise AssistantError(f"no conversation {conversation_id}")
-
-    def export_conversation(self, conversation_id: int) -> str:
-        """A conversation as Markdown with its citations, evidence and sources."""
-        conversation = self._conversations.get(conversation_id)
-        if conversation is None:
-            raise AssistantError(f"no conversation {conversation_id}")
-        return conversation_markdown(conversation.title,
-                                     self.conversation_answers(conversation_id))
