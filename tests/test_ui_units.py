@@ -238,6 +238,8 @@ def test_a_write_says_what_it_changed_and_each_list_reloads_itself(
     with qtbot.waitSignal(controllers.conversations.conversations_changed, timeout=10_000,
                           check_params_cb=lambda items: [c.title for c in items] == ["Dams"]):
         controllers.conversations.rename(conversation_id, "Dams")  # no refresh is called
+    # a refresh the answer started may list the new title before the write has announced it
+    qtbot.waitUntil(lambda: bool(announced), timeout=10_000)
     assert announced == [Changes(conversations=True)]
     note = tmp_path / "dam.md"
     note.write_text("# Dam\n\nThe dam is 80 metres tall.\n", encoding="utf-8")
