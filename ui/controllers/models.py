@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,55 +33,41 @@ class ModelsController(QObject):
 
     def use_model(self, path: Path) -> None:
         """Load another GGUF model; if it fails, the current one stays in use."""
+        chosen = replace(self.session.settings, model_path=str(path), remote_url="",
+                         remote_model="")
+        self._switch(chosen, path.name, f"Loading {path.name}…",
+                     lambda service: service.load_model(
+                         path, n_ctx=chosen.context_length or None,
+                         n_threads=chosen.threads or None, system_prompt=chosen.system_prompt))
+
+    def use_remote(self, url: str, model: str = "") -> None:
+        """Answer with ``model`` (default: the first listed) from the model server at ``url``;
+        if it cannot be reached, the current model stays in use."""
+        chosen = replace(self.session.settings, remote_url=url, remote_model=model)
+        try:
+            chosen.checked()
+        except AssistantError as exc:
+            self.session.error.emit(str(exc))
+            return
+        self._switch(chosen, url, f"Connecting to {url}…",
+                     lambda service: service.load_remote_model(
+                         url, model or None, n_ctx=chosen.context_length or None))
+
+    def _switch(self, chosen: Settings, name: str, status: str,
+                load_engine: Callable[[AssistantService], object]) -> None:
+        """Load a model with ``load_engine`` and remember ``chosen``; if it fails, the model
+        before stays in use."""
         session = self.session
         if session.busy:
             session.error.emit("An answer is still being written; stop it first.")
             return
         previous = session.model_id
         session.model_id = None  # no questions while loading
-        self.model_loading.emit(path.name)
-        session.status.emit(f"Loading {path.name}…")
-        chosen = replace(session.settings, model_path=str(path), remote_url="",
-                         remote_model="")
+        self.model_loading.emit(name)
+        session.status.emit(status)
 
         def load(service: AssistantService) -> object:
-            engine = service.load_model(path, n_ctx=chosen.context_length or None,
-                                        n_threads=chosen.threads or None,
-                                        system_prompt=chosen.system_prompt)
-            save_settings(service.data_dir, chosen)  # remembered for the next start
-            return engine
-
-        def loaded(_engine: object) -> None:
-            session.settings = chosen
-            session.model_loaded()
-
-        def failed(message: str) -> None:
-            session.restore_model(previous)
-            session.error.emit(message)
-
-        session.write(load, Changes(settings=True), loaded, on_error=failed)
-
-    def use_remote(self, url: str, model: str = "") -> None:
-        """Answer with ``model`` (default: the first listed) from the model server at ``url``;
-        if it cannot be reached, the current model stays in use."""
-        session = self.session
-        if session.busy:
-            session.error.emit("An answer is still being written; stop it first.")
-            return
-        previous = session.model_id
-        chosen = replace(session.settings, remote_url=url, remote_model=model)
-        try:
-            chosen.checked()
-        except AssistantError as exc:
-            session.error.emit(str(exc))
-            return
-        session.model_id = None  # no questions while connecting
-        self.model_loading.emit(url)
-        session.status.emit(f"Connecting to {url}…")
-
-        def load(service: AssistantService) -> object:
-            engine = service.load_remote_model(url, model or None,
-                                               n_ctx=chosen.context_length or None)
+            engine = load_engine(service)
             save_settings(service.data_dir, chosen)  # remembered for the next start
             return engine
 
