@@ -11,6 +11,7 @@ import pytest
 
 from assistant.answers.evidence import (
     answer_type_bonus,
+    premise_words,
     restates,
     score_sentences,
     select_evidence,
@@ -57,6 +58,8 @@ def test_a_sentence_that_leans_on_the_one_before_is_scored_and_quoted_with_it() 
     assert continues("Depending on whether their share was above 50%, it is 2 or 3.")
     assert continues("Running for a year (8,760 hours), that is roughly 140 TWh.")
     assert continues("So the pools decide.")
+    assert continues("The rounded endpoints and the quoted figure therefore do not match.")
+    assert not continues("The rounded endpoints do not match, and therefore the figure is off.")
     assert not continues("Older machines earn less per day than their power costs.")
     assert not continues("The network draws about 16 GW at 20 J/TH.")
     text = ("# Energy\n\nThe network draws about 16 GW at 20 J/TH. Running for a year "
@@ -94,9 +97,37 @@ def test_answer_kinds_a_word_defined_and_a_figure_that_answers() -> None:
     limits = "What mainly limits how fast a laptop CPU can generate tokens?"
     assert answer_type_bonus(limits, "The limiting factor is memory bandwidth.") > 0
     assert answer_type_bonus(limits, "A 4-bit model reads fewer bytes per token.") == 0
+    why = "Why do miners write off their ASICs over a few years?"
+    because = answer_type_bonus(why, "Their life is short because each generation does more.")
+    assert because > answer_type_bonus(why, "Rising tariffs hurt older machines.") > 0
     asked = content_words("What country-level coefficient did China's dominance imply?")
     assert not restates(asked, "That implies a country-level coefficient of 1.")
     assert restates(asked, "That implies a country-level coefficient.")
+
+
+def test_a_sentence_that_only_states_the_questions_condition_hands_its_score_on() -> None:
+    question = "What is the Nakamoto coefficient if ten pools each hold 10% of hash rate?"
+    asked, condition = premise_words(question)
+    assert asked == {"nakamoto", "coefficient"}
+    assert {"ten", "pool", "10", "hash", "rate"} <= condition
+    assert premise_words("Roughly when will the subsidy reach zero?")[1] == set()
+    assert premise_words("When did China ban mining?")[1] == set()
+    assert premise_words("If a block comes every 10 minutes, how much do headers take?")[1] == \
+        {"block", "come", "every", "10", "minute"}
+    text = ("# Example\n\nTwo pools hold 52%, so the Nakamoto coefficient of network one is 2. "
+            "Network two: ten pools, each with exactly 10%. Five pools reach only half, so a "
+            "sixth is needed. Pools publish their shares.\n")
+    hits = [_hit(1, text)]
+    sentences = split_sentences(hits)
+    import numpy as np
+    vectors = np.array([[1.0, 0.0]] * 4 + [[0.6, 0.8]])
+    scores = score_sentences(question, vectors[0], sentences, vectors[1:], [1.0])
+    best = max(range(len(sentences)), key=scores.__getitem__)
+    assert sentences[best].text.startswith("Five pools reach only half")
+    # without the condition the setup sentence is no premise and keeps its score
+    plain = score_sentences("What is the Nakamoto coefficient of network two?", vectors[0],
+                            sentences, vectors[1:], [1.0])
+    assert plain[1] > scores[1] and plain[2] < scores[2]
 
 
 def test_a_sentence_that_announces_a_list_states_it_with_the_next() -> None:

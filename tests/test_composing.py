@@ -3,6 +3,8 @@ extractive summaries."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.answers.composing import (
     Budget,
     SentenceBuffer,
@@ -49,6 +51,10 @@ def test_the_lead_is_the_best_sentence_and_a_close_second_while_short() -> None:
     joined = _evidence(1, "Tariffs rose by a third. It " + " ".join(["grew"] * 50) + ".", 0.85)
     second = lead([best, joined])[1].sentence
     assert (second.text, second.start, second.end) == ("Tariffs rose by a third.", 0, 24)
+    # … or, when it is known, the sentence that earned the unit its score
+    core = Sentence(1, "This is why miners chase flared gas.", 60, 96)
+    joined = replace(joined, core=core)
+    assert lead([best, joined])[1].sentence == core
 
 
 def test_the_buffer_hands_over_finished_sentences_with_their_markers() -> None:

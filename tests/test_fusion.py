@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.library.retrieval import fuse_rankings
+from assistant.library.retrieval import fuse_rankings, lead_in
 from assistant.text.keywords import content_words, fts_query, spelled_words
 
 
@@ -33,3 +33,15 @@ def test_unit_symbols_meet_their_spelled_out_words() -> None:
     sentence = spelled_words("That is about 853,000 kWh per BTC.")
     assert {"kilowatt", "hour", "bitcoin"} <= question & sentence
     assert content_words("853,000 kWh per BTC") == {"853", "000", "kwh", "per", "btc"}
+
+
+def test_a_passage_that_starts_mid_thought_is_given_the_sentence_it_leans_on() -> None:
+    text = ("## Size\n\nThe market grows. Taken at face value, that is 380% rather than 300%. "
+            "The two figures therefore do not match.\n\nA new paragraph starts here.")
+    start = text.index("The two figures")
+    assert text[lead_in(text, start):start].strip() == \
+        "Taken at face value, that is 380% rather than 300%."
+    assert lead_in(text, text.index("A new paragraph")) is None  # another paragraph
+    assert lead_in(text, text.index("The market")) is None  # a heading is no lead-in
+    assert lead_in(text, start, reach=20) is None  # the sentence begins beyond the reach
+    assert lead_in(text, 0) is None

@@ -80,7 +80,7 @@ def lead(evidence: Sequence[Evidence], limit: int = MAX_WORDS) -> list[Evidence]
         if words(first) + words(plain(other.sentence.text)) > limit:
             other = without_asides(other)  # "… on schedule (the halving every …) and …"
         if words(first) + words(plain(other.sentence.text)) > limit:
-            other = first_sentence(other)  # a sentence joined to the next one: the first
+            other = core_sentence(other)  # sentences quoted together: the one that answers
         text = plain(other.sentence.text)
         if adds_something(text, first):  # not the same sentence from another passage
             if words(first) + words(text) <= limit:
@@ -98,8 +98,11 @@ def without_asides(item: Evidence) -> Evidence:
     return replace(item, sentence=replace(item.sentence, text=text))
 
 
-def first_sentence(item: Evidence) -> Evidence:
-    """An evidence unit of several sentences cut to its first one."""
+def core_sentence(item: Evidence) -> Evidence:
+    """An evidence unit of several sentences cut to the one that earned its score (the
+    first, when that is not known)."""
+    if item.core is not None:
+        return replace(item, sentence=item.core, core=None)
     spans = sentence_spans(item.sentence.text)
     if len(spans) < 2:
         return item

@@ -33,7 +33,7 @@ MIN_SENTENCE_CHARS = 25
 # A sentence that leans on the one before it ("For that reason …", "…, that is 140 TWh") is
 # scored with it and quoted with it, so that an answer never starts in mid-thought.
 CONTINUATION_WEIGHT = 0.7
-MAX_JOINED_WORDS = 50
+MAX_JOINED_WORDS = 60
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (much|many|big|large|long|fast|high|low|often)|what (share|percentage|fraction|"
     r"proportion|cost|price|rate|size|number)|at what (price|rate|cost|level))\b",
@@ -56,6 +56,8 @@ _CAUSE_IN_SENTENCE = re.compile(r"\b(because|due to|driven by|as a result|so tha
                                 r"reason|leads? to|led to|causes?d?|thanks to|since|pushed|"
                                 r"squeez\w*|rising|higher|lower|cheaper|limit\w*|bottleneck|"
                                 r"bound by)\b", re.IGNORECASE)
+_STRONG_CAUSE = re.compile(r"\b(because|due to|owing to|as a result of|the reason|for that reason|"
+                           r"driven by)\b", re.IGNORECASE)
 _DEFINITION_QUESTION = re.compile(r"^\s*what (is|are|does|do)\s+(an?\s+|the\s+)?"
                                   r"(?P<term>[\w\s-]{2,40}?)\s*(mean|measure|refer to)?\??$",
                                   re.IGNORECASE)
@@ -69,6 +71,8 @@ _WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A bonus for a sentence of the kind the question asks for."""
     if _WHY_QUESTION.search(question):  # "What limits how fast …" asks for a cause
+        if _STRONG_CAUSE.search(sentence):
+            return 2 * ANSWER_TYPE_BONUS
         return ANSWER_TYPE_BONUS if _CAUSE_IN_SENTENCE.search(sentence) else 0.0
     if _QUANTITY_QUESTION.search(question):
         if not _DIGIT.search(sentence):
@@ -113,6 +117,29 @@ def restates(question_words: set[str], text: str) -> bool:
     new = content_words(text) - question_words
     return len(new) <= 2 and not any(_DIGIT.search(word) for word in new)
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+# A question's condition ("… if ten pools each hold 10%?", "If a block comes every 10 minutes,
+# …"): a sentence that only states it sets up a worked example; the answer follows it.
+_CONDITION = re.compile(r"(?:^|[\s,])(?:if|suppose|assuming|given that|when(?! (?:will|would|"
+                        r"did|does|do|is|was|were|has|had|can|could)\b))\s+(?P<cond>[^,?]+)",
+                        re.IGNORECASE)
+
+
+def premise_words(question: str) -> tuple[set[str], set[str]]:
+    """The content words of what ``question`` asks and of its condition (empty without one)."""
+    match = _CONDITION.search(question)
+    if not match:
+        return spelled_words(question), set()
+    condition = spelled_words(match.group("cond"))
+    return spelled_words(question[:match.start()] + " " + question[match.end():]) - condition, \
+        condition
+
+
+def states_premise(asked: set[str], condition: set[str], text: str) -> bool:
+    """Whether ``text`` states the question's condition and nothing of what it asks."""
+    words = spelled_words(text)
+    return len(condition) >= 2 and len(asked) >= 2 and \
+        2 * len(words & condition) >= len(condition) and \
+        not words & asked
 
 
 @dataclass(frozen=True)
@@ -135,6 +162,8 @@ class Evidence:
     path: str
     page: int | None
     heading: str | None
+    # Of several sentences quoted together, the one that earned the score.
+    core: Sentence | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used by the CLI and the desktop app."""
@@ -181,16 +210,20 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
         + PASSAGE_WEIGHT * passage_scores[sentence.source - 1]
         for index, sentence in enumerate(sentences)
     ]
+    asked, condition = premise_words(question)
+    premise = [states_premise(asked, condition, s.text) for s in sentences]
     scores = []
     for index, sentence in enumerate(sentences):
         score = base[index]
+        if index and premise[index - 1] and sentences[index - 1].source == sentence.source:
+            score = max(score, base[index - 1]) + ANSWER_TYPE_BONUS  # what the premise gives
         for j in (index - 1, index + 1):
             if 0 <= j < len(sentences) and sentences[j].source == sentence.source:
                 later = sentences[max(index, j)]
                 weight = CONTINUATION_WEIGHT if continues(later.text) else NEIGHBOUR_WEIGHT
                 score = max(score, base[index] + weight * (base[j] - base[index]))
         score += answer_type_bonus(question, sentence.text)
-        if restates(words, sentence.text):
+        if restates(words, sentence.text) or premise[index]:
             score -= RESTATEMENT_PENALTY
         scores.append(score)
     return scores
@@ -244,7 +277,8 @@ def select_evidence(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: 
             hit = hits[sentences[index].source - 1]
             spans.append((lo, hi))
             chosen.append(Evidence(_joined(sentences, hits, lo, hi), scores[index], hit.title,
-                                   hit.path, hit.page, hit.heading))
+                                   hit.path, hit.page, hit.heading,
+                                   sentences[index] if lo < hi else None))
         seen.update(" ".join(s.text.lower().split()) for s in sentences[lo:hi + 1])
         if len(chosen) == limit:
             break

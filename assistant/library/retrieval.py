@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.engines.embedding import Embedder
 from assistant.library.documents import Hit
 from assistant.library.store import Store
 from assistant.library.vector_index import VectorIndex
+from assistant.text.sentences import continues, is_heading, sentence_spans
 
 RRF_K = 60
+# How far back to look for the sentence a passage starting mid-thought leans on.
+LEAD_IN_CHARS = 600
 
 
 def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -79,4 +82,29 @@ class HybridRetriever:
             ))
             if len(hits) == k:
                 break
-        return hits
+        return [self._with_lead_in(hit) for hit in hits]
+
+    def _with_lead_in(self, hit: Hit) -> Hit:
+        """``hit`` with the sentence before it when it starts by leaning on that sentence."""
+        spans = sentence_spans(hit.text)
+        if not spans or not continues(hit.text[slice(*spans[0])]):
+            return hit
+        text = self.store.document_text(hit.doc_id) or ""
+        start = lead_in(text, hit.start)
+        if start is None:
+            return hit
+        return replace(hit, start=start, text=text[start:hit.start] + hit.text)
+
+
+def lead_in(text: str, start: int, reach: int = LEAD_IN_CHARS) -> int | None:
+    """Where the sentence right before ``text[start:]`` starts, if it ends a sentence on the
+    same line (the same paragraph) and lies within ``reach`` characters; else ``None``."""
+    window = max(0, start - reach)
+    spans = sentence_spans(text, window, start)
+    if not spans or (len(spans) < 2 and window > 0):
+        return None  # nothing before, or a sentence that may begin further back
+    first, last = spans[-1]
+    if "\n" in text[last:start] or not text[first:last].rstrip("\"')]").endswith(
+            (".", "!", "?")) or is_heading(text[first:last]):
+        return None
+    return first

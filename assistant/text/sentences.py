@@ -19,13 +19,14 @@ _ABBREVIATION = re.compile(
     re.IGNORECASE)
 _LOOKBACK = 12
 # A sentence that leans on the one before it: "For that reason …", "So …", "Depending on
-# whether their …", "Running for a year, that is 140 TWh."
+# whether their …", "Running for a year, that is 140 TWh.", "The two therefore differ …"
 _CONTINUES = re.compile(
     r"^[\W_]*(?:(?:for|because of) (?:that|this|these|those)(?: reasons?)?|as a result|"
     r"put differently|in other words|that|this|these|those|it|its|they|their|such|so|thus|"
     r"hence|therefore)\b"
     r"|^[\W_]*(?:\w+\s+){1,3}(?:their|its|they|these|those)\b"
-    r"|^[^.;:]{0,60},\s*that is\b",
+    r"|^[^.;:]{0,60},\s*that is\b"
+    r"|^[^.;:,]{0,60}\b(?:therefore|thus|hence|consequently)\b",
     re.IGNORECASE)
 
 
