@@ -70,6 +70,12 @@ def test_a_figure_from_another_unit_or_case_is_flagged() -> None:
     assert conflict("The subsidy has been 3.125 BTC since block 840,000.", table, table) is None
     assert "goes with" in (conflict("The subsidy has been 3.125 BTC since block 630,000.",
                                     table, table) or "")
+    # another count of the same thing contradicts; a figure merely absent does not decide
+    forces = "Reporting in 2026 highlighted three main forces."
+    reason = conflict("Reporting in 2026 highlighted four main forces.", forces, forces) or ""
+    assert reason == "the source gives three here, not four" and contradicts(reason)
+    reason = conflict("Reporting in 2026 named four industries.", forces, forces) or ""
+    assert reason.startswith("the figure four") and not contradicts(reason)
 
 
 def test_a_sentence_that_refers_back_is_held_to_the_sentences_around_it() -> None:

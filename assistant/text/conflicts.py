@@ -129,6 +129,11 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
     claimed = figures(claim) + word_figures(claim)
     for figure in claimed:
         if not any(figure.matches(other) for other in nearby):
+            counted = _counted(claim, figure)
+            instead = next((f for f in own_figures if counted and _counted(sentence, f) ==
+                            counted and f.kind == figure.kind), None)
+            if instead:  # "three main forces" where the claim says "four main forces"
+                return f"the source gives {instead.text} here, not {figure.text}"
             return f"the figure {figure.text} is not in the sources"
     anchored = [f for f in claimed if any(f.matches(o) for o in own_figures)]
     amounts = [f for f in claimed if not f.year]
@@ -162,6 +167,12 @@ def conflict(claim: str, sentence: str, window: str, common: frozenset[str] = fr
         return "the source says the opposite" if negated(claim) else \
             "the source says this is not so"
     return None
+
+
+def _counted(text: str, figure: Figure) -> str:
+    """The word a figure counts or measures: "main" in "four main forces", or ""."""
+    match = re.match(r"\s+([A-Za-z][\w-]{2,})", text[figure.start + len(figure.text):])
+    return match.group(1).lower() if match else ""
 
 
 def _stated(claimed: list[Figure], text: str) -> int:
