@@ -13,7 +13,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from assistant.api.server import base_url, make_server, needs_token
+from assistant.api.server import base_url, history_of, make_server, needs_token
 from assistant.app.service import AssistantService
 from assistant.errors import AssistantError
 from tests.fakes import FakeEngine
@@ -114,3 +114,27 @@ def test_off_loopback_every_request_needs_the_token(service: AssistantService) -
         with pytest.raises(openai.AuthenticationError, match="bearer token"):
             _client(url, "wrong").models.list()
         assert [m.id for m in _client(url, "s3cret").models.list()] == ["fake-engine"]
+
+
+def test_the_messages_before_the_question_are_its_conversation(make_service: MakeService,
+                                                                tmp_path: Path) -> None:
+    engine = FakeEngine([REPLY] * 4)
+    svc = make_service(engine=engine)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "hashprice.md").write_text(NOTE, encoding="utf-8")
+    svc.ingest([tmp_path / "notes"])
+    messages = [{"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "What is hashprice?"},
+                {"role": "assistant", "content": "The revenue a petahash earns per day [1]."},
+                {"role": "user", "content": "Unanswered question?"},
+                {"role": "user", "content": "And when does it fall?"}]
+    assert history_of({"messages": messages}) == (
+        ("What is hashprice?", "The revenue a petahash earns per day [1]."),)
+    for url in _serving(svc):
+        reply = _client(url).chat.completions.create(model="offgrid",
+                                                     messages=messages)  # type: ignore[arg-type]
+    earlier = " ".join(m.content for m in engine.prompts[-1][:-1])
+    assert "What is hashprice?" in earlier and "a petahash earns per day" in earlier
+    assert "Unanswered" not in earlier
+    assert "difficulty rises" in (reply.choices[0].message.content or "") + json.dumps(
+        reply.model_extra["offgrid"]["evidence"])  # type: ignore[index]

@@ -71,6 +71,9 @@ class AskOptions:
     # How long a factual answer may be (the lead, the model's sentences and the fill).
     sentences: int = MAX_SENTENCES
     words: int = MAX_WORDS
+    # Earlier (question, answer) pairs a client keeps itself (the API's chat messages), used
+    # as a stored conversation's turns are: a follow-up is searched with the question before.
+    history: tuple[tuple[str, str], ...] = ()
 
 
 def stored_answer(turn: Turn) -> Answer:
@@ -166,7 +169,9 @@ class AnswerPipeline:
         ``turn_id`` names a turn already begun for it; the answer is stored as it is written.
         """
         store = self.conversations if conversation_id is not None else None
-        earlier: list[Turn] = []
+        options = options or AskOptions()
+        earlier = [Turn(0, 0, asked, asked, asked, said, False, "stop", {}, 0.0)
+                   for asked, said in options.history]
         if store is not None and conversation_id is not None:
             earlier = [t for t in store.turns(conversation_id) if t.id != turn_id]
             if turn_id is None:
@@ -174,7 +179,7 @@ class AnswerPipeline:
                 yield Asked(conversation_id, turn_id)
         finished = False
         try:
-            for event in self._answer(question, options or AskOptions(), earlier,
+            for event in self._answer(question, options, earlier,
                                       conversation_id, turn_id if store else None, cancel):
                 finished = isinstance(event, Finished)
                 yield event

@@ -52,18 +52,35 @@ def new_token() -> str:
 
 def question_of(body: dict[str, Any]) -> str:
     """The question a chat request asks: its last user message (text parts joined)."""
+    return _exchange(body)[0]
+
+
+def history_of(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The earlier exchanges of a chat request: each user message before the question with
+    the assistant message that follows it (system messages and unanswered ones left out)."""
+    return _exchange(body)[1]
+
+
+def _exchange(body: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ApiError(400, "'messages' must be a non-empty list")
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):  # [{"type": "text", "text": …}, …]
-                content = " ".join(str(part.get("text", "")) for part in content
-                                   if isinstance(part, dict))
-            if isinstance(content, str) and content.strip():
-                return content.strip()
-    raise ApiError(400, "no user message with text to answer")
+    said = [(m.get("role"), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
+    asked = [n for n, (role, text) in enumerate(said) if role == "user" and text]
+    if not asked:
+        raise ApiError(400, "no user message with text to answer")
+    pairs = []
+    for n in asked[:-1]:
+        if said[n + 1][0] == "assistant" and said[n + 1][1]:
+            pairs.append((said[n][1], said[n + 1][1]))
+    return said[asked[-1]][1], tuple(pairs)
+
+
+def _text(content: object) -> str:
+    if isinstance(content, list):  # [{"type": "text", "text": …}, …]
+        content = " ".join(str(part.get("text", "")) for part in content
+                           if isinstance(part, dict))
+    return content.strip() if isinstance(content, str) else ""
 
 
 def completion(answer: Answer, model: str, ident: str, created: int) -> dict[str, Any]:
@@ -146,11 +163,12 @@ class OffgridApi:
 
     def answer(self, body: dict[str, Any]) -> Iterator[object]:
         """The pipeline's events for a chat request (held under the service's lock)."""
-        question = question_of(body)
+        question, history = _exchange(body)
         cancel = threading.Event()
         with self._lock:
             try:
-                yield from self.service.ask(question, options=AskOptions(), cancel=cancel)
+                yield from self.service.ask(question, options=AskOptions(history=history),
+                                            cancel=cancel)
             finally:
                 cancel.set()
 
