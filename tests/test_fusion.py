@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from assistant.library.records import NewDocument
 from assistant.library.retrieval import fuse_rankings, lead_in
+from assistant.library.store import Store
 from assistant.text.keywords import content_words, fts_query, spelled_words
 
 
@@ -39,9 +44,24 @@ def test_a_passage_that_starts_mid_thought_is_given_the_sentence_it_leans_on() -
     text = ("## Size\n\nThe market grows. Taken at face value, that is 380% rather than 300%. "
             "The two figures therefore do not match.\n\nA new paragraph starts here.")
     start = text.index("The two figures")
-    assert text[lead_in(text, start):start].strip() == \
+    assert text[lead_in(text[:start]):start].strip() == \
         "Taken at face value, that is 380% rather than 300%."
-    assert lead_in(text, text.index("A new paragraph")) is None  # another paragraph
-    assert lead_in(text, text.index("The market")) is None  # a heading is no lead-in
-    assert lead_in(text, start, reach=20) is None  # the sentence begins beyond the reach
-    assert lead_in(text, 0) is None
+    assert lead_in(text[:text.index("A new paragraph")]) is None  # another paragraph
+    assert lead_in(text[:text.index("The market")]) is None  # a heading is no lead-in
+    # the sentence may begin beyond the text read
+    assert lead_in(text[start - 20:start], whole=False) is None
+    assert lead_in("") is None
+
+
+def test_the_store_reads_a_slice_of_a_documents_text(tmp_path: Path) -> None:
+    text = "Prix : 0,05 €/kWh — “cheap” power. Second sentence here."
+    store = Store(tmp_path / "library.db")
+    doc_id, _, _ = store.write_document(NewDocument(
+        "c", "/n.md", "N", "md", "0" * 64, len(text), None, 1, text, [],
+        np.zeros((0, 4), dtype=np.float32)))
+    assert store.document_text(doc_id) == text
+    assert store.document_text(doc_id, 7, 20) == text[7:20]
+    assert store.document_text(doc_id, 35) == text[35:]
+    assert store.document_text(doc_id, 0, 0) == ""
+    assert store.document_text(doc_id + 1) is None
+    store.close()

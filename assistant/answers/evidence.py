@@ -136,10 +136,10 @@ def premise_words(question: str) -> tuple[set[str], set[str]]:
 
 def states_premise(asked: set[str], condition: set[str], text: str) -> bool:
     """Whether ``text`` states the question's condition and nothing of what it asks."""
+    if len(condition) < 2 or len(asked) < 2:
+        return False  # no condition (most questions): no sentence is read
     words = spelled_words(text)
-    return len(condition) >= 2 and len(asked) >= 2 and \
-        2 * len(words & condition) >= len(condition) and \
-        not words & asked
+    return 2 * len(words & condition) >= len(condition) and not words & asked
 
 
 @dataclass(frozen=True)

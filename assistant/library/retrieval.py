@@ -89,22 +89,24 @@ class HybridRetriever:
         spans = sentence_spans(hit.text)
         if not spans or not continues(hit.text[slice(*spans[0])]):
             return hit
-        text = self.store.document_text(hit.doc_id) or ""
-        start = lead_in(text, hit.start)
+        window = max(0, hit.start - LEAD_IN_CHARS)  # only the text just before is read
+        before = self.store.document_text(hit.doc_id, window, hit.start) or ""
+        start = lead_in(before, whole=window == 0)
         if start is None:
             return hit
-        return replace(hit, start=start, text=text[start:hit.start] + hit.text)
+        return replace(hit, start=window + start, text=before[start:] + hit.text)
 
 
-def lead_in(text: str, start: int, reach: int = LEAD_IN_CHARS) -> int | None:
-    """Where the sentence right before ``text[start:]`` starts, if it ends a sentence on the
-    same line (the same paragraph) and lies within ``reach`` characters; else ``None``."""
-    window = max(0, start - reach)
-    spans = sentence_spans(text, window, start)
-    if not spans or (len(spans) < 2 and window > 0):
-        return None  # nothing before, or a sentence that may begin further back
+def lead_in(before: str, *, whole: bool = True) -> int | None:
+    """Where the last sentence of ``before`` (the text up to a passage) starts, if it ends a
+    sentence on the passage's line (the same paragraph); else ``None``. Unless ``before`` is
+    ``whole`` (it starts where the document does), its first sentence may begin further
+    back, so it is never the one given."""
+    spans = sentence_spans(before)
+    if not spans or (len(spans) < 2 and not whole):
+        return None
     first, last = spans[-1]
-    if "\n" in text[last:start] or not text[first:last].rstrip("\"')]").endswith(
-            (".", "!", "?")) or is_heading(text[first:last]):
+    if "\n" in before[last:] or not before[first:last].rstrip("\"')]").endswith(
+            (".", "!", "?")) or is_heading(before[first:last]):
         return None
     return first

@@ -227,10 +227,11 @@ class Store:
             ).fetchall()
         return [DocumentInfo(*row) for row in rows]
 
-    def document_text(self, doc_id: int) -> str | None:
-        """The full extracted text of a document (what chunk offsets point into)."""
+    def document_text(self, doc_id: int, start: int = 0, end: int | None = None) -> str | None:
+        """A document's extracted text (what chunk offsets point into), or its ``[start:end]``."""
         with self._lock:
-            row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            row = self._db.execute("SELECT substr(text, ?1 + 1, coalesce(?2, length(text)) - ?1) "
+                                   "FROM documents WHERE id = ?3", (start, end, doc_id)).fetchone()
         return row[0] if row else None
 
     # -- chunks -----------------------------------------------------------------------------
