@@ -11,6 +11,9 @@ import pytest
 
 from assistant.answers.evidence import (
     answer_type_bonus,
+    asked_acronym,
+    expands,
+    off_subject,
     premise_words,
     restates,
     score_sentences,
@@ -103,6 +106,41 @@ def test_answer_kinds_a_word_defined_and_a_figure_that_answers() -> None:
     asked = content_words("What country-level coefficient did China's dominance imply?")
     assert not restates(asked, "That implies a country-level coefficient of 1.")
     assert restates(asked, "That implies a country-level coefficient.")
+
+
+def test_an_abbreviation_is_answered_by_the_sentence_that_spells_it_out() -> None:
+    question = "What does the abbreviation RAG stand for?"
+    assert asked_acronym(question) == "RAG" and asked_acronym("What is RAG?") == ""
+    assert asked_acronym("What is CBECI short for?") == "CBECI"
+    spelled = "RAG (retrieval-augmented generation) lets a model answer from documents."
+    assert answer_type_bonus(question, spelled) > answer_type_bonus(
+        question, "It is the retrieval part of a RAG system.") == 0
+    assert expands("CBECI", "The Cambridge Bitcoin Electricity Consumption Index (CBECI) says")
+    assert expands("ASIC", "An ASIC is an application-specific integrated circuit.")
+    assert not expands("RAG", "Retrieval and generation are two steps.")  # not named
+    assert not expands("GPU", "A GPU runs graphics; it is general and powerful.")
+
+
+def test_why_questions_want_a_cause_about_what_they_name() -> None:
+    why = "Why is every published hash rate figure only an estimate?"
+    assert answer_type_bonus(why, "It cannot be observed directly.") > 0
+    assert answer_type_bonus("Why did mining go to China?", "Miners were drawn by cheap power.")
+    asked = {"Bitcoin", "China"}
+    assert off_subject(asked, "The United States gained because its power was cheap.")
+    assert not off_subject(asked, "Chinese miners were drawn by cheap electricity.")
+    assert not off_subject(asked, "Miners shipped their machines abroad.")  # names nothing
+    assert not off_subject(set(), "The United States gained because its power was cheap.")
+    sentences = split_sentences([_hit(1, "The United States gained because power was cheap. "
+                                          "Miners were drawn to China by cheap hydropower.\n")])
+    import numpy as np
+    vectors = np.array([[1.0, 0.0]] * 3)
+    about = score_sentences("Why did mining end up in China?", vectors[0], sentences,
+                            vectors[1:], [1.0])
+    assert about[1] > about[0]
+    # without the name the "because" sentence wins: the rule is what moved it down
+    there = score_sentences("Why did mining end up there?", vectors[0], sentences, vectors[1:],
+                            [1.0])
+    assert there[0] > there[1]
 
 
 def test_a_sentence_that_only_states_the_questions_condition_hands_its_score_on() -> None:

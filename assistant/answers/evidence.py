@@ -55,7 +55,8 @@ _WHY_QUESTION = re.compile(r"^\s*why\b|\bwhat (?:mainly |most )?(drives|causes|c
 _CAUSE_IN_SENTENCE = re.compile(r"\b(because|due to|driven by|as a result|so that|owing to|"
                                 r"reason|leads? to|led to|causes?d?|thanks to|since|pushed|"
                                 r"squeez\w*|rising|higher|lower|cheaper|limit\w*|bottleneck|"
-                                r"bound by)\b", re.IGNORECASE)
+                                r"bound by|cannot|can't|unable|drawn (?:by|to)|attract\w*)\b",
+                                re.IGNORECASE)
 _STRONG_CAUSE = re.compile(r"\b(because|due to|owing to|as a result of|the reason|for that reason|"
                            r"driven by)\b", re.IGNORECASE)
 _DEFINITION_QUESTION = re.compile(r"^\s*what (is|are|does|do)\s+(an?\s+|the\s+)?"
@@ -70,6 +71,9 @@ _WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|
 
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A bonus for a sentence of the kind the question asks for."""
+    acronym = asked_acronym(question)
+    if acronym:  # "What does RAG stand for?": the sentence that spells it out answers
+        return 2 * ANSWER_TYPE_BONUS if expands(acronym, sentence) else 0.0
     if _WHY_QUESTION.search(question):  # "What limits how fast …" asks for a cause
         if _STRONG_CAUSE.search(sentence):
             return 2 * ANSWER_TYPE_BONUS
@@ -100,6 +104,42 @@ def answer_type_bonus(question: str, sentence: str) -> float:
                             sentence.lower())
         return ANSWER_TYPE_BONUS if defines else 0.0
     return 0.0
+
+
+_ACRONYM_ASKED = re.compile(r"\b(?:stands?|short) for\b|\b(?:abbreviation|acronym|initials)\b",
+                            re.IGNORECASE)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z]s?\b")
+_MINOR_WORDS = frozenset("of and the for in on to a an".split())
+
+
+def asked_acronym(question: str) -> str:
+    """The abbreviation a question asks to have spelled out ("What does RAG stand for?" →
+    "RAG"), or ""."""
+    if not _ACRONYM_ASKED.search(question):
+        return ""
+    found = _ACRONYM.findall(question)
+    return found[-1].rstrip("s") if found else ""
+
+
+def expands(acronym: str, sentence: str) -> bool:
+    """Whether ``sentence`` names ``acronym`` and spells it out: consecutive words whose
+    initials are its letters ("retrieval-augmented generation" for RAG), minor words
+    ("of", "and") allowed between them."""
+    if not re.search(rf"\b{re.escape(acronym)}s?\b", sentence):
+        return False
+    letters = acronym.lower()
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)]
+    for first in range(len(words)):
+        matched, index = 0, first
+        while index < len(words) and matched < len(letters):
+            if words[index][0] == letters[matched] and words[index] != letters:
+                matched += 1
+            elif not matched or words[index] not in _MINOR_WORDS:
+                break
+            index += 1
+        if matched == len(letters):
+            return True
+    return False
 
 
 def asked_unit(question: str) -> str:
@@ -140,6 +180,26 @@ def states_premise(asked: set[str], condition: set[str], text: str) -> bool:
         return False  # no condition (most questions): no sentence is read
     words = spelled_words(text)
     return 2 * len(words & condition) >= len(condition) and not words & asked
+
+
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![-*#|]\s)\b[A-Z][a-z]{2,}\b")
+_WORD_OR_NAME = re.compile(r"\b[A-Z]\w+")
+
+
+def names(text: str) -> set[str]:
+    """The capitalised words of ``text`` that are not sentence openers: its names."""
+    return {m.group(0) for m in _CAPITALISED.finditer(text.strip())}
+
+
+def off_subject(asked_names: set[str], text: str) -> bool:
+    """Whether ``text`` names something the question does not, and none of what it names
+    ("The United States gained …" for a question about China; "Chinese" counts as China)."""
+    if not asked_names:
+        return False
+    stems = {name[:4] for name in asked_names}
+    if any(word[:4] in stems for word in _WORD_OR_NAME.findall(text)):
+        return False
+    return bool(names(text))
 
 
 @dataclass(frozen=True)
@@ -212,6 +272,8 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
     ]
     asked, condition = premise_words(question)
     premise = [states_premise(asked, condition, s.text) for s in sentences]
+    # An explanation of something named is about it ("Why did mining end up in China?").
+    asked_names = names(question) if _WHY_QUESTION.search(question) else set()
     scores = []
     for index, sentence in enumerate(sentences):
         score = base[index]
@@ -223,7 +285,8 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
                 weight = CONTINUATION_WEIGHT if continues(later.text) else NEIGHBOUR_WEIGHT
                 score = max(score, base[index] + weight * (base[j] - base[index]))
         score += answer_type_bonus(question, sentence.text)
-        if restates(words, sentence.text) or premise[index]:
+        if restates(words, sentence.text) or premise[index] \
+                or off_subject(asked_names, sentence.text):
             score -= RESTATEMENT_PENALTY
         scores.append(score)
     return scores
