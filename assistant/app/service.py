@@ -101,11 +101,9 @@ class AssistantService(ConversationsDoor, SharedDoor):
             raise
 
     def _open(self, embedder: Embedder | None, library_dir: Path | None,
-              limits: IngestLimits | None, engine: Engine | None,
-              chroma_url: str | None) -> None:
+              limits: IngestLimits | None, engine: Engine | None, chroma_url: str | None) -> None:
         self._embedder: Embedder = embedder or SentenceTransformerEmbedder()
         self.library_dir = library_dir
-        # The server is checked before anything here is opened: a refusal changes nothing.
         server = connect_server(chroma_url, self._embedder) if chroma_url else None
         self._store = Store(self.data_dir / STORE_FILE)
         # A damaged or missing vector index is rebuilt from SQLite here.
@@ -118,6 +116,7 @@ class AssistantService(ConversationsDoor, SharedDoor):
         self.reembedded = reembed_if_model_changed(self._store, self._index, self._embedder)
         repair = reconcile(self._store, self._index)
         self.last_repair = SyncReport(opened.added + repair.added, repair.removed, opened.rebuilt)
+        # (The server was checked before anything here was opened: a refusal changes nothing.)
         self._shared = None if server is None else SharedLibrary(self._store, self._index, server)
         self.shared_at_open = self._keep_in_step(changed_here=True)
         self._conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
@@ -177,10 +176,8 @@ class AssistantService(ConversationsDoor, SharedDoor):
         """Add files and folders to a collection; one result per file."""
         if not collection.strip():
             raise AssistantError("a collection needs a name")
-        report = self._ingestor.ingest(paths, collection=collection.strip(),
-                                      on_progress=on_progress, cancel=cancel)
-        self._keep_in_step(changed_here=True)
-        return report
+        return self._changed_here(self._ingestor.ingest(
+            paths, collection=collection.strip(), on_progress=on_progress, cancel=cancel))
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         """The documents of one collection, or of all."""
@@ -204,8 +201,7 @@ class AssistantService(ConversationsDoor, SharedDoor):
             raise AssistantError(f"no document '{path_or_id}'{where}")
         for document in matches:
             self._remove(document)
-        self._keep_in_step(changed_here=True)
-        return matches
+        return self._changed_here(matches)
 
     def _remove(self, document: DocumentInfo) -> None:
         chunk_ids = self._store.remove_document(document.id)

@@ -4,6 +4,7 @@ data directory's mirror of it in step (before a search, after an ingest or a rem
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from assistant.engines.embedding import Embedder
 from assistant.errors import StoreError
@@ -12,6 +13,7 @@ from assistant.library.shared_sync import SharedLibrary, SharedSyncReport
 from assistant.system.egress import allow as allow_egress
 
 _log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 
 def connect_server(chroma_url: str, embedder: Embedder) -> ChromaServer:
@@ -41,6 +43,12 @@ class SharedDoor:
     def _close_shared(self) -> None:
         if self._shared is not None:
             self._shared.close()
+
+    def _changed_here(self, result: Result) -> Result:
+        """``result`` of a change made here, once the shared library has it too (if the
+        server answers; else a later sync sends it)."""
+        self._keep_in_step(changed_here=True)
+        return result
 
     def _keep_in_step(self, *, changed_here: bool = False) -> SharedSyncReport | None:
         """Sync with the server if either side changed (``changed_here``: this side did);
