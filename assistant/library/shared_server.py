@@ -146,7 +146,11 @@ class ChromaServer:
         self.embedder_id = embedder_id
         self.dimension = dimension
         self._client = self._connect()
-        self._chunks, self._documents = self._open_collections()
+        try:
+            self._chunks, self._documents = self._open_collections()
+        except BaseException:
+            self.close()
+            raise
 
     def _connect(self) -> Any:
         import chromadb

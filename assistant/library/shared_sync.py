@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,9 @@ class SharedLibrary:
         self.store = store
         self.index = index
         self.server = server
+        # One sync at a time: searches run in parallel, and two pulling the same document
+        # would each write it.
+        self._lock = threading.RLock()
 
     @property
     def where(self) -> str:
@@ -114,10 +118,15 @@ class SharedLibrary:
 
     def refresh(self) -> SharedSyncReport | None:
         """Sync if the server and this mirror differ (what is done before a search)."""
-        return None if self.in_step() else self.sync()
+        with self._lock:
+            return None if self.in_step() else self.sync()
 
     def sync(self) -> SharedSyncReport:
         """Make this store and the server hold the same documents."""
+        with self._lock:
+            return self._sync()
+
+    def _sync(self) -> SharedSyncReport:
         here = self._here()
         there = self.server.document_keys()
         plan = plan_sync(set(here), there, self._shared())
