@@ -1,7 +1,7 @@
 """Evaluate answers on a question set (default tests/qa/questions.jsonl); prints the figures.
 
     .venv/bin/python scripts/eval_qa.py [--no-generate] [--model PATH] [--show-misses]
-                                        [--questions FILE] [--json FILE]
+                                        [--questions FILE] [--json FILE] [--chroma-url URL]
 
 Runs in a temporary data directory holding the bundled library, with the real embedder and
 (unless ``--no-generate``) the real language model. Questions with a ``document`` field (a
@@ -11,6 +11,11 @@ expected document among the first five passages), the expected fact in the evide
 answer's lead and in the answer text, the abstention rates for in-scope and out-of-scope
 questions, the share of answers with a sentence set aside as unsupported, the median answer
 length in words, and the passage similarities the abstention threshold is calibrated on.
+
+With ``--chroma-url`` the library is shared on that Chroma server (``chroma run --path DIR
+--port 8000``, empty): one data directory ingests the bundled library's files (into the
+collection "Shared library") and the external documents, and the questions are asked in a
+second, empty data directory that finds them through the server, as another machine would.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pathlib import Path
 from assistant.answers.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
 from assistant.answers.pipeline import AskOptions, Finished
 from assistant.app.service import AssistantService
+from assistant.engines.embedding import SentenceTransformerEmbedder
+from assistant.library.bundled import library_files
 from assistant.system.paths import PROJECT_ROOT, library_dir
 
 QUESTIONS = PROJECT_ROOT / "tests" / "qa" / "questions.jsonl"
@@ -52,26 +59,53 @@ def main(argv: list[str] | None = None) -> int:
                         help="a question file (repeatable; default: the dev set; "
                              "tests/qa/heldout.jsonl is the held-out set)")
     parser.add_argument("--json", type=Path, help="also write every row as JSON")
+    parser.add_argument("--chroma-url", metavar="URL",
+                        help="ingest in one data directory sharing the library on this Chroma "
+                             "server, ask in another")
     args = parser.parse_args(argv)
     questions = [q for path in (args.questions or [QUESTIONS]) for q in load_questions(path)]
+    embedder = SentenceTransformerEmbedder()  # one model for both data directories
     documents = sorted({(PROJECT_ROOT / q["document"]).resolve() for q in questions
                         if q.get("document")})
-    with tempfile.TemporaryDirectory() as tmp, \
-            AssistantService(Path(tmp), library_dir=library_dir()) as service:
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.chroma_url:
+            _share(Path(tmp) / "ingesting", args.chroma_url, documents, embedder)
+        with AssistantService(Path(tmp) / "asking", chroma_url=args.chroma_url, embedder=embedder,
+                              library_dir=None if args.chroma_url else library_dir()) as service:
+            rows = _run(service, args, questions, documents)
+    _report(rows, generate=not args.no_generate, show_misses=args.show_misses)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def _share(folder: Path, chroma_url: str, documents: list[Path],
+           embedder: SentenceTransformerEmbedder) -> None:
+    """Ingest the bundled library and ``documents`` in a data directory sharing them on the
+    Chroma server at ``chroma_url``."""
+    with AssistantService(folder, chroma_url=chroma_url, embedder=embedder) as service:
+        report = service.ingest(library_files(library_dir()), collection="Shared library")
+        print(f"shared the library on {chroma_url}: {report.summary()}", file=sys.stderr)
+        if documents:
+            service.ingest(documents, collection="external")
+
+
+def _run(service: AssistantService, args: argparse.Namespace, questions: list[dict],
+         documents: list[Path]) -> list[dict]:
+    """Every question's row, in ``service`` (its library indexed here unless shared)."""
+    if not args.chroma_url:
         service.sync_library()
         if documents:
             report = service.ingest(documents, collection="external")
             print(f"ingested {len(documents)} documents into 'external': {report}",
                   file=sys.stderr)
-        if args.no_generate:
-            service._engine = _NoEngine()  # abstention and evidence need no model
-        else:
-            service.load_model(args.model)
-        rows = [_evaluate(service, item, generate=not args.no_generate) for item in questions]
-    _report(rows, generate=not args.no_generate, show_misses=args.show_misses)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
-    return 0
+    else:
+        print(f"asking in a second data directory: {service.shared_at_open}", file=sys.stderr)
+    if args.no_generate:
+        service._engine = _NoEngine()  # abstention and evidence need no model
+    else:
+        service.load_model(args.model)
+    return [_evaluate(service, item, generate=not args.no_generate) for item in questions]
 
 
 class _NoEngine:

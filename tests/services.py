@@ -26,6 +26,7 @@ class ServiceFactory:
     ``None`` (no model), ``"fake"`` (a :class:`FakeEngine`), ``"real"`` (the default model
     loaded with ``load_model(n_ctx=n_ctx)``, in its engine process) or an engine object.
     ``data_dir``: a folder to open (or open again); by default a new one under ``root``.
+    ``chroma_url``: share the library on that Chroma server.
     """
 
     def __init__(self, root: Path, real_embedder: Callable[[], Any] | None = None) -> None:
@@ -35,7 +36,8 @@ class ServiceFactory:
 
     def __call__(self, data_dir: Path | str | None = None, *, embedder: Any = "hash",
                  library_dir: Path | str | None = None, limits: IngestLimits | None = None,
-                 engine: Any = None, n_ctx: int | None = None) -> AssistantService:
+                 engine: Any = None, n_ctx: int | None = None,
+                 chroma_url: str | None = None) -> AssistantService:
         if data_dir is None:
             data_dir = self.root / ("data" if not self.made else f"data-{len(self.made) + 1}")
         named = engine if isinstance(engine, str) else None
@@ -44,7 +46,8 @@ class ServiceFactory:
         service = AssistantService(
             Path(data_dir), embedder=self._embedder(embedder),
             library_dir=self._library(library_dir), limits=limits,
-            engine=FakeEngine() if named == "fake" else (None if named else engine))
+            engine=FakeEngine() if named == "fake" else (None if named else engine),
+            chroma_url=chroma_url)
         self.made.append(service)
         if named == "real":
             service.load_model(n_ctx=n_ctx)

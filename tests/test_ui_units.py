@@ -263,3 +263,38 @@ def test_the_status_bar_gives_a_speed_only_when_the_model_wrote_enough(
     qtbot.addWidget(bar)
     bar.show_speed(tokens, 55.0, 240.0, 310.0)
     assert bar.speed_label.text() == shown
+
+
+def test_the_status_bar_says_what_leaves_the_computer(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.panels.status_bar import StatusBar
+
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    assert bar.network_label.text() == "● Offline"
+    bar.show_network("", "lab-box:8000")
+    assert bar.network_label.text() == "● Library shared: lab-box"
+    assert "Chroma server at lab-box:8000" in bar.network_label.toolTip()
+    bar.show_network("gpu-box:8080", "lab-box:8000")
+    assert bar.network_label.text() == "● Remote model: gpu-box · Library shared: lab-box"
+    bar.show_network("")
+    assert bar.network_label.text() == "● Offline"
+
+
+def test_the_window_opens_the_library_shared_where_the_variable_or_the_settings_say(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from assistant.app import AssistantError, Settings, save_settings
+    from ui.controllers import default_service_factory
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens there
+    monkeypatch.delenv("OFFGRID_CHROMA_URL", raising=False)
+    save_settings(tmp_path, Settings(chroma_url=down))
+    with pytest.raises(AssistantError, match=f"cannot reach the Chroma server at {down}"):
+        default_service_factory(tmp_path)()
+    save_settings(tmp_path, Settings())
+    monkeypatch.setenv("OFFGRID_CHROMA_URL", down)
+    with pytest.raises(AssistantError, match=f"cannot reach the Chroma server at {down}"):
+        default_service_factory(tmp_path)()

@@ -18,6 +18,7 @@ from assistant.answers.pipeline import (
 from assistant.answers.prompting import SYSTEM_PROMPT
 from assistant.answers.whole import LibraryView, NoSuchDocument, summary_answer
 from assistant.app.conversations_door import ConversationsDoor
+from assistant.app.shared_door import SharedDoor, connect_server
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.engines.engine import Engine, EngineSettings
 from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory
@@ -43,6 +44,7 @@ from assistant.library.index_sync import (
 from assistant.library.ingest import IngestLimits, Ingestor, IngestReport, ProgressCallback
 from assistant.library.records import ChunkRecord
 from assistant.library.retrieval import HybridRetriever
+from assistant.library.shared_sync import SharedLibrary
 from assistant.library.store import Store
 from assistant.system.egress import allow as allow_egress
 from assistant.system.foreground import ForegroundGate
@@ -76,31 +78,33 @@ class ModelInfo:
     notice: str
 
 
-class AssistantService(ConversationsDoor):
+class AssistantService(ConversationsDoor, SharedDoor):
     """Ingest, search and manage the document library in one data directory.
 
     Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
-    ``engine=None`` defers loading a language model until :meth:`load_model`.
+    ``engine=None`` defers loading a language model until :meth:`load_model`. With
+    ``chroma_url`` the library is shared on that Chroma server, this directory a mirror.
     """
 
     def __init__(self, data_dir: Path, *, embedder: Embedder | None = None,
                  library_dir: Path | None = None, limits: IngestLimits | None = None,
-                 engine: Engine | None = None) -> None:
+                 engine: Engine | None = None, chroma_url: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # One owner: two processes writing one store would corrupt it.
         self._lock = InstanceLock(self.data_dir)
         self._lock.acquire()
         try:
-            self._open(embedder, library_dir, limits, engine)
+            self._open(embedder, library_dir, limits, engine, chroma_url)
         except BaseException:
             self._lock.release()
             raise
 
     def _open(self, embedder: Embedder | None, library_dir: Path | None,
-              limits: IngestLimits | None, engine: Engine | None) -> None:
+              limits: IngestLimits | None, engine: Engine | None, chroma_url: str | None) -> None:
         self._embedder: Embedder = embedder or SentenceTransformerEmbedder()
         self.library_dir = library_dir
+        server = connect_server(chroma_url, self._embedder) if chroma_url else None
         self._store = Store(self.data_dir / STORE_FILE)
         # A damaged or missing vector index is rebuilt from SQLite here.
         self._index, opened = open_index(self._store, self.data_dir / VECTOR_DIR, self._embedder)
@@ -112,6 +116,9 @@ class AssistantService(ConversationsDoor):
         self.reembedded = reembed_if_model_changed(self._store, self._index, self._embedder)
         repair = reconcile(self._store, self._index)
         self.last_repair = SyncReport(opened.added + repair.added, repair.removed, opened.rebuilt)
+        # (The server was checked before anything here was opened: a refusal changes nothing.)
+        self._shared = None if server is None else SharedLibrary(self._store, self._index, server)
+        self.shared_at_open = self._keep_in_step(changed_here=True)
         self._conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
         self._engine = engine
 
@@ -124,6 +131,7 @@ class AssistantService(ConversationsDoor):
     def close(self) -> None:
         """Release the stores and the model."""
         self._ingestor.close()
+        self._close_shared()
         self._store.close()
         self._index.close()
         index_probe.seal(self._index.path)  # as we leave it: the next start need not probe it
@@ -168,11 +176,12 @@ class AssistantService(ConversationsDoor):
         """Add files and folders to a collection; one result per file."""
         if not collection.strip():
             raise AssistantError("a collection needs a name")
-        return self._ingestor.ingest(paths, collection=collection.strip(),
-                                    on_progress=on_progress, cancel=cancel)
+        return self._changed_here(self._ingestor.ingest(
+            paths, collection=collection.strip(), on_progress=on_progress, cancel=cancel))
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         """The documents of one collection, or of all."""
+        self._keep_in_step()
         return self._store.list_documents(collection)
 
     def remove(self, path_or_id: str, *, collection: str | None = None) -> list[DocumentInfo]:
@@ -192,7 +201,7 @@ class AssistantService(ConversationsDoor):
             raise AssistantError(f"no document '{path_or_id}'{where}")
         for document in matches:
             self._remove(document)
-        return matches
+        return self._changed_here(matches)
 
     def _remove(self, document: DocumentInfo) -> None:
         chunk_ids = self._store.remove_document(document.id)
@@ -204,6 +213,7 @@ class AssistantService(ConversationsDoor):
 
     def collections(self) -> list[CollectionInfo]:
         """Every collection with its counts."""
+        self._keep_in_step()
         return [CollectionInfo(*row) for row in self._store.collections()]
 
     # -- search -----------------------------------------------------------------------------
@@ -211,6 +221,7 @@ class AssistantService(ConversationsDoor):
     def search(self, query: str, *, k: int = 5,
                collections: Sequence[str] | None = None) -> list[Hit]:
         """Hybrid search over the library, best first; unknown collection names are an error."""
+        self._keep_in_step()
         self._check_collections(collections)
         return self._retriever.search(query, k=k, collections=collections)
 
@@ -347,6 +358,7 @@ class AssistantService(ConversationsDoor):
         if not question:
             raise AssistantError("the question is empty")
         options = options or AskOptions()
+        self._keep_in_step()
         self._check_collections(options.collections)
         if conversation_id is not None and self._conversations.get(conversation_id) is None:
             raise AssistantError(f"no conversation {conversation_id}")

@@ -30,6 +30,8 @@ class Settings:
     # A model server to answer with (OpenAI-compatible), instead of the model above
     remote_url: str = ""
     remote_model: str = ""
+    # A Chroma server the library is shared on (this data directory keeps a mirror of it)
+    chroma_url: str = ""
 
     def checked(self) -> Settings:
         """These settings, or an :class:`AssistantError` naming the first bad value."""
@@ -45,6 +47,8 @@ class Settings:
             (6 <= self.font_size <= 40, "font size must be between 6 and 40"),
             (not self.remote_url or self.remote_url.startswith(("http://", "https://")),
              "the model server's address must start with http:// or https://"),
+            (not self.chroma_url or self.chroma_url.startswith(("http://", "https://")),
+             "the Chroma server's address must start with http:// or https://"),
         ]
         for ok, message in rules:
             if not ok:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.app.service import DEFAULT_COLLECTION, AssistantService
+from assistant.app.settings import load_settings
 from assistant.bench.command import add_bench_command, run_bench
 from assistant.cli.ask import (
     add_answer_commands,
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
                         default=os.environ.get("OFFGRID_LLM_MODEL"),
                         help="the served model to use (default: $OFFGRID_LLM_MODEL, else the "
                              "first the server lists)")
+    parser.add_argument("--chroma-url", metavar="URL",
+                        default=os.environ.get("OFFGRID_CHROMA_URL"),
+                        help="share the library on the Chroma server at this URL (`chroma run "
+                             "--path DIR --port 8000`): what one machine ingests, another finds "
+                             "(default: $OFFGRID_CHROMA_URL, else the data directory's "
+                             "settings); only that host and port are contacted")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add files or folders to a collection")
@@ -73,14 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
     collections.add_argument("--json", action="store_true")
 
     commands.add_parser("reindex", help="rebuild the vector index from the document store")
+    commands.add_parser("status", help="where the library is kept, what it holds, and what "
+                                       "goes over the network")
     add_answer_commands(commands)
     add_bench_command(commands)
     return parser
 
 
-def open_service(data_dir: str | None) -> AssistantService:
-    """Open the library in the chosen data directory, indexing the bundled library if needed."""
-    service = AssistantService(resolve_data_dir(data_dir), library_dir=library_dir())
+def open_service(data_dir: str | None, chroma_url: str | None = None) -> AssistantService:
+    """Open the library in the chosen data directory (shared on ``chroma_url``, else on the
+    server its settings name, if any), indexing the bundled library if needed."""
+    folder = resolve_data_dir(data_dir)
+    service = AssistantService(folder, library_dir=library_dir(),
+                               chroma_url=chroma_url or load_settings(folder).chroma_url or None)
+    if service.library_shared:
+        print(f"Note: Library shared on the Chroma server at {service.library_shared}",
+              file=sys.stderr, flush=True)
     repair = service.last_repair
     if repair.rebuilt:
         print(f"The search index was rebuilt from the library ({repair.added} passages): "
@@ -106,6 +121,9 @@ def run_ingest(service: AssistantService, paths: Sequence[str], collection: str)
                                           on_progress=progress)
     bar.clear()
     print(f"{report.summary()} in {report.seconds:.1f} s", file=sys.stderr)
+    if service.shared_problem:
+        print(f"warning: stored here, not yet shared (sent on the next sync): "
+              f"{service.shared_problem}", file=sys.stderr)
     return 1 if report.failed else 0
 
 
@@ -158,6 +176,23 @@ def run_collections(service: AssistantService, as_json: bool) -> int:
     return 0
 
 
+def run_status(service: AssistantService) -> int:
+    """Where the library is kept, what it holds, and what goes over the network."""
+    documents = sum(c.documents for c in service.collections())
+    print(f"Data directory: {service.data_dir}")
+    print(f"Documents: {plural(documents, 'document')} in "
+          f"{plural(len(service.collections()), 'collection')}")
+    if service.library_shared:
+        state = f" (not in step: {service.shared_problem})" if service.shared_problem else ""
+        print(f"Library: shared at {service.library_shared} (Chroma server){state}")
+        print(f"Network: documents, passages and their vectors to and from "
+              f"{service.library_shared}; conversations stay here")
+    else:
+        print("Library: on this computer only")
+        print("Network: none (offline)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``assistant`` console script."""
     args = build_parser().parse_args(argv)
@@ -165,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":  # works in its own scratch directories, never the data dir
         return run_bench(args)
     try:
-        with open_service(args.data_dir) as service:
+        with open_service(args.data_dir, args.chroma_url) as service:
             if args.command is None:
                 from assistant.cli.shell import run_shell
 
@@ -188,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_serve(service, args)
             if args.command == "models":
                 return run_models(service, args)
+            if args.command == "status":
+                return run_status(service)
             if args.command == "reindex":
                 count = service.rebuild_index()
                 print(f"Vector index rebuilt from the document store: {count} vectors")

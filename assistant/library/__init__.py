@@ -12,6 +12,8 @@
   keyword search plans (:mod:`~assistant.library.lexical`).
 - :mod:`~assistant.library.vector_index`: ``VectorIndex`` (chroma, derived), kept in step by
   :mod:`~assistant.library.index_sync` and checked by :mod:`~assistant.library.index_probe`.
+- :mod:`~assistant.library.shared_sync`: ``SharedLibrary`` keeps the store a mirror of a
+  library shared on a Chroma server (:mod:`~assistant.library.shared_server`).
 - :mod:`~assistant.library.retrieval`: ``HybridRetriever``, ``RetrievalParams``,
   ``fuse_rankings``.
 - :mod:`~assistant.library.bundled`: the bundled research library.

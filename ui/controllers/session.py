@@ -10,6 +10,7 @@ caller refreshes another's view by hand. It holds no widgets, so it is tested wi
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,8 +70,12 @@ def ask_options(settings: Settings, collections: tuple[str, ...] | None) -> AskO
 
 
 def default_service_factory(data_dir: Path) -> ServiceFactory:
-    """Open the service on ``data_dir`` with the bundled library."""
-    return lambda: AssistantService(data_dir, library_dir=library_dir())
+    """Open the service on ``data_dir`` with the bundled library, shared on the Chroma
+    server ``$OFFGRID_CHROMA_URL`` or the settings name, if any."""
+    return lambda: AssistantService(
+        data_dir, library_dir=library_dir(),
+        chroma_url=os.environ.get("OFFGRID_CHROMA_URL") or load_settings(data_dir).chroma_url
+        or None)
 
 
 class Session(QObject):
@@ -196,6 +201,10 @@ class Session(QObject):
     def model_remote(self) -> str:
         """``HOST:PORT`` of the model server answering, or "" (the model runs here)."""
         return self.service.model_remote if self.service is not None else ""
+
+    def library_shared(self) -> str:
+        """``HOST:PORT`` of the Chroma server the library is shared on, or ""."""
+        return self.service.library_shared if self.service is not None else ""
 
     def model_notice(self) -> str:
         """What to know about how the model runs (safe mode and why), or ""."""

@@ -33,15 +33,22 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.model_label)
         self.addPermanentWidget(self.network_label)
 
-    def show_network(self, remote: str) -> None:
-        """ "● Offline", or "● Remote model: HOST" while a model server answers: what leaves
+    def show_network(self, remote: str, shared: str = "") -> None:
+        """ "● Offline", or "● Remote model: HOST" while a model server answers, and
+        "Library shared: HOST" while the library is shared on a Chroma server: what leaves
         this computer, said plainly."""
+        parts, tips = [], []
         if remote:
-            host = remote.rsplit(":", 1)[0]
-            self.network_label.setText(f"● Remote model: {host}")
-            self.network_label.setToolTip(
-                f"Each question, with the passages it needs, goes to the model server at "
-                f"{remote}; nothing else leaves this computer.")
+            parts.append(f"Remote model: {remote.rsplit(':', 1)[0]}")
+            tips.append(f"Each question, with the passages it needs, goes to the model server "
+                        f"at {remote}.")
+        if shared:
+            parts.append(f"Library shared: {shared.rsplit(':', 1)[0]}")
+            tips.append(f"Documents you add or remove, their passages and vectors, go to the "
+                        f"Chroma server at {shared}, and come from it; conversations stay here.")
+        if parts:
+            self.network_label.setText("● " + " · ".join(parts))
+            self.network_label.setToolTip(" ".join(tips) + " Nothing else leaves this computer.")
         else:
             self.network_label.setText("● Offline")
             self.network_label.setToolTip("Nothing leaves this computer: no network is used.")
