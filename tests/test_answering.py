@@ -10,10 +10,6 @@ from pathlib import Path
 import pytest
 
 from assistant.answers.evidence import (
-    answer_type_bonus,
-    asked_acronym,
-    expands,
-    off_subject,
     premise_words,
     restates,
     score_sentences,
@@ -22,6 +18,7 @@ from assistant.answers.evidence import (
 )
 from assistant.answers.grounding import check_claims, split_claims, statements
 from assistant.answers.pipeline import Asked, AskOptions, Finished, Retrieved, Token
+from assistant.answers.question_kinds import answer_type_bonus, asked_acronym, expands, off_subject
 from assistant.app.service import AssistantService
 from assistant.engines.engine import TokenStream
 from assistant.errors import AssistantError, EngineCrashed
