@@ -238,3 +238,34 @@ def test_an_api_ask_that_cannot_wait_gets_503_with_retry_after(make_service) -> 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_stop_while_waiting_for_the_api_ends_the_wait_without_an_error(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, engine: GatedEngine) -> None:
+    _set_api(window, qtbot, enabled=True, port=free_port())
+    url, chat, session = window.controllers.api.url, window.controllers.chat, \
+        window.controllers.session
+    engine.release.clear()
+    engine.streaming.clear()
+    asking = threading.Thread(target=lambda: _client(url).chat.completions.create(
+        model="offgrid", messages=QUESTION))  # type: ignore[arg-type]
+    asking.start()
+    errors: list[str] = []
+    session.error.connect(errors.append)
+    try:
+        assert engine.streaming.wait(30)
+        with qtbot.waitSignal(session.status, timeout=30_000,
+                              check_params_cb=lambda text: text == WAITING):
+            assert chat.ask("What is hashprice, in dollars?")
+        with qtbot.waitSignal(chat.busy_changed, timeout=30_000,
+                              check_params_cb=lambda busy: not busy):
+            chat.stop()
+    finally:
+        engine.release.set()
+        asking.join(30)
+    assert not errors and engine.most_at_once == 1
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
+        "The answer stopped before it began"), timeout=10_000)
+    assert session.service is not None and session.conversation_id is not None
+    (turn,) = session.service.conversation_turns(session.conversation_id)
+    assert turn.stop_reason == "interrupted" and turn.question.endswith("dollars?")
