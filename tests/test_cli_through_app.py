@@ -119,3 +119,35 @@ def test_an_api_file_left_by_a_dead_process_is_not_used(
         {"url": "http://127.0.0.1:9/v1", "token": None, "pid": os.getpid() + 100000}))
     status, _, err = _run(capsys, app.data_dir, "search", "hashprice")
     assert status == 1 and TURN_ON in err
+
+
+def test_ask_waits_its_turn_while_the_app_writes_another_answer(
+        app: AssistantService, api: RunningApi, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    monkeypatch.setattr("assistant.api.server.RETRY_AFTER_S", 1)
+    api._server.api.wait_s = 0.2  # the API gives up at once; the CLI asks again
+    held, release = threading.Event(), threading.Event()
+
+    def another_answer() -> None:
+        with app._gate.active():
+            held.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=another_answer)
+    writer.start()
+    assert held.wait(10)
+    timer = threading.Timer(1.5, release.set)
+    timer.start()
+    started = time.monotonic()
+    try:
+        status, out, err = _run(capsys, app.data_dir, "ask", "--json", QUESTION)
+    finally:
+        release.set()
+        writer.join(10)
+        timer.cancel()
+    assert status == 0, err
+    assert "[1]" in json.loads(out)["answer"] and time.monotonic() - started >= 1.4
+    assert err.count("\n") == 1  # only the note

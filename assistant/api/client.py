@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -69,6 +70,19 @@ class RunningApp:
 
     def _request(self, method: str, path: str,
                  body: dict[str, Any] | None = None) -> http.client.HTTPResponse:
+        """The reply to one request; while the app is busy writing another answer (a 503
+        with ``Retry-After``), asked again after the time it says, until :attr:`timeout`."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self._request_once(method, path, body)
+            except Busy as busy:
+                if time.monotonic() + busy.retry_after > deadline:
+                    raise AnswerBusy(str(busy)) from None
+                time.sleep(busy.retry_after)
+
+    def _request_once(self, method: str, path: str,
+                      body: dict[str, Any] | None) -> http.client.HTTPResponse:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -83,9 +97,20 @@ class RunningApp:
                                  f"does not answer ({error.strerror or error})") from None
         if reply.status != 200:
             message = error_message(reply.read(), reply.status)
+            retry_after = reply.getheader("Retry-After")
             connection.close()
-            raise (AnswerBusy if reply.status == 503 else AssistantError)(message)
+            if reply.status == 503 and retry_after and retry_after.isdigit():
+                raise Busy(message, int(retry_after))
+            raise AssistantError(message)
         return reply
+
+
+class Busy(Exception):
+    """The app is writing another answer: ask again in ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
 
 
 def server_sent_events(reply: Any) -> Iterator[dict[str, Any]]:
