@@ -19,3 +19,7 @@ class ModelError(AssistantError):
 
 class EngineCrashed(ModelError):
     """The model engine's process ended in the middle of a request; it is being restarted."""
+
+
+class AnswerBusy(AssistantError):
+    """Another answer is being written, and this one could not wait for it to end."""

@@ -72,3 +72,39 @@ class FakeEngine:
                 yield piece
 
         return TokenStream(pieces(), stats)
+
+
+class GatedEngine(FakeEngine):
+    """A :class:`FakeEngine` whose replies hold their first piece until ``release`` is set,
+    and which counts how many replies stream at once (the model serves one at a time)."""
+
+    def __init__(self, replies: Sequence[Sequence[str]] = (), n_ctx: int = 4096) -> None:
+        import threading
+
+        super().__init__(replies, n_ctx)
+        self.release = threading.Event()
+        self.streaming = threading.Event()  # set when a reply has begun (and waits)
+        self.active = 0
+        self.most_at_once = 0
+        self._count = threading.Lock()
+
+    def stream(self, messages: list, params, cancel=None):  # type: ignore[no-untyped-def]
+        from assistant.engines.engine import TokenStream
+
+        inner = super().stream(messages, params, cancel)
+
+        def pieces():  # type: ignore[no-untyped-def]
+            with self._count:
+                self.active += 1
+                self.most_at_once = max(self.most_at_once, self.active)
+            self.streaming.set()
+            try:
+                while not self.release.wait(0.02):
+                    if cancel is not None and cancel.is_set():
+                        break
+                yield from inner
+            finally:
+                with self._count:
+                    self.active -= 1
+
+        return TokenStream(pieces(), inner.stats)

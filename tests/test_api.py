@@ -13,7 +13,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from assistant.api.server import base_url, history_of, make_server, needs_token
+from assistant.api.server import base_url, make_server
+from assistant.api.wire import history_of, needs_token
 from assistant.app.service import AssistantService
 from assistant.errors import AssistantError
 from tests.fakes import FakeEngine

@@ -143,7 +143,7 @@ def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.Capt
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from assistant.app import service as service_module
+    from assistant.app import models_door as service_module
 
     loads: list[object] = []
     real = service_module.ProcessEngine

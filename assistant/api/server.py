@@ -5,126 +5,87 @@ and ``GET /v1/search?q=…&k=…``, so editors, scripts and notebooks can ask th
 any OpenAI client. An answer's text carries its ``[n]`` markers, and an extra ``offgrid``
 object carries what ``ask --json`` prints (sources, evidence, unsupported sentences).
 Loopback only by default; on any other address every request needs the bearer token.
+One answer is written at a time, the window's included: a request waits for the one being
+written, and past :data:`API_WAIT_S` gets 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import itertools
 import json
-import secrets
+import socket
+import socketserver
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from assistant.answers.answer import Answer
-from assistant.answers.pipeline import AskOptions, Finished, Token
+from assistant.answers.pipeline import AnswerEvent, AskOptions, Finished, Token
+from assistant.api.discovery import publish, withdraw
+from assistant.api.wire import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    MAX_SEARCH_K,
+    ApiError,
+    chunk,
+    completion,
+    connect_host,
+    last_chunk,
+    needs_token,
+    options_of,
+    question_of,
+)
+from assistant.app.answering import Waiting
 from assistant.app.service import AssistantService
-from assistant.errors import AssistantError
+from assistant.errors import AnswerBusy, AssistantError
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 MAX_BODY_BYTES = 4 * 1024 * 1024
-MAX_SEARCH_K = 50
-
-
-def needs_token(host: str) -> bool:
-    """Whether serving on ``host`` must require a bearer token (anything but loopback)."""
-    if host == "localhost":
-        return False
-    if not host:
-        return True  # every interface
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
-
-
-def new_token() -> str:
-    """A bearer token for an API reachable from other machines."""
-    return secrets.token_urlsafe(24)
-
-
-def question_of(body: dict[str, Any]) -> str:
-    """The question a chat request asks: its last user message (text parts joined)."""
-    return _exchange(body)[0]
-
-
-def history_of(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The earlier exchanges of a chat request: each user message before the question with
-    the assistant message that follows it (system messages and unanswered ones left out)."""
-    return _exchange(body)[1]
-
-
-def _exchange(body: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise ApiError(400, "'messages' must be a non-empty list")
-    said = [(m.get("role"), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
-    asked = [n for n, (role, text) in enumerate(said) if role == "user" and text]
-    if not asked:
-        raise ApiError(400, "no user message with text to answer")
-    pairs = []
-    for n in asked[:-1]:
-        if said[n + 1][0] == "assistant" and said[n + 1][1]:
-            pairs.append((said[n][1], said[n + 1][1]))
-    return said[asked[-1]][1], tuple(pairs)
-
-
-def _text(content: object) -> str:
-    if isinstance(content, list):  # [{"type": "text", "text": …}, …]
-        content = " ".join(str(part.get("text", "")) for part in content
-                           if isinstance(part, dict))
-    return content.strip() if isinstance(content, str) else ""
-
-
-def completion(answer: Answer, model: str, ident: str, created: int) -> dict[str, Any]:
-    """The non-streamed chat completion for ``answer``."""
-    timings = answer.timings
-    return {
-        "id": ident, "object": "chat.completion", "created": created, "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
-                     "finish_reason": _finish(answer)}],
-        "usage": {"prompt_tokens": timings.prompt_tokens,
-                  "completion_tokens": timings.completion_tokens,
-                  "total_tokens": timings.prompt_tokens + timings.completion_tokens},
-        "offgrid": answer.to_json(),
-    }
-
-
-def chunk(ident: str, model: str, created: int, delta: dict[str, Any],
-          finish: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One event of a streamed chat completion."""
-    event = {"id": ident, "object": "chat.completion.chunk", "created": created,
-             "model": model, "choices": [{"index": 0, "delta": delta,
-                                          "finish_reason": finish}]}
-    return {**event, **(extra or {})}
-
-
-def _finish(answer: Answer) -> str:
-    return "length" if answer.stop_reason == "length" else "stop"
-
-
-class ApiError(Exception):
-    """A request the API refuses, with its HTTP status."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+API_WAIT_S = 60.0  # how long a request waits for the answer being written before a 503
+RETRY_AFTER_S = 5
+IDLE_CONNECTION_S = 60  # a kept-alive connection with no request for this long is closed
 
 
 class OffgridApi:
-    """The API's answers over one open service; one request uses the service at a time."""
+    """The API's answers over one open service, which others (the window) may use too."""
 
-    def __init__(self, service: AssistantService, token: str | None = None) -> None:
+    def __init__(self, service: AssistantService, token: str | None = None, *,
+                 defaults: AskOptions | None = None, wait_s: float = API_WAIT_S) -> None:
         self.service = service
         self.token = token
-        self._lock = threading.Lock()
+        self.defaults = defaults
+        self.wait_s = wait_s
+        self.closed = False
+        self._requests = 0
+        self._cancels: set[threading.Event] = set()
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Serve one request, unless the API was closed."""
+        with self._idle:
+            if self.closed:
+                raise ApiError(503, "the local API has been turned off")
+            self._requests += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._requests -= 1
+                self._idle.notify_all()
+
+    def close(self, wait_s: float = 10.0) -> bool:
+        """Refuse new requests, stop the answers being written, and wait (at most
+        ``wait_s``) for the requests under way to end; whether they all did."""
+        with self._idle:
+            self.closed = True
+            for cancel in self._cancels:
+                cancel.set()
+            return self._idle.wait_for(lambda: self._requests == 0, timeout=wait_s)
 
     def model_id(self) -> str:
         return self.service.model_info().model_id
@@ -144,9 +105,8 @@ class OffgridApi:
         if not 1 <= k <= MAX_SEARCH_K:
             raise ApiError(400, f"k must be between 1 and {MAX_SEARCH_K}")
         collections = query.get("collection") or None
-        with self._lock:
-            return [hit.to_json() for hit in self.service.search(text, k=k,
-                                                                 collections=collections)]
+        return [hit.to_json() for hit in self.service.search(text, k=k,
+                                                             collections=collections)]
 
     def embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
         given = body.get("input")
@@ -154,23 +114,29 @@ class OffgridApi:
         if not isinstance(texts, list) or not texts or \
                 not all(isinstance(t, str) and t for t in texts):
             raise ApiError(400, "'input' must be a text or a list of texts")
-        with self._lock:
-            vectors = self.service.embed(texts)
+        vectors = self.service.embed(texts)
         return {"object": "list", "model": self.service.embedder_name,
                 "data": [{"object": "embedding", "index": i, "embedding": v}
                          for i, v in enumerate(vectors)],
                 "usage": {"prompt_tokens": 0, "total_tokens": 0}}
 
-    def answer(self, body: dict[str, Any]) -> Iterator[object]:
-        """The pipeline's events for a chat request (held under the service's lock)."""
-        question, history = _exchange(body)
+    def answer(self, body: dict[str, Any]) -> Generator[AnswerEvent, None, None]:
+        """The pipeline's events for a chat request, once its turn has come (the answer the
+        window or another request is writing has ended); stopped if the API closes."""
+        question = question_of(body)
+        options = options_of(body, self.defaults)
         cancel = threading.Event()
-        with self._lock:
-            try:
-                yield from self.service.ask(question, options=AskOptions(history=history),
-                                            cancel=cancel)
-            finally:
-                cancel.set()
+        with self._idle:
+            self._cancels.add(cancel)
+        try:
+            for event in self.service.ask(question, options=options, cancel=cancel,
+                                          wait_s=self.wait_s):
+                if not isinstance(event, Waiting):
+                    yield event
+        finally:
+            cancel.set()
+            with self._idle:
+                self._cancels.discard(cancel)
 
     def complete(self, body: dict[str, Any]) -> dict[str, Any]:
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
@@ -180,23 +146,25 @@ class OffgridApi:
         raise ApiError(500, "the answer did not finish")
 
     def stream(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        events = self.answer(body)
+        first = next(events, None)  # its turn has come: a refusal (busy) raises before any
         ident, created, model = f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), \
             self.model_id()
         yield chunk(ident, model, created, {"role": "assistant", "content": ""})
-        for event in self.answer(body):
-            if isinstance(event, Token) and event.text:
-                yield chunk(ident, model, created, {"content": event.text})
-            elif isinstance(event, Finished):
-                answer = event.answer
-                if answer.abstained:
-                    yield chunk(ident, model, created, {"content": answer.text})
-                yield chunk(ident, model, created, {}, _finish(answer),
-                            {"offgrid": answer.to_json()})
+        try:
+            for event in itertools.chain([first] if first is not None else [], events):
+                if isinstance(event, Token) and event.text:
+                    yield chunk(ident, model, created, {"content": event.text})
+                elif isinstance(event, Finished):
+                    yield last_chunk(event.answer, ident, model, created)
+        finally:
+            events.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_CONNECTION_S
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -211,28 +179,35 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         try:
             self._authorize(api.token)
-            url = urlsplit(self.path)
-            path = url.path.rstrip("/")
-            if method == "GET" and path == "/v1/models":
-                self._send(200, api.models())
-            elif method == "GET" and path == "/v1/search":
-                self._send(200, api.search(parse_qs(url.query)))
-            elif method == "POST" and path == "/v1/embeddings":
-                self._send(200, api.embeddings(self._body()))
-            elif method == "POST" and path == "/v1/chat/completions":
-                body = self._body()
-                if body.get("stream"):
-                    self._stream(api.stream(body))
-                else:
-                    self._send(200, api.complete(body))
-            else:
-                raise ApiError(404, f"no such endpoint: {method} {url.path}")
+            with api.request():
+                self._dispatch(api, method)
         except ApiError as error:
+            self.close_connection = self.close_connection or error.status == 503
             self._error(error.status, str(error))
+        except AnswerBusy as error:
+            self._error(503, str(error), retry_after=RETRY_AFTER_S)
         except AssistantError as error:
             self._error(422, str(error))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away; the answer it stopped reading was cancelled
+
+    def _dispatch(self, api: OffgridApi, method: str) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/")
+        if method == "GET" and path == "/v1/models":
+            self._send(200, api.models())
+        elif method == "GET" and path == "/v1/search":
+            self._send(200, api.search(parse_qs(url.query)))
+        elif method == "POST" and path == "/v1/embeddings":
+            self._send(200, api.embeddings(self._body()))
+        elif method == "POST" and path == "/v1/chat/completions":
+            body = self._body()
+            if body.get("stream"):
+                self._stream(api.stream(body))
+            else:
+                self._send(200, api.complete(body))
+        else:
+            raise ApiError(404, f"no such endpoint: {method} {url.path}")
 
     def _authorize(self, token: str | None) -> None:
         if token is None:
@@ -253,17 +228,21 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "the request body must be a JSON object")
         return body
 
-    def _send(self, status: int, payload: object) -> None:
+    def _send(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, status: int, message: str) -> None:
-        kind = "authentication_error" if status == 401 else "invalid_request_error"
-        self._send(status, {"error": {"message": message, "type": kind}})
+    def _error(self, status: int, message: str, retry_after: int | None = None) -> None:
+        kind = {401: "authentication_error", 503: "server_busy"}.get(status,
+                                                                    "invalid_request_error")
+        self._send(status, {"error": {"message": message, "type": kind}},
+                   {"Retry-After": str(retry_after)} if retry_after is not None else None)
 
     def _stream(self, events: Iterator[dict[str, Any]]) -> None:
         first = next(events)  # a refused request raises here, before the 200 goes out
@@ -289,34 +268,61 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     api: OffgridApi
 
+    def server_bind(self) -> None:
+        """Bind, without HTTPServer's reverse DNS lookup of the host (a lookup the egress
+        guard would refuse, for an answer nobody reads)."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
 
 def make_server(service: AssistantService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                token: str | None = None) -> _Server:
-    """The API's HTTP server, bound but not yet serving (``serve_forever`` runs it)."""
+                token: str | None = None, *, defaults: AskOptions | None = None) -> _Server:
+    """The API's HTTP server, bound but not yet serving (``serve_forever`` runs it); an
+    :class:`AssistantError` saying why if it cannot be (no token off loopback, a bad
+    address, the port in use). ``defaults``: the answer options requests start from."""
     if needs_token(host) and not token:
         raise AssistantError(f"serving on {host} (not loopback) requires a bearer token")
+    kind = _Server6 if ":" in host else _Server
     try:
-        server = _Server((host, port), _Handler)
+        server = kind((host, port), _Handler)
     except OSError as error:
         raise AssistantError(f"cannot serve on {host}:{port}: {error.strerror or error}") \
             from None
-    server.api = OffgridApi(service, token)
+    server.api = OffgridApi(service, token, defaults=defaults)
     return server
 
 
 def base_url(server: ThreadingHTTPServer) -> str:
     """The API's base URL: ``http://HOST:PORT/v1``."""
     host, port = str(server.server_address[0]), int(server.server_address[1])
-    return f"http://{host}:{port}/v1"
+    return f"http://{_bracketed(host)}:{port}/v1"
+
+
+def reachable_url(server: ThreadingHTTPServer) -> str:
+    """The base URL a client on this machine uses (loopback for every interface)."""
+    host, port = connect_host(str(server.server_address[0])), int(server.server_address[1])
+    return f"http://{_bracketed(host)}:{port}/v1"
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def serve(service: AssistantService, host: str, port: int, token: str | None,
           announce: Callable[[str], None] = print) -> None:
-    """Serve the API until interrupted."""
+    """Serve the API until interrupted, published in the data directory meanwhile (so
+    ``assistant ask`` and ``search`` on it go through the API)."""
     server = make_server(service, host, port, token)
     announce(f"Offgrid API on {base_url(server)} (model {server.api.model_id()})"
              + (f"; bearer token: {token}" if token else ""))
+    publish(service.data_dir, reachable_url(server), token)
     try:
         server.serve_forever()
     finally:
+        withdraw(service.data_dir)
         server.server_close()

@@ -19,11 +19,19 @@ from assistant.answers.pipeline import (
     Token,
 )
 from assistant.answers.prompting import SYSTEM_PROMPT
+from assistant.app.answering import Waiting
 from assistant.app.service import DEFAULT_COLLECTION, AssistantService, CollectionInfo
-from assistant.app.settings import THEMES, Settings, load_settings, save_settings
+from assistant.app.settings import (
+    API_HOST,
+    API_PORT,
+    THEMES,
+    Settings,
+    load_settings,
+    save_settings,
+)
 from assistant.engines.engine import GenerationParams
 from assistant.engines.registry import ModelEntry
-from assistant.errors import AssistantError
+from assistant.errors import AnswerBusy, AssistantError
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.ingest import FileResult, IngestReport
 from assistant.library.loaders import SUPPORTED_SUFFIXES
@@ -33,12 +41,13 @@ from assistant.system.paths import library_dir, resolve_data_dir
 from assistant.text.formatting import human_size, location, plural
 
 __all__ = [
-    "DEFAULT_COLLECTION", "INTERRUPTED", "SUPPORTED_SUFFIXES", "SYSTEM_PROMPT", "THEMES",
-    "Answer", "AnswerEvent", "Asked", "AskOptions", "AssistantError", "AssistantService",
-    "ClaimCheck", "CollectionInfo", "Conversation", "DocumentInfo", "Evidence", "FileResult",
-    "Finished",
+    "API_HOST", "API_PORT", "DEFAULT_COLLECTION", "INTERRUPTED", "SUPPORTED_SUFFIXES",
+    "SYSTEM_PROMPT", "THEMES",
+    "Answer", "AnswerBusy", "AnswerEvent", "Asked", "AskOptions", "AssistantError",
+    "AssistantService", "ClaimCheck", "CollectionInfo", "Conversation", "DocumentInfo",
+    "Evidence", "FileResult", "Finished",
     "GenerationParams", "Hit", "IngestReport", "ModelEntry", "Retrieved", "Settings", "Timings",
-    "Token", "Turn", "answer_markdown", "conversation_markdown", "human_size",
+    "Token", "Turn", "Waiting", "answer_markdown", "conversation_markdown", "human_size",
     "install_egress_guard", "library_dir", "load_settings", "location", "peak_resident_bytes",
     "resident_bytes",
     "plural", "resolve_data_dir", "save_settings",

@@ -15,17 +15,14 @@ from assistant.answers.pipeline import (
     Asked,
     AskOptions,
 )
-from assistant.answers.prompting import SYSTEM_PROMPT
 from assistant.answers.whole import LibraryView, NoSuchDocument, summary_answer
+from assistant.app.answering import Waiting, one_at_a_time
 from assistant.app.conversations_door import ConversationsDoor
+from assistant.app.models_door import ModelsDoor
 from assistant.app.shared_door import SharedDoor, connect_server
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.engines.engine import Engine, EngineSettings
-from assistant.engines.engine_layout import LAYOUTS_FILE, LayoutMemory
-from assistant.engines.engine_process import ProcessEngine
-from assistant.engines.registry import ModelEntry, add_user_model, all_models, default_model
-from assistant.engines.remote_engine import RemoteEngine, parse_url
-from assistant.errors import AssistantError, ModelError
+from assistant.engines.engine import Engine
+from assistant.errors import AnswerBusy, AssistantError
 from assistant.library import index_probe
 from assistant.library.bundled import (
     FINGERPRINT_KEY,
@@ -46,7 +43,6 @@ from assistant.library.records import ChunkRecord
 from assistant.library.retrieval import HybridRetriever
 from assistant.library.shared_sync import SharedLibrary
 from assistant.library.store import Store
-from assistant.system.egress import allow as allow_egress
 from assistant.system.foreground import ForegroundGate
 from assistant.system.instance_lock import InstanceLock
 
@@ -54,7 +50,6 @@ DEFAULT_COLLECTION = "My documents"
 STORE_FILE = "offgrid.sqlite3"
 VECTOR_DIR = "vectors"
 CONVERSATIONS_FILE = "conversations.sqlite3"
-ENGINE_LOG = "engine.log"  # what the model engine process writes to stderr
 
 
 @dataclass(frozen=True)
@@ -66,19 +61,7 @@ class CollectionInfo:
     chunks: int
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """The loaded model: its name, files, context size, engine process and any notice."""
-
-    model_id: str
-    model_path: Path
-    weights_path: Path
-    n_ctx: int
-    pid: int | None
-    notice: str
-
-
-class AssistantService(ConversationsDoor, SharedDoor):
+class AssistantService(ConversationsDoor, ModelsDoor, SharedDoor):
     """Ingest, search and manage the document library in one data directory.
 
     Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
@@ -239,95 +222,6 @@ class AssistantService(ConversationsDoor, SharedDoor):
 
     # -- answers ----------------------------------------------------------------------------
 
-    @property
-    def weights_cache(self) -> Path:
-        """Where models in a weight format slow on CPUs are kept converted (derived data)."""
-        return self.data_dir / "model-cache"
-
-    def _loaded(self) -> Engine:
-        if self._engine is None:
-            raise ModelError("no language model is loaded")
-        return self._engine
-
-    def model_info(self) -> ModelInfo:
-        """Which model answers and how it runs; raises ModelError if none is loaded."""
-        engine = self._loaded()
-        return ModelInfo(engine.model_id, Path(getattr(engine, "model_path", "") or ""),
-                         Path(getattr(engine, "weights_path", "") or ""), engine.n_ctx,
-                         getattr(engine, "pid", None), self.model_notice)
-
-    @property
-    def embedder_name(self) -> str:
-        """The embedding model's name, as the local API reports it."""
-        return Path(str(getattr(self._embedder, "model_path", "") or "embedder")).name
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """The library embedder's vectors for ``texts`` (what search compares)."""
-        return [[float(x) for x in vector] for vector in self._embedder.embed(list(texts))]
-
-    def warm_up(self) -> None:
-        """Load the embedding model now, so the first question does not wait for it."""
-        self._embedder.embed(["warm up"])
-
-    def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
-                   n_threads: int | None = None, system_prompt: str | None = None) -> ModelInfo:
-        """Load a GGUF model (the default one if ``path`` is None) for answering, in its own
-        engine process (a crash there costs a turn, never this process).
-
-        If it fails, the model loaded before stays in use; if it loads, the old one is freed.
-        The prompt's opening (``system_prompt``, else the default one) is evaluated at once,
-        so the first question does not wait for it.
-        """
-        model_path = Path(path).expanduser() if path else default_model().path
-        engine = ProcessEngine(
-            EngineSettings(model_path, n_ctx=n_ctx, n_threads=n_threads,
-                           weights_cache=self.weights_cache),
-            system=system_prompt or SYSTEM_PROMPT,
-            layouts=LayoutMemory(self.weights_cache / LAYOUTS_FILE),
-            log_path=self.data_dir / ENGINE_LOG)
-        previous, self._engine = self._engine, engine
-        close = getattr(previous, "close", None)
-        if close is not None:
-            close()
-        return self.model_info()
-
-    def load_remote_model(self, url: str, model: str | None = None, *,
-                          n_ctx: int | None = None) -> ModelInfo:
-        """Answer with ``model`` (default: the first listed) from the OpenAI-compatible
-        server at ``url`` (llama-server, vLLM, Ollama …), instead of a GGUF loaded here.
-        The egress guard lets exactly that host and port through."""
-        endpoint = parse_url(url)
-        allow_egress(endpoint.host, endpoint.port)
-        engine = RemoteEngine(url, model, n_ctx=n_ctx)
-        previous, self._engine = self._engine, engine
-        close = getattr(previous, "close", None)
-        if close is not None:
-            close()
-        return self.model_info()
-
-    @property
-    def model_remote(self) -> str:
-        """``HOST:PORT`` of the model server answering, or "" for a model loaded here."""
-        return str(getattr(self._engine, "remote", "") or "")
-
-    @property
-    def model_notice(self) -> str:
-        """What the user should know about how the model runs (safe mode), if anything."""
-        return str(getattr(self._engine, "notice", "") or "")
-
-    def engine_memory_bytes(self) -> int:
-        """Resident memory of the model engine's process, if one runs (else 0)."""
-        memory = getattr(self._engine, "memory_bytes", None)
-        return int(memory()) if memory is not None else 0
-
-    def models(self) -> list[ModelEntry]:
-        """The chat models: bundled, in ``models/``, and registered by the user."""
-        return all_models(self.data_dir)
-
-    def add_model(self, path: Path) -> ModelEntry:
-        """Register a GGUF file after checking it is a readable model."""
-        return add_user_model(self.data_dir, Path(path))
-
     def start_turn(self, question: str, conversation_id: int | None = None) -> Asked:
         """Store a question before it is shown (in a new conversation titled after it if
         ``conversation_id`` is None); answer it later with ``ask(..., turn_id=)``."""
@@ -350,10 +244,16 @@ class AssistantService(ConversationsDoor, SharedDoor):
 
     def ask(self, question: str, *, options: AskOptions | None = None,
             conversation_id: int | None = None, turn_id: int | None = None,
-            cancel: threading.Event | None = None) -> Iterator[AnswerEvent]:
+            cancel: threading.Event | None = None,
+            wait_s: float | None = None) -> Iterator[AnswerEvent | Waiting]:
         """Answer a question from the library, as events (stored, sources, text pieces,
         answer). In a conversation every event is stored before it is produced; ``turn_id``
-        continues a turn :meth:`start_turn` began."""
+        continues a turn :meth:`start_turn` began.
+
+        One answer runs at a time (the window's, the local API's): while another is being
+        written this one yields :class:`Waiting`, then waits for it, at most ``wait_s``
+        seconds (None: as long as it takes) and no longer once ``cancel`` is set; else
+        :class:`AnswerBusy` (a begun turn is kept, marked as interrupted)."""
         question = question.strip()
         if not question:
             raise AssistantError("the question is empty")
@@ -362,14 +262,29 @@ class AssistantService(ConversationsDoor, SharedDoor):
         self._check_collections(options.collections)
         if conversation_id is not None and self._conversations.get(conversation_id) is None:
             raise AssistantError(f"no conversation {conversation_id}")
-        pipeline = AnswerPipeline(
-            lambda query, k, collections: self._retriever.search(query, k=k,
-                                                                collections=collections),
-            self._embedder, self._loaded(), self._conversations,
-            mentions=self._store.mentions, library=self._library_view())
-        return self._in_foreground(pipeline.run(
-            question, options=options, conversation_id=conversation_id, turn_id=turn_id,
-            cancel=cancel))
+        self._loaded()  # no model is an error now, not once the answer's turn has come
+
+        def start() -> Iterator[AnswerEvent]:  # with the engine in use when the turn comes
+            pipeline = AnswerPipeline(
+                lambda query, k, collections: self._retriever.search(query, k=k,
+                                                                    collections=collections),
+                self._embedder, self._loaded(), self._conversations,
+                mentions=self._store.mentions, library=self._library_view())
+            return pipeline.run(question, options=options, conversation_id=conversation_id,
+                                turn_id=turn_id, cancel=cancel)
+
+        return self._in_turn(one_at_a_time(self._gate, start, wait_s=wait_s, cancel=cancel),
+                             turn_id)
+
+    def _in_turn(self, events: Iterator[AnswerEvent | Waiting],
+                 turn_id: int | None) -> Iterator[AnswerEvent | Waiting]:
+        """``events``; a begun turn whose answer never started is marked as interrupted."""
+        try:
+            yield from events
+        except AnswerBusy as exc:
+            if turn_id is not None:
+                self._conversations.mark_interrupted(turn_id, reason=str(exc))
+            raise
 
     def _library_view(self) -> LibraryView:
         def documents(collections: Sequence[str] | None) -> list[DocumentInfo]:
@@ -392,8 +307,3 @@ class AssistantService(ConversationsDoor, SharedDoor):
             return summary_answer(path_or_id, at_path, self._library_view(), collection)
         except NoSuchDocument as exc:
             raise AssistantError(str(exc)) from None
-
-    def _in_foreground(self, events: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
-        """Hold the foreground gate while the answer's events are produced."""
-        with self._gate.active():
-            yield from events

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from assistant.answers.prompting import SYSTEM_PROMPT
 from assistant.errors import AssistantError
-from assistant.system.files import write_atomic
+from assistant.system.files import PRIVATE, write_atomic
 
 SETTINGS_FILE = "settings.json"
 THEMES = ("light", "dark")
+API_HOST = "127.0.0.1"  # the local API's address by default: this computer only
+API_PORT = 8765
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,12 @@ class Settings:
     remote_model: str = ""
     # A Chroma server the library is shared on (this data directory keeps a mirror of it)
     chroma_url: str = ""
+    # The local API served by the window (off by default), and the bearer token it asks of
+    # requests when it listens on an address other machines reach
+    api_enabled: bool = False
+    api_host: str = API_HOST
+    api_port: int = API_PORT
+    api_token: str = ""
 
     def checked(self) -> Settings:
         """These settings, or an :class:`AssistantError` naming the first bad value."""
@@ -49,6 +57,11 @@ class Settings:
              "the model server's address must start with http:// or https://"),
             (not self.chroma_url or self.chroma_url.startswith(("http://", "https://")),
              "the Chroma server's address must start with http:// or https://"),
+            (bool(self.api_host.strip()) and not any(c.isspace() for c in self.api_host),
+             "the local API's host must be an address such as 127.0.0.1"),
+            (1 <= self.api_port <= 65535, "the local API's port must be between 1 and 65535"),
+            (not self.api_token or len(self.api_token) >= 16,
+             "the local API's token must be at least 16 characters long"),
         ]
         for ok, message in rules:
             if not ok:
@@ -72,6 +85,7 @@ def load_settings(data_dir: Path) -> Settings:
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:
-    """Write the settings atomically (checked first)."""
+    """Write the settings atomically (checked first), readable by the user alone: they hold
+    the local API's token."""
     settings.checked()
-    write_atomic(data_dir / SETTINGS_FILE, json.dumps(asdict(settings), indent=2))
+    write_atomic(data_dir / SETTINGS_FILE, json.dumps(asdict(settings), indent=2), mode=PRIVATE)

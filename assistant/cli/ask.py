@@ -10,16 +10,24 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from assistant.answers.answer import Answer
 from assistant.answers.pipeline import AskOptions, Finished, Token
-from assistant.api.server import DEFAULT_HOST, DEFAULT_PORT, needs_token, new_token, serve
+from assistant.api import DEFAULT_HOST, DEFAULT_PORT, needs_token, new_token
+from assistant.api.server import serve
 from assistant.app.service import AssistantService
 from assistant.cli.render import format_answer_details
 from assistant.engines.engine import GenerationParams
 from assistant.engines.registry import add_user_model, all_models, resolve_model
 from assistant.errors import AssistantError
+
+
+class Asker(Protocol):
+    """What answers ``ask``: the service, or the running app through its local API."""
+
+    def ask(self, question: str, *, options: AskOptions | None = None) -> Iterator[object]:
+        """The answer's events, ending with :class:`Finished`."""
 
 
 def add_answer_commands(commands: Any) -> None:
@@ -75,7 +83,8 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=GenerationParams.temperature)
 
 
-def _options(args: argparse.Namespace) -> AskOptions:
+def ask_options(args: argparse.Namespace) -> AskOptions:
+    """The answer options ``ask``'s and ``chat``'s flags give; an error for a bad one."""
     if args.k < 1:
         raise AssistantError("--k must be at least 1")
     if args.max_tokens < 1:
@@ -124,8 +133,13 @@ def run_summarize(service: AssistantService, args: argparse.Namespace) -> int:
 
 def run_ask(service: AssistantService, args: argparse.Namespace) -> int:
     """``assistant ask``: stream one answer, or answer stdin line by line."""
-    options = _options(args)
+    options = ask_options(args)
     _load(service, args)
+    return answer_questions(service, options, args)
+
+
+def answer_questions(service: Asker, options: AskOptions, args: argparse.Namespace) -> int:
+    """``ask``'s output for its question (or stdin's, one a line) as ``service`` answers."""
     if args.question == ["-"]:
         return _ask_lines(service, options, sys.stdin, as_json=args.json)
     question = " ".join(args.question)
@@ -137,7 +151,7 @@ def run_ask(service: AssistantService, args: argparse.Namespace) -> int:
     return 1 if answer.interruption else 0
 
 
-def _ask_lines(service: AssistantService, options: AskOptions, lines: TextIO, *,
+def _ask_lines(service: Asker, options: AskOptions, lines: TextIO, *,
                as_json: bool) -> int:
     status = 0
     for line in lines:
@@ -209,7 +223,7 @@ def _interrupt_sets(cancel: threading.Event) -> Iterator[None]:
 def run_chat(service: AssistantService, args: argparse.Namespace,
              read: Callable[[str], str] = input) -> int:
     """``assistant chat``: a multi-turn conversation, kept in the data directory."""
-    options = _options(args)
+    options = ask_options(args)
     print("Loading the model…", file=sys.stderr, flush=True)
     _load(service, args)
     print(f"Offgrid chat with {service.model_info().model_id}. Answers cite your documents; "

@@ -8,12 +8,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from assistant.app.service import DEFAULT_COLLECTION, AssistantService
 from assistant.app.settings import load_settings
 from assistant.bench.command import add_bench_command, run_bench
 from assistant.cli.ask import (
     add_answer_commands,
+    answer_questions,
+    ask_options,
     run_ask,
     run_chat,
     run_models,
@@ -21,9 +24,12 @@ from assistant.cli.ask import (
     run_summarize,
 )
 from assistant.cli.render import ProgressBar, format_document, format_hit
+from assistant.cli.through_app import THROUGH_APP, open_running_app
 from assistant.errors import AssistantError
+from assistant.library.documents import Hit
 from assistant.library.ingest import FileResult, IngestReport
 from assistant.system import egress
+from assistant.system.instance_lock import DataDirInUse
 from assistant.system.paths import library_dir, resolve_data_dir
 from assistant.text.formatting import plural
 
@@ -127,7 +133,15 @@ def run_ingest(service: AssistantService, paths: Sequence[str], collection: str)
     return 1 if report.failed else 0
 
 
-def run_search(service: AssistantService, args: argparse.Namespace) -> int:
+class Searcher(Protocol):
+    """What answers ``search``: the service, or the running app through its local API."""
+
+    def search(self, query: str, *, k: int = 5,
+               collections: Sequence[str] | None = None) -> list[Hit]:
+        """The hits for ``query``, best first."""
+
+
+def run_search(service: Searcher, args: argparse.Namespace) -> int:
     """Print hits, best first, as text or JSON."""
     if args.k < 1:
         raise AssistantError("--k must be at least 1")
@@ -229,6 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 count = service.rebuild_index()
                 print(f"Vector index rebuilt from the document store: {count} vectors")
                 return 0
+    except DataDirInUse as exc:
+        if args.command in THROUGH_APP:  # the app holds the data directory: ask its API
+            return _through_app(args, exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -236,6 +255,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _through_app(args: argparse.Namespace, refused: DataDirInUse) -> int:
+    """``ask`` or ``search`` through the local API of the app holding the data directory."""
+    try:
+        if args.command == "ask":
+            options = ask_options(args)  # checked before anything is sent
+            return answer_questions(open_running_app(args, refused), options, args)
+        return run_search(open_running_app(args, refused), args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -24,7 +24,11 @@ WINDOWS_LOCK_OFFSET = 1 << 20
 
 
 class DataDirInUse(StoreError):
-    """Another Offgrid process holds the data directory."""
+    """Another Offgrid process holds the data directory (``pid``, where it says)."""
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
 
 
 def _msvcrt() -> Any:
@@ -72,9 +76,11 @@ class InstanceLock:
             handle.seek(0)
             owner = handle.read().strip() or "another process"
             handle.close()
+            pid = owner.removeprefix("process ")
             raise DataDirInUse(
                 f"Offgrid is already running on {self.path.parent} ({owner}); close it "
-                "first, or use another data directory (--data-dir)") from None
+                "first, or use another data directory (--data-dir)",
+                int(pid) if pid.isdigit() else None) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"process {os.getpid()}")

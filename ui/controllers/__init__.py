@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ui.controllers.api import ApiController
 from ui.controllers.chat import ChatController
 from ui.controllers.conversations import ConversationsController
 from ui.controllers.library import LibraryController
@@ -21,7 +22,7 @@ from ui.controllers.session import (
     default_service_factory,
 )
 
-__all__ = ["Changes", "ChatController", "Controllers", "ConversationsController",
+__all__ = ["ApiController", "Changes", "ChatController", "Controllers", "ConversationsController",
            "LibraryController", "ModelsController", "Session", "default_service_factory"]
 
 
@@ -34,6 +35,7 @@ class Controllers:
     conversations: ConversationsController
     models: ModelsController
     library: LibraryController
+    api: ApiController
 
     @classmethod
     def create(cls, open_service: ServiceFactory, *,
@@ -41,4 +43,5 @@ class Controllers:
         """A session over ``open_service`` and the controllers that share it."""
         session = Session(open_service, load_model=load_model)
         return cls(session, ChatController(session), ConversationsController(session),
-                   ModelsController(session), LibraryController(session))
+                   ModelsController(session), LibraryController(session),
+                   ApiController(session))

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from assistant.app import Asked, Finished, Hit, Retrieved, Token
+from assistant.app import Asked, Finished, Hit, Retrieved, Token, Waiting
 from ui.controllers.session import SAFE_MODE_STATUS, Changes, Session
 
 STILL_WRITING = "An answer is still being written; stop it first."
+WAITING = "Waiting for the answer the local API is writing…"
 
 
 class ChatController(QObject):
@@ -30,6 +31,7 @@ class ChatController(QObject):
         self._cancel: threading.Event | None = None
         self._pending: str | None = None  # a question waiting to be answered
         self._pending_turn: int | None = None  # ... once stored, its turn
+        self._waiting = False  # the answer waits for the local API's to end
         session.opened.connect(self._opened)
         session.answerable.connect(self._answerable)
         session.failed.connect(self._start_failed)
@@ -115,6 +117,13 @@ class ChatController(QObject):
             on_yield=self._event)
 
     def _event(self, event: object) -> None:
+        if isinstance(event, Waiting):  # one answer at a time: this one starts after it
+            self._waiting = True
+            self.session.status.emit(WAITING)
+            return
+        if self._waiting:  # its turn has come
+            self._waiting = False
+            self.session.status.emit("")
         if isinstance(event, Token):
             self.token.emit(event.text)
         elif isinstance(event, Retrieved):
@@ -128,13 +137,18 @@ class ChatController(QObject):
 
     def _done(self) -> None:
         self._cancel = None
+        self._waiting = False
         self.session.busy = False
         self.busy_changed.emit(False)
 
     def _ask_failed(self, message: str) -> None:
+        stopped = self._cancel is not None and self._cancel.is_set()
         self._pending = self._pending_turn = None
         self._done()
-        self.session.error.emit(message)
+        if stopped:  # stopped while it waited for its turn: what the user asked for
+            self.session.status.emit(f"The answer {message}.")
+        else:
+            self.session.error.emit(message)
         if self.session.conversation_id is not None:  # show the turn as stored: why it stopped
             self.open_conversation(self.session.conversation_id)
 

@@ -1,14 +1,22 @@
-"""The Settings dialog: generation, model and appearance."""
+"""The Settings dialog: generation, model, appearance and the local API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -22,10 +30,14 @@ from assistant.app import SYSTEM_PROMPT, THEMES, Settings
 class SettingsDialog(QDialog):
     """Edit a copy of the settings; :meth:`settings` gives the result."""
 
-    def __init__(self, current: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, current: Settings, new_token: Callable[[], str],
+                 parent: QWidget | None = None) -> None:
+        """``new_token`` makes a bearer token for the local API (one is made at once if the
+        settings have none yet, and kept if OK is pressed)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._current = current
+        self._new_token = new_token
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setSingleStep(0.05)
@@ -66,6 +78,7 @@ class SettingsDialog(QDialog):
         note = QLabel("Context length and threads apply when the model is next loaded; "
                       "Offgrid reloads it when you press OK.")
         note.setWordWrap(True)
+        api = self._api_group(current)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                    QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -73,13 +86,56 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
+        layout.addWidget(api)
         layout.addWidget(buttons)
+
+    def _api_group(self, current: Settings) -> QGroupBox:
+        """The local API: the switch, where it listens, and its token."""
+        self.api_enabled = QCheckBox("Serve the &local API")
+        self.api_enabled.setChecked(current.api_enabled)
+        self.api_host = QLineEdit(current.api_host)
+        self.api_port = QSpinBox()
+        self.api_port.setRange(1, 65535)
+        self.api_port.setValue(current.api_port)
+        self.api_token = QLineEdit(current.api_token or self._new_token())
+        self.api_token.setReadOnly(True)
+        self.copy_token = QPushButton("Copy")
+        self.copy_token.clicked.connect(
+            lambda: QApplication.clipboard().setText(self.api_token.text()))
+        self.regenerate_token = QPushButton("Regenerate")
+        self.regenerate_token.clicked.connect(
+            lambda: self.api_token.setText(self._new_token()))
+        token_row = QHBoxLayout()
+        for widget in (self.api_token, self.copy_token, self.regenerate_token):
+            token_row.addWidget(widget)
+        for widget, name in ((self.api_enabled, "Serve the local API"),
+                             (self.api_host, "API host"), (self.api_port, "API port"),
+                             (self.api_token, "API bearer token"),
+                             (self.copy_token, "Copy the API token"),
+                             (self.regenerate_token, "Regenerate the API token")):
+            widget.setAccessibleName(name)
+        about = QLabel("Editors, scripts and <code>assistant ask</code> can ask your library "
+                       "at http://HOST:PORT/v1 (the OpenAI format) while Offgrid runs. On "
+                       "127.0.0.1 only this computer reaches it; on any other address every "
+                       "request must carry the token (Authorization: Bearer …).")
+        about.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.api_enabled)
+        form.addRow("H&ost", self.api_host)
+        form.addRow("&Port", self.api_port)
+        form.addRow("Bearer token", token_row)
+        form.addRow(about)
+        group = QGroupBox("Local API")
+        group.setLayout(form)
+        return group
 
     def settings(self) -> Settings:
         """The edited settings (not yet checked or saved)."""
-        return Settings(
+        return replace(
+            self._current,
             temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
             top_k=self.top_k.value(), context_length=self.context.value(),
             threads=self.threads.value(), system_prompt=self.system_prompt.toPlainText().strip(),
             theme=THEMES[self.theme.currentIndex()], font_size=self.font_size.value(),
-            model_path=self._current.model_path)
+            api_enabled=self.api_enabled.isChecked(), api_host=self.api_host.text().strip(),
+            api_port=self.api_port.value(), api_token=self.api_token.text())

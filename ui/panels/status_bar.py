@@ -1,5 +1,5 @@
-"""The status bar: messages, the answer's speed, memory, the model, and "Offline" (or the
-model server answers come from)."""
+"""The status bar: messages, the answer's speed, memory, the model, the local API while it
+serves, and "Offline" (or the model server answers come from)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,25 @@ class StatusBar(QStatusBar):
         self.model_label = QLabel("Model: loading…")
         self.memory_label = QLabel("")
         self.speed_label = QLabel("")
+        self.api_label = QLabel("")
+        self.api_label.setObjectName("api")
         self.network_label = QLabel()
         self.network_label.setObjectName("network")
         self.show_network("")
+        self.show_api("", "")
         self.addPermanentWidget(self.speed_label)
         self.addPermanentWidget(self.memory_label)
         self.addPermanentWidget(self.model_label)
+        self.addPermanentWidget(self.api_label)
         self.addPermanentWidget(self.network_label)
+
+    def show_api(self, address: str, url: str) -> None:
+        """ "API: HOST:PORT" while the local API serves (at ``url``); nothing otherwise."""
+        self.api_label.setText(f"API: {address}" if address else "")
+        self.api_label.setVisible(bool(address))
+        self.api_label.setToolTip(
+            f"Offgrid's local API answers at {url} (Settings → Serve the local API)."
+            if address else "")
 
     def show_network(self, remote: str, shared: str = "") -> None:
         """ "● Offline", or "● Remote model: HOST" while a model server answers, and

@@ -121,7 +121,8 @@ class WindowActions(QObject):
 
     def open_settings(self) -> None:
         """Edit the settings; OK saves and applies them."""
-        dialog = SettingsDialog(self.controllers.session.settings, self.window)
+        dialog = SettingsDialog(self.controllers.session.settings,
+                                self.controllers.api.new_token, self.window)
         self.settings_dialog = dialog
         dialog.accepted.connect(lambda: self.controllers.models.apply_settings(dialog.settings()))
         dialog.open()

@@ -114,6 +114,9 @@ def _connect_session(window: WindowLayout, controllers: Controllers,
             apply_appearance(*look)
 
     session.changed.connect(changed)
+    api = controllers.api
+    api.serving.connect(lambda address: window.status_bar.show_api(address, api.url))
+    api.failed.connect(actions.show_error)
     timer = QTimer(window)
     timer.timeout.connect(lambda: window.status_bar.show_memory(process_memory_mb(),
                                                                 session.engine_memory_mb()))
