@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answers.evidence import (
+    list_intro,
     premise_words,
     restates,
     score_sentences,
@@ -126,6 +127,7 @@ def test_why_questions_want_a_cause_about_what_they_name() -> None:
     assert off_subject(asked, "The United States gained because its power was cheap.")
     assert not off_subject(asked, "Chinese miners were drawn by cheap electricity.")
     assert not off_subject(asked, "Miners shipped their machines abroad.")  # names nothing
+    assert not off_subject(asked, "1. **Rising power prices.** Because tariffs rose.")
     assert not off_subject(set(), "The United States gained because its power was cheap.")
     sentences = split_sentences([_hit(1, "The United States gained because power was cheap. "
                                           "Miners were drawn to China by cheap hydropower.\n")])
@@ -138,6 +140,31 @@ def test_why_questions_want_a_cause_about_what_they_name() -> None:
     there = score_sentences("Why did mining end up there?", vectors[0], sentences, vectors[1:],
                             [1.0])
     assert there[0] > there[1]
+
+
+def test_a_list_item_is_scored_and_quoted_with_the_sentence_that_introduces_its_list() -> None:
+    text = ("For the 3B model, the weight files measured on disk take about:\n\n"
+            "- F16: 6.4 GB\n- Q8_0: 3.4 GB\n- Q4_K_M: 2.0 GB\n- Tiny\n\n"
+            "The cache needs memory on top of the weights.\n")
+    hits = [_hit(1, text)]
+    sentences = split_sentences(hits)
+    assert [s.text for s in sentences][1:4] == ["- F16: 6.4 GB", "- Q8_0: 3.4 GB",
+                                                 "- Q4_K_M: 2.0 GB"]  # "- Tiny" says nothing
+    assert list_intro(sentences, 2) == 0 and list_intro(sentences, 4) is None
+    import numpy as np
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    scores = score_sentences("How large is the Q8_0 file of the 3B model?", vectors[0],
+                             sentences, vectors[1:], [1.0])
+    alone = score_sentences("How large is the Q8_0 file of the 3B model?", vectors[0],
+                            sentences[1:], vectors[2:], [1.0])
+    assert scores[2] > alone[1]  # the introduction lifts its items
+    best = select_evidence(hits, sentences, [0.1, 0.2, 0.9, 0.3, 0.1], limit=2)
+    assert best[0].sentence.text.startswith("For the 3B model")
+    assert best[0].sentence.text.endswith("Q8_0: 3.4 GB")
+    assert text[best[0].sentence.start - 100:best[0].sentence.end - 100] == best[0].sentence.text
+    # the introduction chosen first brings its items along
+    intro = select_evidence(hits, sentences, [0.9, 0.2, 0.3, 0.3, 0.1], limit=1)
+    assert intro[0].sentence.text.endswith("2.0 GB")
 
 
 def test_a_sentence_that_only_states_the_questions_condition_hands_its_score_on() -> None:

@@ -37,6 +37,10 @@ MIN_SENTENCE_CHARS = 25
 # scored with it and quoted with it, so that an answer never starts in mid-thought.
 CONTINUATION_WEIGHT = 0.7
 MAX_JOINED_WORDS = 60
+# A list item shorter than a sentence is kept when it states a figure ("- Q8_0: 3.4 GB").
+MIN_ITEM_CHARS = 8
+MAX_ITEM_WORDS = 8
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 _DIGIT = re.compile(r"\d")
@@ -113,11 +117,29 @@ def split_sentences(hits: Sequence[Hit]) -> list[Sentence]:
     for number, hit in enumerate(hits, start=1):
         for start, end in sentence_spans(hit.text):
             text = hit.text[start:end]
-            if (len(text) < MIN_SENTENCE_CHARS or _TABLE_RULE.match(text)
+            short = len(text) < MIN_SENTENCE_CHARS and not (  # "- Q8_0: 3.4 GB" answers
+                len(text) >= MIN_ITEM_CHARS and _LIST_ITEM.match(text) and _DIGIT.search(text))
+            if (short or _TABLE_RULE.match(text)
                     or is_heading(text) or text.rstrip().endswith("?")):
                 continue  # headings and questions restate the question; they answer nothing
             sentences.append(Sentence(number, text, hit.start + start, hit.start + end))
     return sentences
+
+
+def list_intro(sentences: Sequence[Sentence], index: int) -> int | None:
+    """The sentence that introduces the list ``sentences[index]`` is a short item of ("The
+    weight files take about:" for "- Q8_0: 3.4 GB"), or None (a long item says what it is)."""
+    if not _LIST_ITEM.match(sentences[index].text) \
+            or len(sentences[index].text.split()) > MAX_ITEM_WORDS:
+        return None
+    for j in range(index - 1, -1, -1):
+        if sentences[j].source != sentences[index].source:
+            return None
+        if sentences[j].text.rstrip().endswith(":"):
+            return j
+        if not _LIST_ITEM.match(sentences[j].text):
+            return None
+    return None
 
 
 def lexical_overlap(question_words: set[str], text: str) -> float:
@@ -151,6 +173,9 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
         score = base[index]
         if index and premise[index - 1] and sentences[index - 1].source == sentence.source:
             score = max(score, base[index - 1]) + ANSWER_TYPE_BONUS  # what the premise gives
+        intro = list_intro(sentences, index)
+        if intro is not None:  # an item says what it is only with its list's introduction
+            score = max(score, base[index] + CONTINUATION_WEIGHT * (base[intro] - base[index]))
         for j in (index - 1, index + 1):
             if 0 <= j < len(sentences) and sentences[j].source == sentence.source:
                 later = sentences[max(index, j)]
@@ -202,6 +227,8 @@ def select_evidence(hits: Sequence[Hit], sentences: Sequence[Sentence], scores: 
         lo, hi = _unit(hits, sentences, index)
         if any(start <= hi <= end for start, end in spans):
             hi = index  # the sentence after it is in already, on its own
+        if lo < index - 1 and any(start <= lo <= end for start, end in spans):
+            lo = index  # its list's introduction is quoted already, with another item
         place = next((n for n, (_, end) in enumerate(spans) if end == lo), None) \
             if lo < index else None
         if place is not None:  # the sentence before is in already: it takes this one along
@@ -224,6 +251,14 @@ def _unit(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> tup
     """The sentences quoted together with ``sentences[index]``: the one before it if it leans
     on it, the one after it if that one leans on it, while they stay short."""
     lo = hi = index
+    intro = list_intro(sentences, index)
+    if intro is not None and _words(hits, sentences, intro, index) <= MAX_JOINED_WORDS:
+        return intro, index  # "The files take about: - F16: 6.4 GB - Q8_0: 3.4 GB"
+    if sentences[index].text.rstrip().endswith(":"):  # an introduction with its items
+        while hi + 1 < len(sentences) and list_intro(sentences, hi + 1) == index \
+                and _words(hits, sentences, index, hi + 1) <= MAX_JOINED_WORDS:
+            hi += 1
+        return lo, hi
     if _leans(hits, sentences, index):
         lo = index - 1
     if index + 1 < len(sentences) and _leans(hits, sentences, index + 1):
@@ -234,6 +269,11 @@ def _unit(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> tup
     if sum(len(s.text.split()) for s in sentences[lo:hi + 1]) > MAX_JOINED_WORDS:
         lo = index
     return lo, hi
+
+
+def _words(hits: Sequence[Hit], sentences: Sequence[Sentence], lo: int, hi: int) -> int:
+    """How many words quoting sentences ``lo`` to ``hi`` together takes."""
+    return len(_joined(sentences, hits, lo, hi).text.split())
 
 
 def _leans(hits: Sequence[Hit], sentences: Sequence[Sentence], index: int) -> bool:

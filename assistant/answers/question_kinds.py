@@ -132,12 +132,15 @@ def asked_unit(question: str) -> str:
 
 
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?:]\s)(?<![-*#|]\s)\b[A-Z][a-z]{2,}\b")
+_EMPHASIS = re.compile(r"[*_`]+")
+_LIST_MARK = re.compile(r"^\s*(?:[-+•]|\d+[.)])\s+")
 _WORD_OR_NAME = re.compile(r"\b[A-Z]\w+")
 
 
 def names(text: str) -> set[str]:
     """The capitalised words of ``text`` that are not sentence openers: its names."""
-    return {m.group(0) for m in _CAPITALISED.finditer(text.strip())}
+    text = _LIST_MARK.sub("", _EMPHASIS.sub("", text.strip()))  # "1. **Rising** …" opens
+    return {m.group(0) for m in _CAPITALISED.finditer(text)}
 
 
 def off_subject(asked_names: set[str], text: str) -> bool:
