@@ -294,6 +294,19 @@ def test_the_status_bar_names_a_model_by_its_file_not_its_whole_path(qtbot) -> N
     assert bar.model_label.toolTip().endswith("The CPU lacks AVX2")
 
 
+def test_the_settings_dialog_never_squeezes_its_rows_into_each_other(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from assistant.app import Settings
+    from ui.panels.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), lambda: "token")
+    qtbot.addWidget(dialog)
+    dialog.show()  # the offscreen screen is 800×600: Qt first sizes a dialog to 2/3 of it
+    qtbot.waitExposed(dialog)
+    assert dialog.height() >= dialog.layout().minimumSize().height()
+    prompt, theme = dialog.system_prompt.geometry(), dialog.theme.geometry()
+    assert prompt.height() == 90 and prompt.bottom() < theme.top()
+
+
 def test_the_window_opens_the_library_shared_where_the_variable_or_the_settings_say(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket

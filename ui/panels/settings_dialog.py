@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from assistant.app import SYSTEM_PROMPT, THEMES, Settings
 
+MIN_WIDTH = 480
+
 
 class SettingsDialog(QDialog):
     """Edit a copy of the settings; :meth:`settings` gives the result."""
@@ -88,6 +90,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(api)
         layout.addWidget(buttons)
+        # Never shorter than its rows at its narrowest: Qt sizes a dialog by its minimum
+        # height, not the height its wrapped notes need at that width, and squeezed the
+        # prompt box under the rows below it.
+        self.setMinimumWidth(MIN_WIDTH)
+        self.setMinimumHeight(layout.totalHeightForWidth(MIN_WIDTH))
 
     def _api_group(self, current: Settings) -> QGroupBox:
         """The local API: the switch, where it listens, and its token."""
