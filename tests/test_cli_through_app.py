@@ -29,7 +29,7 @@ petahash per second per day. It falls when difficulty rises and climbs with the 
 """
 REPLY = [" Hashprice", " is", " what", " a", " petahash", " earns", " per", " day."]
 QUESTION = "What is hashprice?"
-TURN_ON = "Settings → Serve the local API"
+TURN_ON = "Settings → Network → Serve the local API"
 
 
 @pytest.fixture

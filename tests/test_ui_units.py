@@ -298,13 +298,16 @@ def test_the_settings_dialog_never_squeezes_its_rows_into_each_other(qtbot) -> N
     from assistant.app import Settings
     from ui.panels.settings_dialog import SettingsDialog
 
-    dialog = SettingsDialog(Settings(), lambda: "token")
+    dialog = SettingsDialog(Settings(chroma_url="http://lab:8000"), lambda: "token")
     qtbot.addWidget(dialog)
     dialog.show()  # the offscreen screen is 800×600: Qt first sizes a dialog to 2/3 of it
     qtbot.waitExposed(dialog)
-    assert dialog.height() >= dialog.layout().minimumSize().height()
-    prompt, theme = dialog.system_prompt.geometry(), dialog.theme.geometry()
-    assert prompt.height() == 90 and prompt.bottom() < theme.top()
+    assert dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())
+    prompt, reset = dialog.system_prompt.geometry(), dialog.reset_prompt.geometry()
+    assert prompt.height() == 90 and prompt.bottom() < reset.top()
+    assert [dialog.tabs.tabText(i) for i in range(3)] == ["&Answers", "A&ppearance", "&Network"]
+    dialog.chroma_url.setText("  http://other:8000 ")
+    assert dialog.settings().chroma_url == "http://other:8000"
 
 
 def test_the_window_opens_the_library_shared_where_the_variable_or_the_settings_say(

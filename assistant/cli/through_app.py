@@ -13,7 +13,7 @@ from assistant.system.instance_lock import DataDirInUse
 from assistant.system.paths import resolve_data_dir
 
 THROUGH_APP = ("ask", "search")  # the commands a running app's API can do for the CLI
-TURN_ON = "Settings → Serve the local API"
+TURN_ON = "Settings → Network → Serve the local API"
 
 
 def open_running_app(args: argparse.Namespace, refused: DataDirInUse) -> RunningApp:

@@ -1,5 +1,5 @@
-"""The local API served beside the window (Settings → Serve the local API): started, stopped
-and moved as the settings say, on its own threads, over the window's service.
+"""The local API served beside the window (Settings → Network → Serve the local API):
+started, stopped and moved as the settings say, on its own threads, over the window's service.
 
 The API is a front end like the window, so it enters the core through the app door itself;
 the window only hosts it. This is the one module of the window that may import

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -61,7 +62,7 @@ class SettingsDialog(QDialog):
         self.threads.setValue(current.threads)
         self.system_prompt = QPlainTextEdit(current.system_prompt)
         self.system_prompt.setFixedHeight(90)
-        reset = QPushButton("Reset to the default")
+        self.reset_prompt = reset = QPushButton("Reset to the default")
         reset.clicked.connect(lambda: self.system_prompt.setPlainText(SYSTEM_PROMPT))
         self.theme = QComboBox()
         self.theme.addItems([name.capitalize() for name in THEMES])
@@ -73,28 +74,53 @@ class SettingsDialog(QDialog):
         rows = (("&Temperature", self.temperature), ("&Max answer tokens", self.max_tokens),
                 ("Top-&k", self.top_k), ("&Context length", self.context),
                 ("T&hreads", self.threads), ("&System prompt", self.system_prompt),
-                ("", reset), ("Th&eme", self.theme), ("&Font size", self.font_size))
-        for label, widget in rows:
+                ("", reset))
+        looks = QFormLayout()
+        for label, widget in (*rows, ("Th&eme", self.theme), ("&Font size", self.font_size)):
             widget.setAccessibleName(label.replace("&", "") or "Reset system prompt")
-            form.addRow(label, widget)
+            (looks if widget in (self.theme, self.font_size) else form).addRow(label, widget)
         note = QLabel("Context length and threads apply when the model is next loaded; "
                       "Offgrid reloads it when you press OK.")
         note.setWordWrap(True)
-        api = self._api_group(current)
+        form.addRow(note)
+        self.tabs = QTabWidget()
+        for title, page_layout in (("&Answers", form), ("A&ppearance", looks),
+                                   ("&Network", self._network(current))):
+            page = QWidget()
+            page.setLayout(page_layout)
+            self.tabs.addTab(page, title)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                    QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(api)
+        layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         # Never shorter than its rows at its narrowest: Qt sizes a dialog by its minimum
         # height, not the height its wrapped notes need at that width, and squeezed the
         # prompt box under the rows below it.
         self.setMinimumWidth(MIN_WIDTH)
         self.setMinimumHeight(layout.totalHeightForWidth(MIN_WIDTH))
+
+    def _network(self, current: Settings) -> QVBoxLayout:
+        """The Network tab: the local API, and the Chroma server a library is shared on."""
+        self.chroma_url = QLineEdit(current.chroma_url)
+        self.chroma_url.setPlaceholderText("http://HOST:8000 (empty: this computer only)")
+        self.chroma_url.setAccessibleName("Chroma server URL")
+        about = QLabel("Several computers can share one library on a Chroma server: what one "
+                       "adds, the others find (see the README, Scale out). Offgrid opens the "
+                       "library there the next time it starts.")
+        about.setWordWrap(True)
+        shared = QFormLayout()
+        shared.addRow("Chroma &server", self.chroma_url)
+        shared.addRow(about)
+        group = QGroupBox("Shared library")
+        group.setLayout(shared)
+        column = QVBoxLayout()
+        column.addWidget(self._api_group(current))
+        column.addWidget(group)
+        column.addStretch(1)
+        return column
 
     def _api_group(self, current: Settings) -> QGroupBox:
         """The local API: the switch, where it listens, and its token."""
@@ -145,4 +171,5 @@ class SettingsDialog(QDialog):
             threads=self.threads.value(), system_prompt=self.system_prompt.toPlainText().strip(),
             theme=THEMES[self.theme.currentIndex()], font_size=self.font_size.value(),
             api_enabled=self.api_enabled.isChecked(), api_host=self.api_host.text().strip(),
-            api_port=self.api_port.value(), api_token=self.api_token.text())
+            api_port=self.api_port.value(), api_token=self.api_token.text(),
+            chroma_url=self.chroma_url.text().strip())

@@ -51,7 +51,7 @@ class StatusBar(QStatusBar):
         self.api_label.setText(f"API: {address}" if address else "")
         self.api_label.setVisible(bool(address))
         self.api_label.setToolTip(
-            f"Offgrid's local API answers at {url} (Settings → Serve the local API)."
+            f"Offgrid's local API answers at {url} (Settings → Network → Serve the local API)."
             if address else "")
 
     def show_network(self, remote: str, shared: str = "") -> None:
