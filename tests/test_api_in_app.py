@@ -1,6 +1,6 @@
 """The local API inside the running window (Settings → Network → Serve the local API): the
-switch starts and stops it, the status bar says where it answers, a bad address or a busy port is a clear
-error that leaves the window working, the token guards other addresses, the official
+switch starts and stops it, the status bar says where it answers, a bad address or a busy
+port is a clear error that leaves the window working, the token guards other addresses, the official
 ``openai`` client gets cited answers from it, and a window's ask and an API ask at once both
 finish, one after the other (fake model and embedder; the real window, offscreen)."""
 
