@@ -53,3 +53,22 @@ def test_a_document_key_is_its_content_in_its_collection() -> None:
     assert document_key("Papers", sha) == document_key("Papers", sha)
     assert document_key("Papers", sha) != document_key("Notes", sha)
     assert document_key("Papers", sha).startswith(sha)
+
+
+def test_a_server_that_accepts_but_never_answers_is_a_clear_error_in_seconds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    from assistant.library import shared_server
+
+    monkeypatch.setattr(shared_server, "OPEN_TIMEOUT_S", 1.0)
+    with socket.socket() as silent:  # a host that takes the connection and says nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {url}: no "
+                                             "answer within 1 s"):
+            shared_server.ChromaServer(url, embedder_id="e", dimension=3)
+        assert time.monotonic() - started < 10

@@ -15,7 +15,9 @@ Chunk`, numpy vectors); chroma's exceptions become :class:`StoreError` naming th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,12 @@ SERVER_MAJOR = 1
 BATCH = 500
 # The documents collection needs a vector per record (else chroma embeds the text itself).
 _NO_VECTOR = [1.0]
+# chroma's HTTP client waits forever: a server whose host drops packets (rather than
+# refusing) would hang a search for the system's TCP timeout. Connecting gets this long;
+# a request (a large push or pull) this long.
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 120.0
+OPEN_TIMEOUT_S = 20.0  # making chroma's client asks the server before any timeout is set
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,37 @@ def server_version_problem(version: str) -> str | None:
     return None
 
 
+def _within(seconds: float, make: Callable[[], Any]) -> Any:
+    """``make()``, or :class:`TimeoutError` if it has not returned within ``seconds`` (it is
+    left to finish on its own thread)."""
+    done: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = make()
+        except BaseException as exc:  # handed to the caller below
+            done["error"] = exc
+
+    worker = threading.Thread(target=run, name="chroma-connect", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no answer within {seconds:.0f} s")
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
+
+
+def _bound(client: Any) -> None:
+    """Give chroma's HTTP session a connect and a request timeout (where this chroma
+    version keeps one; another version's client is left as it is)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+
+
 class ChromaServer:
     """The shared library's two collections on a Chroma server, checked on open: the
     server answers, speaks our version, and holds vectors of our embedder and dimension."""
@@ -158,9 +197,14 @@ class ChromaServer:
 
         address = self.address
         try:
-            client = chromadb.HttpClient(
+            # Reachable at all, within the connect timeout (chroma's client asks the server
+            # already while it is made, with no timeout).
+            socket.create_connection((address.host, address.port),
+                                     timeout=CONNECT_TIMEOUT_S).close()
+            client = _within(OPEN_TIMEOUT_S, lambda: chromadb.HttpClient(
                 host=address.host, port=address.port, ssl=address.ssl,
-                settings=Settings(anonymized_telemetry=False))
+                settings=Settings(anonymized_telemetry=False)))
+            _bound(client)
             version = str(client.get_version())
         except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {address.url}: {exc}") from exc
