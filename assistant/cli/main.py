@@ -214,6 +214,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":  # works in its own scratch directories, never the data dir
         return run_bench(args)
     try:
+        return _run(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a command on the data directory (``ask`` and ``search`` through the running app's
+    local API when the app holds it)."""
+    try:
         with open_service(args.data_dir, args.chroma_url) as service:
             if args.command is None:
                 from assistant.cli.shell import run_shell
@@ -244,32 +257,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"Vector index rebuilt from the document store: {count} vectors")
                 return 0
     except DataDirInUse as exc:
-        if args.command in THROUGH_APP:  # the app holds the data directory: ask its API
-            return _through_app(args, exc)
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        if args.command not in THROUGH_APP:
+            raise
+        return _through_app(args, exc)  # the app holds the data directory: ask its API
     return 0
 
 
 def _through_app(args: argparse.Namespace, refused: DataDirInUse) -> int:
     """``ask`` or ``search`` through the local API of the app holding the data directory."""
-    try:
-        if args.command == "ask":
-            options = ask_options(args)  # checked before anything is sent
-            return answer_questions(open_running_app(args, refused), options, args)
-        return run_search(open_running_app(args, refused), args)
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    if args.command == "ask":
+        options = ask_options(args)  # checked before anything is sent
+        return answer_questions(open_running_app(args, refused), options, args)
+    return run_search(open_running_app(args, refused), args)
 
 
 if __name__ == "__main__":
