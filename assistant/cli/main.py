@@ -23,6 +23,7 @@ from assistant.cli.ask import (
     run_serve,
     run_summarize,
 )
+from assistant.cli.calc import add_calc_command, run_calc
 from assistant.cli.render import ProgressBar, format_document, format_hit
 from assistant.cli.through_app import THROUGH_APP, open_running_app
 from assistant.errors import AssistantError
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="where the library is kept, what it holds, and what "
                                        "goes over the network")
     add_answer_commands(commands)
+    add_calc_command(commands)
     add_bench_command(commands)
     return parser
 
@@ -214,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":  # works in its own scratch directories, never the data dir
         return run_bench(args)
     try:
+        if args.command == "calc":  # arithmetic on the bundled notes: no data dir, no model
+            return run_calc(args)
         return _run(args)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
