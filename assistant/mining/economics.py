@@ -46,9 +46,9 @@ def _check(name: str, value: float, unit: str, *, low: float = 0.0, high: float 
         relation = f"at least {low:g}" if zero_ok else f"more than {low:g}"
         raise CalculationError(f"{name} must be {relation} {unit}".rstrip() + f", not {number:g}")
     if number > high:
+        given = f"{number:g} {unit}".rstrip()
         raise CalculationError(
-            f"{name} of {number:g} {unit} is beyond any real value (at most {high:g}); "
-            f"check the unit")
+            f"{name} of {given} is beyond any real value (at most {high:g}); check the unit")
     return number
 
 
