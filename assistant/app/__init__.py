@@ -35,6 +35,20 @@ from assistant.errors import AnswerBusy, AssistantError
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.ingest import FileResult, IngestReport
 from assistant.library.loaders import SUPPORTED_SUFFIXES
+from assistant.mining.economics import (
+    CalculationError,
+    Inputs,
+    MinerDay,
+    Results,
+    all_in_cost_per_btc_usd,
+    breakeven_price_usd_kwh,
+    calculate,
+    energy_cost_per_btc_usd,
+    energy_per_btc_kwh,
+    hashprice_usd_per_ph_day,
+    miner_day,
+)
+from assistant.mining.presets import Preset, Presets, Source, find_tariff, inputs_with, load_presets
 from assistant.system.egress import install as install_egress_guard
 from assistant.system.memory_use import peak_resident_bytes, resident_bytes
 from assistant.system.paths import library_dir, resolve_data_dir
@@ -51,4 +65,9 @@ __all__ = [
     "install_egress_guard", "library_dir", "load_settings", "location", "peak_resident_bytes",
     "resident_bytes",
     "plural", "resolve_data_dir", "save_settings",
+    # the mining calculator: pure functions (values in, values out) and its cited presets
+    "CalculationError", "Inputs", "MinerDay", "Preset", "Presets", "Results", "Source",
+    "all_in_cost_per_btc_usd", "breakeven_price_usd_kwh", "calculate", "energy_cost_per_btc_usd",
+    "energy_per_btc_kwh", "find_tariff", "hashprice_usd_per_ph_day", "inputs_with",
+    "load_presets", "miner_day",
 ]

@@ -18,6 +18,7 @@ from assistant.answers.pipeline import (
 from assistant.answers.whole import LibraryView, NoSuchDocument, summary_answer
 from assistant.app.answering import Waiting, one_at_a_time
 from assistant.app.conversations_door import ConversationsDoor
+from assistant.app.mining_door import MiningDoor
 from assistant.app.models_door import ModelsDoor
 from assistant.app.shared_door import SharedDoor, connect_server
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
@@ -61,7 +62,7 @@ class CollectionInfo:
     chunks: int
 
 
-class AssistantService(ConversationsDoor, ModelsDoor, SharedDoor):
+class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
     """Ingest, search and manage the document library in one data directory.
 
     Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and

@@ -24,7 +24,7 @@ PH_PER_EH = 1e3
 # TH/s written as kW, a price in cents for dollars), not a judgement of what is realistic.
 MAX_HASHRATE_EH_S = 1e6  # a million EH/s: over a thousand times today's network
 MAX_EFFICIENCY_J_TH = 1e4  # 10,000 J/TH: CPUs are worse, but nobody mines with them
-MAX_PRICE_USD_KWH = 10.0  # $10 per kWh: above any tariff; "8" meaning 8 cents lands here
+MAX_PRICE_USD_KWH = 2.0  # $2 per kWh: far above what miners pay; "5" meaning cents lands here
 MAX_BTC_PER_BLOCK = 50.0  # the first subsidy; fees per block have never come near
 MAX_PUE = 5.0
 
