@@ -3,9 +3,12 @@ and the answer's point, in both themes; its button asks for the workbench with t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from PySide6.QtCharts import QChart, QLineSeries, QScatterSeries
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from assistant.app import Answer, Timings, load_presets
@@ -28,6 +31,16 @@ def _answer(question: str = QUESTION, computed: bool = True) -> Answer:
                   calculation=calculation)
 
 
+@pytest.fixture
+def restored_look(qapp: QApplication) -> Iterator[None]:
+    """The application's style, palette and font as they were before the test."""
+    style, palette, font = qapp.style().name(), QPalette(qapp.palette()), QFont(qapp.font())
+    yield
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+
+
 def test_a_computed_answer_shows_its_chart_and_the_button_opens_the_workbench(qtbot) -> None:  # type: ignore[no-untyped-def]
     column = QWidget()
     qtbot.addWidget(column)
@@ -37,7 +50,7 @@ def test_a_computed_answer_shows_its_chart_and_the_button_opens_the_workbench(qt
     assert not card.isVisible()  # nothing computed yet
     card.show_answer(_answer())
     assert card.isVisible()
-    assert "Energy cost per bitcoin" in card.title.text() and "68,266.7" in card.title.text()
+    assert "Energy cost per bitcoin" in card.title.text() and "$68,267" in card.title.text()
     curve, point = card.chart.series()
     assert isinstance(curve, QLineSeries) and isinstance(point, QScatterSeries)
     assert curve.count() > 10 and curve.at(0).x() == 0
@@ -55,29 +68,23 @@ def test_a_computed_answer_shows_its_chart_and_the_button_opens_the_workbench(qt
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
-def test_the_chart_follows_the_theme(qtbot, theme: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_follows_the_theme(qtbot, theme: str, restored_look: None) -> None:  # type: ignore[no-untyped-def]
     card = FigureCard()
     qtbot.addWidget(card)
-    try:
-        apply_appearance(theme, 10)
-        card.show_answer(_answer("Is mining profitable in Ethiopia with 17.5 J/TH machines?"))
-        assert is_dark(QApplication.palette()) == (theme == "dark")
-        wanted = QChart.ChartTheme.ChartThemeDark if theme == "dark" else \
-            QChart.ChartTheme.ChartThemeLight
-        assert card.chart.theme() == wanted
-    finally:
-        apply_appearance("light", 10)
+    apply_appearance(theme, 10)
+    card.show_answer(_answer("Is mining profitable in Ethiopia with 17.5 J/TH machines?"))
+    assert is_dark(QApplication.palette()) == (theme == "dark")
+    wanted = QChart.ChartTheme.ChartThemeDark if theme == "dark" else \
+        QChart.ChartTheme.ChartThemeLight
+    assert card.chart.theme() == wanted
 
 
-def test_a_theme_change_redraws_the_chart_shown(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+def test_a_theme_change_redraws_the_chart_shown(qtbot, restored_look: None) -> None:  # type: ignore[no-untyped-def]
     card = FigureCard()
     qtbot.addWidget(card)
-    try:
-        apply_appearance("light", 10)
-        card.show_answer(_answer())
-        assert card.chart.theme() == QChart.ChartTheme.ChartThemeLight
-        apply_appearance("dark", 10)
-        qtbot.waitUntil(lambda: card.chart.theme() == QChart.ChartTheme.ChartThemeDark,
-                        timeout=2_000)
-    finally:
-        apply_appearance("light", 10)
+    apply_appearance("light", 10)
+    card.show_answer(_answer())
+    assert card.chart.theme() == QChart.ChartTheme.ChartThemeLight
+    apply_appearance("dark", 10)
+    qtbot.waitUntil(lambda: card.chart.theme() == QChart.ChartTheme.ChartThemeDark,
+                    timeout=2_000)

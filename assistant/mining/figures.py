@@ -118,6 +118,11 @@ class Calculation:
         """The figure's name ("energy cost per bitcoin")."""
         return FIGURES[self.quantity][0]
 
+    @property
+    def value_text(self) -> str:
+        """The figure as the answer writes it: "$68,267", "16 GW", "$0.1172/kWh"."""
+        return number(self.value, self.unit)
+
     def input(self, name: str) -> CalculationInput:
         """The input called ``name``."""
         return next(item for item in self.inputs if item.name == name)

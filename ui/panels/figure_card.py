@@ -82,8 +82,7 @@ class FigureCard(QFrame):
         if calculation is None:
             self.setVisible(False)
             return
-        self.title.setText(f"{calculation.label.capitalize()}: {calculation.value:,.6g} "
-                           f"{calculation.unit}")
+        self.title.setText(f"{calculation.label.capitalize()}: {calculation.value_text}")
         self._plot(calculation)
         self.view.setAccessibleDescription(point_description(calculation))
         self.setVisible(True)
@@ -110,7 +109,10 @@ class FigureCard(QFrame):
         ys = [y for _, y in calculation.curve] + [calculation.value]
         x_axis.setRange(min(xs), max(xs))
         y_axis.setRange(min(0.0, min(ys)), max(ys) * 1.05 if max(ys) > 0 else 1.0)
-        y_axis.setLabelFormat("%.3g")
+        top = max(abs(y) for y in ys)
+        y_axis.setLabelFormat("%.0f" if top >= 100 else "%.2f" if top >= 1 else "%.4f")
+        x_axis.setLabelFormat("%.0f" if max(xs) >= 100 else "%.2f" if max(xs) >= 1 else "%.3f")
+        y_axis.applyNiceNumbers()
         for axis, side in ((x_axis, Qt.AlignmentFlag.AlignBottom),
                            (y_axis, Qt.AlignmentFlag.AlignLeft)):
             self.chart.addAxis(axis, side)
