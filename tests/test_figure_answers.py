@@ -107,6 +107,9 @@ def test_records_from_before_calculations_still_open(service: AssistantService) 
     del record["calculation"]  # as format 1 was stored before computed answers
     assert answer_from_record(record).calculation is None
     assert answer_from_record(answer_record(answer)).calculation == answer.calculation
+    # ask --json's form (what the running app's local API sends the CLI) keeps it too
+    assert answer_from_record(json.loads(json.dumps(answer.to_json()))).calculation == \
+        answer.calculation
 
 
 def test_a_default_the_search_cannot_find_is_named_in_words(make_service: MakeService,

@@ -129,7 +129,8 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
                       _checks(record.get("unsupported", [])), record.get("model", ""),
                       _timings(record.get("timings", {})),
                       stop_reason=record.get("stop_reason", "stop"),
-                      interruption=record.get("interruption") or "")
+                      interruption=record.get("interruption") or "",
+                      calculation=_calculation(record.get("calculation")))
     return Answer(record["question"], record["text"], record["abstained"],
                   _hits(record["sources"]), _evidence(record["evidence"]),
                   _checks(record["checks"]), record["model"], _timings(record["timings"]),
