@@ -14,7 +14,7 @@ does not make (an all-in cost, one machine's power draw).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.mining.presets import Preset, Presets, find_tariff
 from assistant.mining.quantities import (
@@ -58,7 +58,7 @@ class FigureQuestion:
     tariff of a region it names, for the electricity price it does not state."""
 
     quantity: str
-    stated: dict[str, float] = field(default_factory=dict)
+    stated: dict[str, float]
     tariff: Preset | None = None
 
 
