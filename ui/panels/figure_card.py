@@ -35,6 +35,12 @@ def point_description(calculation: Calculation) -> str:
             f"{calculation.value:,.4g} {calculation.unit}")
 
 
+def label_format(top: float) -> str:
+    """An axis's number format for values up to ``top``: whole numbers from 10 up, else
+    enough decimals to tell the ticks apart."""
+    return "%.0f" if top >= 10 else "%.2f" if top >= 1 else "%.3f"
+
+
 def is_dark(palette: QPalette) -> bool:
     """Whether the palette is a dark theme's (its window colour is dark)."""
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
@@ -109,9 +115,9 @@ class FigureCard(QFrame):
         ys = [y for _, y in calculation.curve] + [calculation.value]
         x_axis.setRange(min(xs), max(xs))
         y_axis.setRange(min(0.0, min(ys)), max(ys) * 1.05 if max(ys) > 0 else 1.0)
-        top = max(abs(y) for y in ys)
-        y_axis.setLabelFormat("%.0f" if top >= 100 else "%.2f" if top >= 1 else "%.4f")
-        x_axis.setLabelFormat("%.0f" if max(xs) >= 100 else "%.2f" if max(xs) >= 1 else "%.3f")
+        y_axis.setLabelFormat(label_format(max(abs(y) for y in ys)))
+        x_axis.setLabelFormat(label_format(max(xs)))
+        x_axis.applyNiceNumbers()
         y_axis.applyNiceNumbers()
         for axis, side in ((x_axis, Qt.AlignmentFlag.AlignBottom),
                            (y_axis, Qt.AlignmentFlag.AlignLeft)):
