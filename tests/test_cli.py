@@ -139,6 +139,20 @@ def test_ask_json_contract(data_dir: str, capsys: pytest.CaptureFixture[str]) ->
     assert isinstance(result["unsupported"], list)
 
 
+def test_ask_computes_a_figure_question(data_dir: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    question = "What is the energy cost per bitcoin at 8 cents per kWh?"
+    result = _json(capsys, ["--data-dir", data_dir, "ask", "--json", question])
+    assert isinstance(result, dict) and set(result) >= ANSWER_KEYS | {"calculation"}
+    assert result["answer"].startswith("About $68,267 per bitcoin, energy only")
+    assert round(result["calculation"]["value"]) == 68_267
+    assert result["timings"]["completion_tokens"] == 0  # computed, not generated
+    assert main(["--data-dir", data_dir, "ask", question]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("About $68,267 per bitcoin") and "= 800 EH/s [1] × 20 J/TH" in shown
+    assert "Computed by the calculator" in shown
+
+
 def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.CaptureFixture[str],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import io

@@ -123,6 +123,22 @@ def test_ask_streams_tokens_and_shows_sources(window: MainWindow, qtbot) -> None
     assert copied.startswith("**Why are miners moving to Paraguay?**") and "**Sources:**" in copied
 
 
+def test_a_figure_question_shows_its_chart_and_opens_the_workbench(window: MainWindow,
+                                                                  qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.question.input.setPlainText("What is the energy cost per bitcoin at 8 cents per kWh?")
+    with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000) as blocker:
+        qtbot.keyClick(window.question.input, Qt.Key.Key_Return)
+    answer: Answer = blocker.args[0]
+    assert answer.calculation is not None
+    assert "About $68,267 per bitcoin" in window.chat.toPlainText()
+    assert window.figure.isVisible() and len(window.figure.chart.series()) == 2
+    with qtbot.waitSignal(window.chat.open_workbench_requested) as opened:
+        qtbot.mouseClick(window.figure.workbench_button, Qt.MouseButton.LeftButton)
+    assert opened.args[0]["price_usd_kwh"] == 0.08 and opened.args[0]["hashrate_eh_s"] == 800
+    window.user_actions.new_conversation()
+    assert not window.figure.isVisible()
+
+
 def test_a_source_card_opens_the_text_at_its_passage(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(window.controllers.chat.answered, timeout=120_000):
         window.user_actions.ask("Why are miners moving to Paraguay?")

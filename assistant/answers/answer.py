@@ -15,9 +15,12 @@ from assistant.answers.evidence import Evidence, Sentence
 from assistant.answers.grounding import Claim, ClaimCheck
 from assistant.errors import StoreError
 from assistant.library.documents import Hit
+from assistant.mining.figures import Calculation
 
 # The stored turn's format. 0 (no ``format`` key) is the CLI's JSON of the first release,
-# which conversations stored before the two were separated.
+# which conversations stored before the two were separated. A computed answer's
+# ``calculation`` is an optional key of format 1: records without it read as before, and a
+# reader that predates it ignores it.
 TURN_FORMAT = 1
 
 
@@ -56,6 +59,8 @@ class Answer:
     turn_id: int | None = None
     # Why the answer stopped short (the model engine crashed), if it did.
     interruption: str = ""
+    # The calculator's working, when the question asked for a figure with values.
+    calculation: Calculation | None = None
 
     @classmethod
     def pending(cls, question: str) -> Answer:
@@ -81,6 +86,7 @@ class Answer:
             "stop_reason": self.stop_reason,
             "interruption": self.interruption or None,
             "conversation_id": self.conversation_id,
+            "calculation": self.calculation.to_json() if self.calculation else None,
         }
 
 
@@ -107,6 +113,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
                     "support": check.support, "supported_by": list(check.supported_by),
                     "reason": check.reason} for check in answer.checks],
         "timings": asdict(answer.timings),
+        "calculation": answer.calculation.to_json() if answer.calculation else None,
     }
 
 
@@ -122,11 +129,20 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
                       _checks(record.get("unsupported", [])), record.get("model", ""),
                       _timings(record.get("timings", {})),
                       stop_reason=record.get("stop_reason", "stop"),
-                      interruption=record.get("interruption") or "")
+                      interruption=record.get("interruption") or "",
+                      calculation=_calculation(record.get("calculation")))
     return Answer(record["question"], record["text"], record["abstained"],
                   _hits(record["sources"]), _evidence(record["evidence"]),
                   _checks(record["checks"]), record["model"], _timings(record["timings"]),
-                  stop_reason=record["stop_reason"], interruption=record["interruption"] or "")
+                  stop_reason=record["stop_reason"], interruption=record["interruption"] or "",
+                  calculation=_calculation(record.get("calculation")))
+
+
+def _calculation(data: dict[str, Any] | None) -> Calculation | None:
+    try:
+        return Calculation.from_json(data) if data else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"a stored answer's calculation is damaged ({exc})") from None
 
 
 def _hits(items: list[dict[str, Any]]) -> list[Hit]:

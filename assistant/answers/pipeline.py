@@ -40,6 +40,7 @@ from assistant.answers.evidence import (
     select_evidence,
     split_sentences,
 )
+from assistant.answers.figures import answer_figure
 from assistant.answers.followups import retrieval_query
 from assistant.answers.grounding import Claim, ClaimCheck, check_claims, is_checkable
 from assistant.answers.intents import intent_of
@@ -49,6 +50,9 @@ from assistant.engines.embedding import Embedder
 from assistant.engines.engine import Engine, GenerationParams, GenerationStats, TokenStream
 from assistant.errors import AssistantError, EngineCrashed
 from assistant.library.documents import Hit
+from assistant.mining.figures import Calculation
+from assistant.mining.presets import Presets
+from assistant.mining.questions import figure_question
 
 ABSTAIN_MESSAGE = "The documents in {scope} don't cover this question: {reason}."
 
@@ -152,8 +156,10 @@ class AnswerPipeline:
 
     def __init__(self, search: Search, embedder: Embedder, engine: Engine,
                  conversations: ConversationStore | None = None,
-                 mentions: Mentions | None = None, library: LibraryView | None = None) -> None:
+                 mentions: Mentions | None = None, library: LibraryView | None = None,
+                 presets: Presets | None = None) -> None:
         self.search = search
+        self.presets = presets  # the calculator's, for questions that ask for a figure
         self.mentions = mentions or (lambda term, collections: True)
         self.embedder = embedder
         self.engine = engine
@@ -201,16 +207,19 @@ class AnswerPipeline:
             overview = answer_whole(intent, question, self.library, self.search, self.embedder,
                                     options.collections, options.abstain_below)
             if overview is not None:
-                yield Retrieved(question, overview.sources, overview.evidence, False)
-                self._record(turn_id, overview.text)
-                timings.ttft_ms = timings.retrieval_ms = timings.total_ms = \
-                    (time.perf_counter() - started) * 1000
-                yield Token(overview.text)
-                answer = Answer(question, overview.text, False, overview.sources,
-                                overview.evidence, [], self.engine.model_id, timings)
-                self._store(answer, question, question, conversation_id, turn_id)
-                yield Finished(answer)
+                yield from self._written_whole(question, overview.text, overview.sources,
+                                               overview.evidence, None, started, timings,
+                                               conversation_id, turn_id)
                 return
+        figure = figure_question(question, self.presets) if self.presets is not None else None
+        if figure is not None and self.presets is not None:
+            computed = answer_figure(figure, question, self.presets, self.search, self.embedder,
+                                     k=options.k, evidence_limit=options.evidence,
+                                     words=options.words, collections=options.collections)
+            yield from self._written_whole(question, computed.text, computed.sources,
+                                           computed.evidence, computed.calculation, started,
+                                           timings, conversation_id, turn_id)
+            return
         query = retrieval_query(question, [turn.query for turn in turns if turn.query])
         hits = self.search(query, options.k, options.collections)
         sentences = split_sentences(hits)
@@ -304,6 +313,22 @@ class AnswerPipeline:
                         stop_reason=INTERRUPTED if interruption else stop_reason,
                         interruption=interruption)
         self._store(answer, query, messages[-1].content, conversation_id, turn_id)
+        yield Finished(answer)
+
+    def _written_whole(self, question: str, text: str, sources: list[Hit],
+                       evidence: list[Evidence], calculation: Calculation | None,
+                       started: float, timings: Timings, conversation_id: int | None,
+                       turn_id: int | None) -> Iterator[AnswerEvent]:
+        """The events of an answer written whole, with nothing generated (an overview of
+        documents, a computed figure)."""
+        yield Retrieved(question, sources, evidence, False)
+        self._record(turn_id, text)
+        timings.ttft_ms = timings.retrieval_ms = timings.total_ms = \
+            (time.perf_counter() - started) * 1000
+        yield Token(text)
+        answer = Answer(question, text, False, sources, evidence, [], self.engine.model_id,
+                        timings, calculation=calculation)
+        self._store(answer, question, question, conversation_id, turn_id)
         yield Finished(answer)
 
     def _record(self, turn_id: int | None, text: str) -> None:

@@ -48,6 +48,7 @@ from assistant.mining.economics import (
     hashprice_usd_per_ph_day,
     miner_day,
 )
+from assistant.mining.figures import Calculation, CalculationInput
 from assistant.mining.presets import Preset, Presets, Source, find_tariff, inputs_with, load_presets
 from assistant.system.egress import install as install_egress_guard
 from assistant.system.memory_use import peak_resident_bytes, resident_bytes
@@ -70,4 +71,6 @@ __all__ = [
     "all_in_cost_per_btc_usd", "breakeven_price_usd_kwh", "calculate", "energy_cost_per_btc_usd",
     "energy_per_btc_kwh", "find_tariff", "hashprice_usd_per_ph_day", "inputs_with",
     "load_presets", "miner_day",
+    # a computed answer's working (Answer.calculation)
+    "Calculation", "CalculationInput",
 ]

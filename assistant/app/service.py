@@ -270,7 +270,8 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
                 lambda query, k, collections: self._retriever.search(query, k=k,
                                                                     collections=collections),
                 self._embedder, self._loaded(), self._conversations,
-                mentions=self._store.mentions, library=self._library_view())
+                mentions=self._store.mentions, library=self._library_view(),
+                presets=self.mining_presets())
             return pipeline.run(question, options=options, conversation_id=conversation_id,
                                 turn_id=turn_id, cancel=cancel)
 

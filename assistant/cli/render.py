@@ -86,6 +86,10 @@ def format_answer_details(answer: Answer, width: int | None = None) -> str:
     if answer.abstained:
         lines.append(f"\nNo answer generated; search {t.retrieval_ms:.0f} ms")
         return "\n".join(lines)
+    if answer.calculation is not None:
+        lines.append(f"\nComputed by the calculator, with the sources' own words (no text "
+                     f"generated); {t.total_ms:.0f} ms")
+        return "\n".join(lines)
     if not t.completion_tokens:
         lines.append(f"\nQuoted from the sources (no text generated); {t.total_ms:.0f} ms")
         return "\n".join(lines)

@@ -91,10 +91,12 @@ def turn_markdown(index: int, turn: ChatTurn) -> str:
 
 
 class ChatView(InertBrowser):
-    """Shows the turns of the current conversation; emits ``citation_clicked(turn, n)``."""
+    """Shows the turns of the current conversation; emits ``citation_clicked(turn, n)``, and
+    ``open_workbench_requested(inputs)`` (calculator field → value) for a computed answer."""
 
     citation_clicked = Signal(int, int)
     flag_clicked = Signal(int, int)
+    open_workbench_requested = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

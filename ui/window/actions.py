@@ -51,6 +51,7 @@ class WindowActions(QObject):
             return
         self.controllers.chat.new_conversation()
         self.window.chat.clear_turns()
+        self.window.figure.show_answer(None)
         self.window.question.starters.setVisible(True)
 
     def copy_answer(self) -> None:
@@ -187,6 +188,7 @@ class WindowActions(QObject):
         if answer == QMessageBox.StandardButton.Yes:
             if conversation_id == self.controllers.session.conversation_id:
                 self.window.chat.clear_turns()
+                self.window.figure.show_answer(None)
                 self.window.question.starters.setVisible(True)
             self.controllers.conversations.delete(conversation_id)
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, Q
 from ui.panels.chat_view import ChatView
 from ui.panels.conversations_panel import ConversationsPanel
 from ui.panels.document_viewer import DocumentViewer
+from ui.panels.figure_card import FigureCard
 from ui.panels.library_panel import LibraryPanel
 from ui.panels.model_bar import ModelBar
 from ui.panels.question_box import QuestionBox
@@ -35,6 +36,8 @@ class WindowLayout(QMainWindow):
         chat_column = QWidget()
         column = QVBoxLayout(chat_column)
         column.addWidget(self.chat, 1)
+        self.figure = FigureCard()  # a computed answer's chart, under the conversation
+        column.addWidget(self.figure)
         column.addWidget(self.question)
         self.sources = SourcesPanel()
         self.viewer = DocumentViewer()

@@ -45,6 +45,7 @@ def _connect_asking(window: WindowLayout, controllers: Controllers,
     window.sources.source_clicked.connect(actions.open_source)
     window.chat.citation_clicked.connect(actions.open_citation)
     window.chat.flag_clicked.connect(actions.show_flags)
+    window.figure.open_workbench_requested.connect(window.chat.open_workbench_requested)
 
 
 def _connect_conversations(window: WindowLayout, controllers: Controllers,
@@ -129,6 +130,7 @@ def _question_asked(window: WindowLayout, question: str) -> None:
     """The question is stored: show it in the chat, and take it out of the input box."""
     window.question.asked(question)
     window.chat.add_question(question)
+    window.figure.show_answer(None)
 
 
 def _retrieved(window: WindowLayout, found: Retrieved) -> None:
@@ -141,6 +143,7 @@ def _retrieved(window: WindowLayout, found: Retrieved) -> None:
 
 def _answered(window: WindowLayout, answer: Answer) -> None:
     window.chat.finish(answer)
+    window.figure.show_answer(answer)
     window.sources.show_answer(answer)
     window.question.copy_button.setEnabled(True)
     if not answer.abstained:
@@ -151,6 +154,7 @@ def _answered(window: WindowLayout, answer: Answer) -> None:
 
 def _conversation_opened(window: WindowLayout, answers: list[Answer]) -> None:
     window.chat.show_answers(answers)
+    window.figure.show_answer(answers[-1] if answers else None)
     window.question.starters.setVisible(not answers)
     if answers:
         window.sources.show_answer(answers[-1])
@@ -160,7 +164,8 @@ def _set_tab_order(window: WindowLayout) -> None:
     """Reading order: conversations, the chat, the question and its buttons, the sources."""
     panel, question, bar = window.conversations, window.question, window.model_bar
     chain = [panel.search, panel.list, panel.new_button, panel.rename_button,
-             panel.delete_button, panel.export_button, window.chat, *question.starter_buttons,
+             panel.delete_button, panel.export_button, window.chat,
+             window.figure.workbench_button, *question.starter_buttons,
              question.input, question.send_button, question.stop_button,
              question.copy_button, window.side, window.sources, bar.combo, bar.add_button,
              bar.remote_button, bar.settings_button]
