@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from assistant.app import (
+    CalculationError,
     Inputs,
     calculate,
     energy_cost_per_btc_usd,
@@ -23,7 +24,8 @@ from assistant.app import (
 )
 from tests.fakes import HashEmbedder
 from tests.test_ui_window import make_window
-from ui.panels.mining_charts import label_rows, short_label
+from ui.controllers.mining import default_values, workbench
+from ui.panels.mining_charts import clipped, label_rows, nice_step, short_label
 from ui.window.appearance import apply_appearance
 from ui.window.main_window import MainWindow
 
@@ -94,6 +96,8 @@ def test_changing_an_input_updates_the_results_and_the_chart_series(window: Main
     kwh = energy_per_btc_kwh(inputs.hashrate_eh_s, 17.5, inputs.subsidy_btc, inputs.fees_btc)
     assert len(mine) > 10 and mine[0] == (0.0, 0.0)
     assert all(y == pytest.approx(energy_cost_per_btc_usd(kwh, x)) for x, y in mine)
+    assert series(charts.cost_chart, "Your price") == [
+        (0.08, pytest.approx(energy_cost_per_btc_usd(kwh, 0.08)))]
     for machine in PRESETS.machines:  # each preset machine has its own line
         assert series(charts.cost_chart, f"{machine.value:g} J/TH")
     day = miner_day(1_000, 17.5, 0.08, hashrate_eh_s=inputs.hashrate_eh_s,
@@ -139,7 +143,7 @@ def test_an_invalid_input_is_said_in_place_and_greys_the_results(window: MainWin
     panel.boxes["hashrate_eh_s"].setValue(0)
     assert panel.message.isVisible()
     assert "Network hash rate must be more than 0 EH/s" in panel.message.text()
-    assert not panel.results.isEnabled() and not panel.charts.isEnabled()
+    assert not panel.results.isEnabled() and panel.charts.cost_chart.opacity() < 1
     assert panel.values_shown["energy_per_btc_kwh"].text() == shown  # kept, greyed
     assert window.user_actions.error_box is None  # no dialog
     panel.boxes["hashrate_eh_s"].setValue(800)
@@ -147,6 +151,7 @@ def test_an_invalid_input_is_said_in_place_and_greys_the_results(window: MainWin
     assert "more than the whole network" in panel.message.text()
     panel.boxes["miner_hashrate_th_s"].setValue(1_000)
     assert not panel.message.isVisible() and panel.results.isEnabled()
+    assert panel.charts.cost_chart.opacity() == 1
 
 
 def test_the_chart_and_table_export_with_their_content(window: MainWindow,
@@ -201,3 +206,27 @@ def test_every_control_is_named_and_the_charts_follow_the_theme(window: MainWind
         assert panel.charts.cost_chart.backgroundBrush().color().lightness() < 128
     finally:
         apply_appearance("light", 11)
+
+
+# -- the pure parts: the workbench's figures and the charts' geometry -------------------------
+
+
+def test_the_break_even_price_is_where_your_cost_line_meets_the_bitcoin_price() -> None:
+    values = {**default_values(PRESETS), "pue": 1.2, "efficiency_j_th": 17.5}
+    bench = workbench(values, PRESETS.machines, PRESETS.tariffs)
+    mine = next(line for line in bench.cost_lines if line.current)
+    slope = mine.points[-1][1] / mine.points[-1][0]
+    assert slope * bench.results.breakeven_price_kwh == pytest.approx(values["btc_price_usd"])
+    assert bench.power_cost_per_btc_usd == pytest.approx(slope * values["price_usd_kwh"])
+    assert bench.day.earned_btc * bench.breakeven_btc_price_usd == \
+        pytest.approx(bench.day.power_cost_usd)
+    assert [line.efficiency_j_th for line in bench.cost_lines] == sorted(
+        {17.5, *(m.value for m in PRESETS.machines)})
+    with pytest.raises(CalculationError, match="needs a value for btc_price_usd"):
+        workbench({k: v for k, v in values.items() if k != "btc_price_usd"})
+
+
+def test_a_line_stops_where_it_leaves_the_chart() -> None:
+    assert clipped([(0, 0), (1, 10), (2, 20), (3, 30)], 15) == [(0, 0), (1, 10), (1.5, 15)]
+    assert clipped([(0, 0), (1, 5)], 15) == [(0, 0), (1, 5)]
+    assert [nice_step(span) for span in (0.15, 140_000, 7)] == [0.02, 20_000, 1]

@@ -69,6 +69,11 @@ class Workbench:
     margin_points: tuple[Point, ...]  # (bitcoin price $, the miner's margin $ per day)
     miner: Mapping[str, float]  # miner_hashrate_th_s, hardware_usd_per_th, lifetime_years
 
+    @property
+    def power_cost_per_btc_usd(self) -> float:
+        """The energy cost per bitcoin with the site's overhead (PUE), as the chart draws it."""
+        return self.results.energy_cost_per_btc_usd * self.inputs.pue
+
 
 def default_values(presets: Presets) -> dict[str, float]:
     """The workbench's starting inputs: the presets' defaults, PUE 1, the miner examples."""
@@ -79,7 +84,7 @@ def default_values(presets: Presets) -> dict[str, float]:
 
 
 def _price_grid(high: float, steps: int) -> tuple[float, ...]:
-    return tuple(high * i / steps for i in range(steps + 1))
+    return tuple(round(high * i / steps, 12) for i in range(steps + 1))
 
 
 def _cost_line(inputs: Inputs, label: str, efficiency_j_th: float, prices: Sequence[float],
@@ -146,22 +151,26 @@ INPUT_UNITS = {"hashrate_eh_s": "EH/s", "efficiency_j_th": "J/TH", "price_usd_kw
 CSV_HEADER = ("table", "name", "x", "x_unit", "value", "unit")
 
 
+def _number(value: float) -> str:
+    return f"{value:.12g}"  # every figure's digits, without float noise (0.1171875)
+
+
 def workbench_rows(bench: Workbench) -> list[tuple[str, str, str, str, str, str]]:
     """The workbench as one long table: inputs, results, then each chart's series."""
-    rows = [("input", name, "", "", repr(getattr(bench.inputs, name)), INPUT_UNITS[name])
+    rows = [("input", name, "", "", _number(getattr(bench.inputs, name)), INPUT_UNITS[name])
             for name in INPUT_FIELDS]
-    rows += [("input", name, "", "", repr(value), INPUT_UNITS[name])
+    rows += [("input", name, "", "", _number(value), INPUT_UNITS[name])
              for name, value in bench.miner.items()]
-    rows += [("result", label, "", "", repr(getattr(bench.results, name)), unit)
+    rows += [("result", label, "", "", _number(getattr(bench.results, name)), unit)
              for name, label, unit in RESULT_ROWS]
-    rows += [("result", label, "", "", repr(getattr(bench.day, name)), unit)
+    rows += [("result", label, "", "", _number(getattr(bench.day, name)), unit)
              for name, label, unit in DAY_ROWS]
-    rows.append(("result", "All-in cost per bitcoin", "", "", repr(bench.all_in_usd), "$"))
+    rows.append(("result", "All-in cost per bitcoin", "", "", _number(bench.all_in_usd), "$"))
     rows.append(("result", "Break-even bitcoin price", "", "",
-                 repr(bench.breakeven_btc_price_usd), "$"))
-    rows += [("power cost per bitcoin", line.label, repr(x), "$/kWh", repr(y), "$")
+                 _number(bench.breakeven_btc_price_usd), "$"))
+    rows += [("power cost per bitcoin", line.label, _number(x), "$/kWh", _number(y), "$")
              for line in bench.cost_lines for x, y in line.points]
-    rows += [("daily margin", "Your operation", repr(x), "$ per BTC", repr(y), "$/day")
+    rows += [("daily margin", "Your operation", _number(x), "$ per BTC", _number(y), "$/day")
              for x, y in bench.margin_points]
     return rows
 

@@ -1,6 +1,7 @@
-"""The workbench's charts (QtCharts): power cost per bitcoin against the electricity price
-for several machine efficiencies with the regions' tariffs and the break-even price marked,
-and a miner's daily margin as the bitcoin price moves. They display, and save as PNG or SVG.
+"""The workbench's charts (QtCharts), one tab each: power cost per bitcoin against the
+electricity price for several machine efficiencies with the regions' tariffs and the
+break-even price marked, and a miner's daily margin as the bitcoin price moves. They
+display, and the one on show saves as PNG or SVG.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QMargins, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from assistant.app import Preset
 
@@ -23,12 +24,19 @@ Line = tuple[str, Sequence[Point], bool]  # label, points, whether it is the inp
 MACHINE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 CURRENT_COLOR = {False: "#111111", True: "#f2f2f2"}  # the inputs' own line, by dark theme
 TARIFF_COLOR = {False: "#6b6b6b", True: "#a8a8a8"}
+FADED = 0.3  # the charts' opacity while the inputs cannot be computed
 LABEL_ROWS = 6  # tariff labels close together are stacked on this many rows
 
 
 def is_dark(palette: QPalette) -> bool:
     """Whether ``palette`` is a dark theme (dark window background)."""
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def _active(palette: QPalette, role: QPalette.ColorRole) -> QColor:
+    """The palette's colour for an enabled widget: the charts are drawn in it even while
+    the workbench waits for its presets (disabled), and a greyed chart fades instead."""
+    return palette.color(QPalette.ColorGroup.Active, role)
 
 
 def short_label(preset: Preset) -> str:
@@ -48,6 +56,21 @@ def label_rows(positions: Sequence[float], widths: Sequence[float],
         ends[row] = x + width / 2
         chosen.append(row)
     return chosen
+
+
+def clipped(points: Sequence[Point], top: float) -> list[Point]:
+    """A line's points up to where it leaves the chart's top, ending there exactly (an SVG
+    drawing keeps no clip, so a steep line would run out of the plot)."""
+    kept: list[Point] = []
+    for x, y in points:
+        if y <= top:
+            kept.append((x, y))
+            continue
+        if kept:
+            (x0, y0) = kept[-1]
+            kept.append((x0 + (x - x0) * (top - y0) / (y - y0), top))
+        break
+    return kept
 
 
 def _pen(color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -71,6 +94,7 @@ def _axis(title: str, low: float, high: float, label_format: str) -> QValueAxis:
     axis.setTitleText(title)
     axis.setRange(low, high)
     axis.setLabelFormat(label_format)
+    axis.setTruncateLabels(False)  # "…" for every figure on a short chart says nothing
     step = nice_step(high - low)
     axis.setTickType(QValueAxis.TickType.TicksDynamic)
     axis.setTickAnchor(math.ceil(low / step) * step)
@@ -97,14 +121,19 @@ class MiningCharts(QWidget):
             view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # reachable, so a reader finds it
             view.setMinimumHeight(200)
             chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+            chart.setMargins(QMargins(6, 6, 6, 6))
         self.margin_chart.legend().setVisible(False)
+        self.tabs = QTabWidget()  # one chart at a time: each gets the height it needs
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.cost_view, "Power cost per bitcoin")
+        self.tabs.addTab(self.margin_view, "Your daily margin")
+        self.tabs.setAccessibleName("Charts")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.cost_view, 3)
-        layout.addWidget(self.margin_view, 2)
+        layout.addWidget(self.tabs)
         self.tariffs: tuple[Preset, ...] = ()
         self._tariff_marks: list[tuple[QScatterSeries, float, str]] = []
-        self._cost_args: tuple[Sequence[Line], float, float] | None = None
+        self._cost_args: tuple[Sequence[Line], Point, float, float] | None = None
         self._margin_args: tuple[Sequence[Point], Point, float] | None = None
         self._dark = is_dark(self.palette())
         self.cost_chart.plotAreaChanged.connect(lambda _area: self._place_tariff_labels())
@@ -116,10 +145,11 @@ class MiningCharts(QWidget):
         """The regions' tariffs to mark on the cost chart (from the next redraw)."""
         self.tariffs = tuple(sorted(tariffs, key=lambda t: t.value))
 
-    def show_costs(self, lines: Sequence[Line], breakeven_usd_kwh: float,
+    def show_costs(self, lines: Sequence[Line], now: Point, breakeven_usd_kwh: float,
                    btc_price_usd: float) -> None:
-        """Draw the cost lines, the tariffs, the bitcoin price and the break-even price."""
-        self._cost_args = (lines, breakeven_usd_kwh, btc_price_usd)
+        """Draw the cost lines, the tariffs, ``now`` (the inputs' price and cost), the
+        bitcoin price and the break-even price."""
+        self._cost_args = (lines, now, breakeven_usd_kwh, btc_price_usd)
         chart = self.cost_chart
         chart.removeAllSeries()
         for axis in chart.axes():
@@ -128,14 +158,13 @@ class MiningCharts(QWidget):
         current = [points for _label, points, own in lines if own]
         top = max([y for points in current for _x, y in points] + [btc_price_usd]) * 1.15
         x_axis = _axis("Electricity price ($/kWh)", 0, high_x, "%g")
-        y_axis = _axis("$ per bitcoin", 0, top or 1, "%.0f")
-        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        y_axis = _axis("$ per BTC", 0, top or 1, "%.0f")
+        self._add_axes(chart, x_axis, y_axis)
         colors = iter(MACHINE_COLORS * 4)
         for label, points, own in lines:
             pen = (_pen(CURRENT_COLOR[self._dark], 3.5) if own
                    else _pen(next(colors), 2.0))
-            self._add(chart, QLineSeries(), label, points, pen, (x_axis, y_axis))
+            self._add(chart, QLineSeries(), label, clipped(points, top), pen, (x_axis, y_axis))
         self._add(chart, QLineSeries(), f"BTC ${btc_price_usd:,.0f}",
                   [(0, btc_price_usd), (high_x, btc_price_usd)],
                   _pen("#C62828" if not self._dark else "#FF8A80", 1.5, Qt.PenStyle.DashLine),
@@ -151,12 +180,13 @@ class MiningCharts(QWidget):
                                         short_label(tariff), TARIFF_COLOR[self._dark],
                                         (x_axis, y_axis), size=6.0)
             self._tariff_marks.append((mark, tariff.value, short_label(tariff)))
+        self._labelled_point(chart, "Your price", now, f"You ${now[1]:,.0f}",
+                             MACHINE_COLORS[0], (x_axis, y_axis), size=10.0)
         self._labelled_point(chart, "Break-even price", (breakeven_usd_kwh, btc_price_usd),
                              f"Break-even {breakeven_usd_kwh * 100:.1f}¢/kWh",
                              "#C62828" if not self._dark else "#FF8A80", (x_axis, y_axis),
                              size=11.0, legend=True)
-        chart.setTitle("Power cost per bitcoin by machine efficiency (overhead included), "
-                       "with regions' tariffs")
+        chart.setTitle("Power cost per bitcoin (with PUE) by machine, and regions' tariffs")
         self._place_tariff_labels()
 
     def show_margin(self, points: Sequence[Point], now: Point,
@@ -173,8 +203,7 @@ class MiningCharts(QWidget):
         pad = (high - low) * 0.12 or 1.0
         x_axis = _axis("Bitcoin price ($)", 0, max(xs), "%.0f")
         y_axis = _axis("$ per day", low - pad, high + pad, "%.0f")
-        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        self._add_axes(chart, x_axis, y_axis)
         axes = (x_axis, y_axis)
         self._add(chart, QLineSeries(), "Zero margin", [(0, 0), (max(xs), 0)],
                   _pen(TARIFF_COLOR[self._dark], 1.0, Qt.PenStyle.DashLine), axes)
@@ -186,6 +215,19 @@ class MiningCharts(QWidget):
                              f"Break-even ${breakeven_btc_price_usd:,.0f}",
                              "#C62828" if not self._dark else "#FF8A80", axes, size=10.0)
         chart.setTitle("Your daily margin as the bitcoin price moves")
+
+    def _add_axes(self, chart: QChart, x_axis: QValueAxis, y_axis: QValueAxis) -> None:
+        """Add the axes in the window's font and text colour, in either theme."""
+        text = _active(self.palette(), QPalette.ColorRole.WindowText)
+        title = QFont(self.font())
+        title.setBold(True)
+        for axis, side in ((x_axis, Qt.AlignmentFlag.AlignBottom),
+                           (y_axis, Qt.AlignmentFlag.AlignLeft)):
+            axis.setLabelsFont(self.font())
+            axis.setLabelsColor(text)
+            axis.setTitleFont(title)
+            axis.setTitleBrush(text)
+            chart.addAxis(axis, side)
 
     def _add(self, chart: QChart, series: QLineSeries, name: str, points: Sequence[Point],
              pen: QPen, axes: tuple[QValueAxis, QValueAxis], *,
@@ -211,7 +253,7 @@ class MiningCharts(QWidget):
         series.setPointLabelsFormat(text.replace("@", ""))  # no @xPoint: the text as it is
         series.setPointLabelsVisible(True)
         series.setPointLabelsClipping(False)
-        series.setPointLabelsColor(self.palette().color(QPalette.ColorRole.WindowText))
+        series.setPointLabelsColor(_active(self.palette(), QPalette.ColorRole.WindowText))
         self._add(chart, series, name, [point], QPen(QColor(color)), axes, legend=legend)
         series.setColor(QColor(color))
         return series
@@ -244,9 +286,11 @@ class MiningCharts(QWidget):
         palette = self.palette()
         for chart in (self.cost_chart, self.margin_chart):
             chart.setTheme(theme)
-            chart.setBackgroundBrush(palette.color(QPalette.ColorRole.Base))
-            chart.setTitleBrush(palette.color(QPalette.ColorRole.WindowText))
-            chart.legend().setLabelColor(palette.color(QPalette.ColorRole.WindowText))
+            chart.setBackgroundBrush(_active(palette, QPalette.ColorRole.Base))
+            chart.setBackgroundRoundness(0)
+            chart.setTitleBrush(_active(palette, QPalette.ColorRole.WindowText))
+            chart.legend().setLabelColor(_active(palette, QPalette.ColorRole.WindowText))
+            chart.legend().setFont(self.font())
             title = QFont(self.font())
             title.setBold(True)
             chart.setTitleFont(title)
@@ -263,14 +307,26 @@ class MiningCharts(QWidget):
                 self._apply_theme()
         super().changeEvent(event)
 
+    def fade(self, faded: bool) -> None:
+        """Fade the charts while they show figures for inputs that no longer hold."""
+        for chart in (self.cost_chart, self.margin_chart):
+            chart.setOpacity(FADED if faded else 1.0)
+
+    def shown(self) -> QChartView:
+        """The chart on show (the one saved)."""
+        view = self.tabs.currentWidget()
+        assert isinstance(view, QChartView)
+        return view
+
     def save_png(self, path: Path) -> None:
-        """Save both charts, as shown, to ``path`` as a PNG image."""
-        if not self.grab().save(str(path), "PNG"):
+        """Save the chart on show, as it is shown, to ``path`` as a PNG image."""
+        if not self.shown().grab().save(str(path), "PNG"):
             raise OSError(f"Could not write the image {path}")
 
     def save_svg(self, path: Path) -> None:
-        """Save both charts, as shown, to ``path`` as an SVG drawing."""
-        size = self.size() if not self.size().isEmpty() else QSize(900, 700)
+        """Save the chart on show, as it is shown, to ``path`` as an SVG drawing."""
+        view = self.shown()
+        size = view.size() if not view.size().isEmpty() else QSize(900, 600)
         generator = QSvgGenerator()
         generator.setFileName(str(path))
         generator.setSize(size)
@@ -278,7 +334,8 @@ class MiningCharts(QWidget):
         generator.setTitle("Offgrid mining economics")
         painter = QPainter(generator)
         try:
-            self.render(painter, QPoint())
+            view.render(painter, QRectF(0, 0, size.width(), size.height()),
+                        view.viewport().rect())  # the scene's items, drawn as vectors
         finally:
             painter.end()
         if not path.exists() or path.stat().st_size == 0:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGraphicsOpacityEffect,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -97,6 +96,15 @@ def source_text(label: str, preset: Preset | None, value: float) -> str:
     return f"<b>{name}</b>: {html.escape(preset.label)}, {figure}, {cited}"
 
 
+def picker_text(preset: Preset) -> str:
+    """A machine or tariff as its picker lists it, the figure first where a narrow box
+    shows it: "20 J/TH: Recent mainstream ASIC …", "Ethiopia 4.00¢ (EEP base, …)"."""
+    if preset.unit == "$/kWh":
+        region, _, rest = preset.label.partition(" (")
+        return f"{region} {preset.value * 100:.2f}¢" + (f" ({rest}" if rest else "")
+    return f"{preset.value:g} {preset.unit}: {preset.label}"
+
+
 class MiningPanel(QWidget):
     """The workbench; ``inputs_changed`` carries every input's value after each change."""
 
@@ -138,11 +146,12 @@ class MiningPanel(QWidget):
         column.addStretch(1)
         inputs = QWidget()
         inputs.setLayout(column)
-        scroll = QScrollArea()
-        scroll.setWidget(inputs)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(420)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(inputs)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._fit_inputs()
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
@@ -151,10 +160,6 @@ class MiningPanel(QWidget):
         self.values_shown: dict[str, QLabel] = {}
         self.results = self._results()
         self.charts = MiningCharts()
-        self.fade = QGraphicsOpacityEffect(self.charts)
-        self.fade.setOpacity(0.3)
-        self.fade.setEnabled(False)  # on while the inputs cannot be computed
-        self.charts.setGraphicsEffect(self.fade)
         self.export_chart = QPushButton("Save chart as &image…")
         self.export_chart.setAccessibleName("Save the charts as a PNG or SVG image")
         self.export_table = QPushButton("Save table as CS&V…")
@@ -169,7 +174,7 @@ class MiningPanel(QWidget):
         right.addWidget(self.charts, 1)
         right.addLayout(buttons)
         layout = QHBoxLayout(self)
-        layout.addWidget(scroll)
+        layout.addWidget(self.scroll)
         layout.addLayout(right, 1)
         self.setAccessibleName("Mining economics")
         self.export_chart.clicked.connect(self.export_chart_requested)
@@ -184,7 +189,7 @@ class MiningPanel(QWidget):
                  self.boxes["btc_price_usd"], self.machine, self.boxes["efficiency_j_th"],
                  self.region, self.boxes["price_usd_kwh"], self.boxes["pue"],
                  self.boxes["miner_hashrate_th_s"], self.boxes["hardware_usd_per_th"],
-                 self.boxes["lifetime_years"], self.reset, self.charts.cost_view,
+                 self.boxes["lifetime_years"], self.reset, self.charts.tabs, self.charts.cost_view,
                  self.charts.margin_view, self.export_chart, self.export_table]
         for first, second in zip(chain, chain[1:], strict=False):
             self.setTabOrder(first, second)
@@ -213,10 +218,23 @@ class MiningPanel(QWidget):
             form.addRow(field.label, spin)
         return box
 
+    def _fit_inputs(self) -> None:
+        """As wide as the inputs need (they never scroll sideways), at any font size."""
+        inputs, bar = self.scroll.widget(), self.scroll.verticalScrollBar()
+        self.scroll.setMinimumWidth(inputs.sizeHint().width() + bar.sizeHint().width() + 4)
+        self.scroll.setMaximumWidth(self.scroll.minimumWidth() + 60)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange,
+                            QEvent.Type.StyleChange):
+            self._fit_inputs()
+        super().changeEvent(event)
+
     def _results(self) -> QGroupBox:
         box = QGroupBox("Results")
         box.setAccessibleName("Results")
         grid = QGridLayout(box)
+        grid.setVerticalSpacing(2)
         half = (len(RESULTS) + 1) // 2
         for index, (key, label, _format) in enumerate(RESULTS):
             value = QLabel("—")
@@ -236,14 +254,14 @@ class MiningPanel(QWidget):
         """Offer the presets' machines and tariffs and start from ``defaults``."""
         self.presets = presets
         self.defaults = dict(defaults)
-        for combo, items, unit in ((self.machine, presets.machines, "J/TH"),
-                                   (self.region, presets.tariffs, "$/kWh")):
+        for combo, items in ((self.machine, presets.machines),
+                             (self.region, presets.tariffs)):
             combo.clear()
             combo.addItem("Your own value", None)
             for preset in items:
-                combo.addItem(f"{preset.label}: {preset.value:g} {unit}", preset.key)
-                combo.setItemData(combo.count() - 1, preset.source.title,
-                                  Qt.ItemDataRole.ToolTipRole)
+                combo.addItem(picker_text(preset), preset.key)
+                combo.setItemData(combo.count() - 1, f"{preset.label}, from "
+                                  f"“{preset.source.title}”", Qt.ItemDataRole.ToolTipRole)
         self.charts.show_tariffs(presets.tariffs)
         self.setEnabled(True)
         pending, self._pending = self._pending, {}
@@ -339,13 +357,11 @@ class MiningPanel(QWidget):
             self.values_shown[key].setAccessibleName(f"{label}: {text}")
         self.message.setVisible(False)
         self.results.setEnabled(True)
-        self.charts.setEnabled(True)
-        self.fade.setEnabled(False)
+        self.charts.fade(False)
 
     def show_invalid(self, message: str) -> None:
         """Say what is wrong with the inputs, in place; the figures shown are greyed."""
         self.message.setText(f"⚠ {message}")
         self.message.setVisible(True)
         self.results.setEnabled(False)
-        self.charts.setEnabled(False)
-        self.fade.setEnabled(True)
+        self.charts.fade(True)

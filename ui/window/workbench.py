@@ -39,6 +39,7 @@ class WorkbenchActions(QObject):
                            bench.all_in_usd)
         panel.charts.show_costs([(line.legend, line.points, line.current)
                                  for line in bench.cost_lines],
+                                (bench.inputs.price_usd_kwh, bench.power_cost_per_btc_usd),
                                 bench.results.breakeven_price_kwh, bench.inputs.btc_price_usd)
         panel.charts.show_margin(bench.margin_points,
                                  (bench.inputs.btc_price_usd, bench.day.margin_usd),
