@@ -103,3 +103,8 @@ def test_an_installed_wheel_searches_its_bundled_library(tmp_path: Path) -> None
                             cwd=elsewhere, env=env))
     assert models[0]["id"] == "smollm2-135m-instruct-q4_1"
     assert models[0]["default"] and models[0]["available"]
+
+    # the calculator's cited defaults come from the installed notes
+    calc = json.loads(run([assistant, "calc", "--json"], cwd=elsewhere, env=env))
+    assert round(calc["energy_per_btc_kwh"]) == 853_333
+    assert calc["inputs"]["price_usd_kwh"]["source"]["file"] == "hashprice.md"

@@ -12,7 +12,7 @@ from typing import Any
 from assistant.mining.economics import Inputs, Results, calculate
 from assistant.mining.presets import Preset, inputs_with, load_presets
 
-# Each input the command takes: its option, what a reader calls it, and its unit.
+# Each input: its option (block time has none: the protocol's), what a reader calls it, its unit.
 FIELDS: dict[str, tuple[str, str, str]] = {
     "hashrate_eh_s": ("--hashrate-eh", "Network hash rate", "EH/s"),
     "efficiency_j_th": ("--efficiency-j-th", "Machine efficiency", "J/TH"),
