@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCharts import QLineSeries, QScatterSeries
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -186,6 +187,25 @@ def test_the_window_opens_the_workbench_with_given_inputs(opened: MainWindow) ->
     assert panel.region.currentIndex() == 0  # 8 cents is no region's tariff
     with pytest.raises(ValueError, match="no input"):
         panel.set_inputs({"price_cents": 8})
+
+
+def test_the_workbench_is_reached_and_walked_with_the_keyboard(opened: MainWindow,
+                                                                qtbot) -> None:  # type: ignore[no-untyped-def]
+    opened.pages.setCurrentIndex(0)
+    opened.activateWindow()
+    qtbot.waitUntil(opened.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(opened, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # &Mining economics
+    assert opened.pages.currentWidget() is opened.mining
+    panel = opened.mining
+    qtbot.keyClick(panel, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # Electricity &price
+    assert QApplication.focusWidget() is panel.boxes["price_usd_kwh"]
+    reached = [QApplication.focusWidget()]
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert reached == [panel.boxes["price_usd_kwh"], panel.boxes["pue"],
+                       panel.boxes["miner_hashrate_th_s"], panel.boxes["hardware_usd_per_th"],
+                       panel.boxes["lifetime_years"], panel.reset]
 
 
 def test_every_control_is_named_and_the_charts_follow_the_theme(window: MainWindow) -> None:
