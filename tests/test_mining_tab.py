@@ -108,7 +108,7 @@ def test_changing_an_input_updates_the_results_and_the_chart_series(window: Main
     margins = series(charts.margin_chart, "Daily margin")
     at_price = [y for x, y in margins if x == pytest.approx(inputs.btc_price_usd)]
     assert at_price == [pytest.approx(day.margin_usd)]
-    breakeven = series(charts.cost_chart, "Break-even price")
+    breakeven = series(charts.cost_chart, "Break-even")
     assert breakeven == [(pytest.approx(calculate(
         Inputs(**{**DEFAULTS, "price_usd_kwh": 0.08, "efficiency_j_th": 17.5})
     ).breakeven_price_kwh), inputs.btc_price_usd)]

@@ -25,7 +25,7 @@ MACHINE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E
 CURRENT_COLOR = {False: "#111111", True: "#f2f2f2"}  # the inputs' own line, by dark theme
 TARIFF_COLOR = {False: "#6b6b6b", True: "#a8a8a8"}
 FADED = 0.3  # the charts' opacity while the inputs cannot be computed
-LABEL_ROWS = 6  # tariff labels close together are stacked on this many rows
+LABEL_ROWS = 6  # tariff labels close together are stacked on this many rows, or as many as fit
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -182,7 +182,7 @@ class MiningCharts(QWidget):
             self._tariff_marks.append((mark, tariff.value, short_label(tariff)))
         self._labelled_point(chart, "Your price", now, f"You ${now[1]:,.0f}",
                              MACHINE_COLORS[0], (x_axis, y_axis), size=10.0)
-        self._labelled_point(chart, "Break-even price", (breakeven_usd_kwh, btc_price_usd),
+        self._labelled_point(chart, "Break-even", (breakeven_usd_kwh, btc_price_usd),
                              f"Break-even {breakeven_usd_kwh * 100:.1f}¢/kWh",
                              "#C62828" if not self._dark else "#FF8A80", (x_axis, y_axis),
                              size=11.0, legend=True)
@@ -252,6 +252,9 @@ class MiningCharts(QWidget):
         series.setBorderColor(QColor(color))
         series.setPointLabelsFormat(text.replace("@", ""))  # no @xPoint: the text as it is
         series.setPointLabelsVisible(True)
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        series.setPointLabelsFont(small)
         series.setPointLabelsClipping(False)
         series.setPointLabelsColor(_active(self.palette(), QPalette.ColorRole.WindowText))
         self._add(chart, series, name, [point], QPen(QColor(color)), axes, legend=legend)
@@ -268,15 +271,17 @@ class MiningCharts(QWidget):
             return
         x_axis, y_axis = axes[0], tops[0]
         assert isinstance(x_axis, QValueAxis) and isinstance(y_axis, QValueAxis)
-        width = self.cost_chart.plotArea().width() or max(self.cost_view.width() - 120, 100)
+        area = self.cost_chart.plotArea()
+        width = area.width() or max(self.cost_view.width() - 120, 100)
         metrics = QFontMetrics(self._tariff_marks[0][0].pointLabelsFont())
         scale = width / (x_axis.max() - x_axis.min() or 1)
+        step = (metrics.height() + 4) / max(area.height(), 100)  # a row, as a share of the plot
         rows = label_rows([value * scale for _, value, _ in self._tariff_marks],
                           [metrics.horizontalAdvance(text) + 10
-                           for _, _, text in self._tariff_marks])
-        step = (metrics.height() + 4) / max(self.cost_chart.plotArea().height(), 100)
+                           for _, _, text in self._tariff_marks],
+                          max(LABEL_ROWS, int(0.8 / step)))
         for (mark, value, _), row in zip(self._tariff_marks, rows, strict=True):
-            mark.replace(0, QPointF(value, y_axis.max() * (0.95 - step * row * 1.0)))
+            mark.replace(0, QPointF(value, y_axis.max() * (0.95 - step * row)))
 
     # -- theme and export -------------------------------------------------------------------
 
@@ -300,11 +305,14 @@ class MiningCharts(QWidget):
             self.show_margin(*self._margin_args)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+        kind = event.type()
+        if kind in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             dark = is_dark(self.palette())
             if dark != self._dark:
                 self._dark = dark
                 self._apply_theme()
+        elif kind in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self._apply_theme()  # the charts' text in the window's new size
         super().changeEvent(event)
 
     def fade(self, faded: bool) -> None:
