@@ -68,7 +68,8 @@ def series(chart_view_chart, name: str) -> list[tuple[float, float]]:  # type: i
     return [(p.x(), p.y()) for p in found[0].points()]
 
 
-def test_the_tab_starts_from_the_library_figures_with_their_sources(window: MainWindow) -> None:
+def test_the_tab_starts_from_the_library_figures_with_their_sources(window: MainWindow,
+                                                                   qtbot) -> None:  # type: ignore[no-untyped-def]
     panel = window.mining
     assert window.pages.currentWidget() is panel
     assert window.pages.tabText(window.pages.indexOf(panel)) == "&Mining economics"
@@ -77,12 +78,18 @@ def test_the_tab_starts_from_the_library_figures_with_their_sources(window: Main
     expected = calculate(Inputs(**{k: v for k, v in DEFAULTS.items()}))
     assert panel.values_shown["energy_per_btc_kwh"].text() == \
         f"{expected.energy_per_btc_kwh:,.0f} kWh"
-    panel.boxes["hashrate_eh_s"].setFocus()
-    QApplication.processEvents()
     hashrate = PRESETS.defaults["hashrate_eh_s"].source
     assert hashrate.title in panel.source.text() and hashrate.file in panel.source.text()
-    assert panel.boxes["hashrate_eh_s"].toolTip() and \
-        hashrate.passage[:40] in panel.boxes["hashrate_eh_s"].accessibleDescription()
+    for key, preset in PRESETS.defaults.items():  # each box names its source before focus
+        if key in panel.boxes:
+            assert preset.source.title in panel.boxes[key].toolTip()
+            assert preset.source.passage[:40] in panel.boxes[key].accessibleDescription()
+    assert "not from the library" in panel.boxes["miner_hashrate_th_s"].toolTip()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    panel.boxes["efficiency_j_th"].setFocus()  # the source shown follows the focus
+    qtbot.waitUntil(lambda: PRESETS.defaults["efficiency_j_th"].source.passage[:30]
+                    in panel.source.text(), timeout=5_000)
 
 
 def test_changing_an_input_updates_the_results_and_the_chart_series(window: MainWindow) -> None:

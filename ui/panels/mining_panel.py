@@ -286,9 +286,8 @@ class MiningPanel(QWidget):
         finally:
             self._quiet = False
         self._sync_pickers()
-        self.source.setText(source_text(FIELDS["hashrate_eh_s"].label,
-                                        self.sources.get("hashrate_eh_s"),
-                                        self.boxes["hashrate_eh_s"].value()))
+        for key in reversed(self.boxes):  # every tooltip; the first input's source shown
+            self._show_source(key)
         self.inputs_changed.emit(self.values())
 
     def values(self) -> dict[str, float]:
