@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from tests.fakes import HashEmbedder
 from tests.test_ui_window import make_window
 from ui.controllers.mining import default_values, workbench
 from ui.panels.mining_charts import clipped, label_rows, nice_step, short_label
+from ui.panels.mining_panel import MiningPanel
 from ui.window.appearance import apply_appearance
 from ui.window.main_window import MainWindow
 
@@ -257,3 +259,18 @@ def test_a_line_stops_where_it_leaves_the_chart() -> None:
     assert clipped([(0, 0), (1, 10), (2, 20), (3, 30)], 15) == [(0, 0), (1, 10), (1.5, 15)]
     assert clipped([(0, 0), (1, 5)], 15) == [(0, 0), (1, 5)]
     assert [nice_step(span) for span in (0.15, 140_000, 7)] == [0.02, 20_000, 1]
+
+
+def test_a_figure_the_notes_no_longer_give_is_said_and_asked_for(qtbot) -> None:  # type: ignore[no-untyped-def]
+    reason = "Network hash rate (worked example): the library note hashprice.md no longer states it"
+    presets = replace(PRESETS, defaults={k: v for k, v in PRESETS.defaults.items()
+                                         if k != "hashrate_eh_s"}, missing=(reason,))
+    panel = MiningPanel()
+    qtbot.addWidget(panel)
+    asked: list[dict[str, float]] = []
+    panel.inputs_changed.connect(asked.append)
+    panel.show_presets(presets, default_values(presets))
+    assert panel.isEnabled() and reason in panel.missing.text()
+    assert asked[-1]["hashrate_eh_s"] == 0
+    with pytest.raises(CalculationError, match="Network hash rate must be more than 0"):
+        workbench(asked[-1], presets.machines, presets.tariffs)

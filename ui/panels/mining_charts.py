@@ -9,8 +9,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
+from PySide6.QtCharts import (
+    QChart,
+    QChartView,
+    QLineSeries,
+    QScatterSeries,
+    QValueAxis,
+    QXYSeries,
+)
 from PySide6.QtCore import QEvent, QMargins, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtSvg import QSvgGenerator
@@ -19,6 +27,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from assistant.app import Preset
 
 Point = tuple[float, float]
+SeriesT = TypeVar("SeriesT", bound=QXYSeries)
 Line = tuple[str, Sequence[Point], bool]  # label, points, whether it is the inputs' own
 # Okabe and Ito's colour-blind-safe colours, dark enough on white and light enough on grey
 MACHINE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -229,9 +238,9 @@ class MiningCharts(QWidget):
             axis.setTitleBrush(text)
             chart.addAxis(axis, side)
 
-    def _add(self, chart: QChart, series: QLineSeries, name: str, points: Sequence[Point],
+    def _add(self, chart: QChart, series: SeriesT, name: str, points: Sequence[Point],
              pen: QPen, axes: tuple[QValueAxis, QValueAxis], *,
-             legend: bool = True) -> QLineSeries:
+             legend: bool = True) -> SeriesT:
         series.setName(name)
         series.append([QPointF(x, y) for x, y in points])
         chart.addSeries(series)

@@ -141,16 +141,20 @@ class MiningPanel(QWidget):
         self.source.setAccessibleName("Source of the input")
         self.reset = QPushButton("Rese&t to the library's figures")
         self.reset.setAccessibleName("Reset every input to the library's figures")
+        self.missing = QLabel("")  # figures the library's notes no longer give
+        self.missing.setWordWrap(True)
+        self.missing.setVisible(False)
         column.addWidget(self.reset)
+        column.addWidget(self.missing)
         column.addWidget(self.source)
         column.addStretch(1)
-        inputs = QWidget()
-        inputs.setLayout(column)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(inputs)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.inputs = QWidget()
+        self.inputs.setLayout(column)
+        self.inputs_area = QScrollArea()
+        self.inputs_area.setWidget(self.inputs)
+        self.inputs_area.setWidgetResizable(True)
+        self.inputs_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.inputs_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self._fit_inputs()
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -174,7 +178,7 @@ class MiningPanel(QWidget):
         right.addWidget(self.charts, 1)
         right.addLayout(buttons)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.inputs_area)
         layout.addLayout(right, 1)
         self.setAccessibleName("Mining economics")
         self.export_chart.clicked.connect(self.export_chart_requested)
@@ -220,9 +224,10 @@ class MiningPanel(QWidget):
 
     def _fit_inputs(self) -> None:
         """As wide as the inputs need (they never scroll sideways), at any font size."""
-        inputs, bar = self.scroll.widget(), self.scroll.verticalScrollBar()
-        self.scroll.setMinimumWidth(inputs.sizeHint().width() + bar.sizeHint().width() + 4)
-        self.scroll.setMaximumWidth(self.scroll.minimumWidth() + 60)
+        bar = self.inputs_area.verticalScrollBar()
+        self.inputs_area.setMinimumWidth(self.inputs.sizeHint().width()
+                                         + bar.sizeHint().width() + 4)
+        self.inputs_area.setMaximumWidth(self.inputs_area.minimumWidth() + 60)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange,
@@ -263,6 +268,9 @@ class MiningPanel(QWidget):
                 combo.setItemData(combo.count() - 1, f"{preset.label}, from "
                                   f"“{preset.source.title}”", Qt.ItemDataRole.ToolTipRole)
         self.charts.show_tariffs(presets.tariffs)
+        self.missing.setText("Not in the library's notes now, so set by you: "
+                             + "; ".join(presets.missing))
+        self.missing.setVisible(bool(presets.missing))
         self.setEnabled(True)
         pending, self._pending = self._pending, {}
         self.set_inputs(pending)
@@ -280,7 +288,7 @@ class MiningPanel(QWidget):
         self._quiet = True
         try:
             for key, box in self.boxes.items():
-                box.setValue(merged[key])
+                box.setValue(merged.get(key, box.minimum()))  # no figure: the core says so
                 self.sources[key] = self.presets.defaults.get(key)
             self._hidden = {k: v for k, v in merged.items() if k not in self.boxes}
         finally:
