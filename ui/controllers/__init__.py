@@ -12,6 +12,7 @@ from ui.controllers.api import ApiController
 from ui.controllers.chat import ChatController
 from ui.controllers.conversations import ConversationsController
 from ui.controllers.library import LibraryController
+from ui.controllers.mining import MiningController
 from ui.controllers.models import ModelsController
 from ui.controllers.session import (
     Changes,
@@ -23,7 +24,8 @@ from ui.controllers.session import (
 )
 
 __all__ = ["ApiController", "Changes", "ChatController", "Controllers", "ConversationsController",
-           "LibraryController", "ModelsController", "Session", "default_service_factory"]
+           "LibraryController", "MiningController", "ModelsController", "Session",
+           "default_service_factory"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Controllers:
     models: ModelsController
     library: LibraryController
     api: ApiController
+    mining: MiningController
 
     @classmethod
     def create(cls, open_service: ServiceFactory, *,
@@ -44,4 +47,4 @@ class Controllers:
         session = Session(open_service, load_model=load_model)
         return cls(session, ChatController(session), ConversationsController(session),
                    ModelsController(session), LibraryController(session),
-                   ApiController(session))
+                   ApiController(session), MiningController(session))

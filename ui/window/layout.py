@@ -1,5 +1,6 @@
-"""The main window's layout: chat, sources and status. It lays out and displays; what its
-parts do is wired in :mod:`ui.window.wiring` and :mod:`ui.window.actions`."""
+"""The main window's layout: chat, sources and status, and the mining workbench's tab. It
+lays out and displays; what its parts do is wired in :mod:`ui.window.wiring`,
+:mod:`ui.window.actions` and :mod:`ui.window.workbench`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ui.panels.conversations_panel import ConversationsPanel
 from ui.panels.document_viewer import DocumentViewer
 from ui.panels.figure_card import FigureCard
 from ui.panels.library_panel import LibraryPanel
+from ui.panels.mining_panel import MiningPanel
 from ui.panels.model_bar import ModelBar
 from ui.panels.question_box import QuestionBox
 from ui.panels.sources_panel import SourcesPanel
@@ -60,7 +62,13 @@ class WindowLayout(QMainWindow):
         self.side.setMinimumWidth(340)
         splitter.setSizes([330, 540, 430])
         self.setAcceptDrops(True)
-        self.setCentralWidget(splitter)
+        self.mining = MiningPanel()
+        self.pages = QTabWidget()  # the workbench needs the window's width for its charts
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(splitter, "&Assistant")
+        self.pages.addTab(self.mining, "&Mining economics")
+        self.pages.setAccessibleName("Assistant and mining economics")
+        self.setCentralWidget(self.pages)
         self.model_bar = ModelBar()
         self.addToolBar(self.model_bar)
         self.status_bar = StatusBar()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ui.controllers import Controllers
 from ui.window.actions import WindowActions
 from ui.window.layout import WindowLayout
 from ui.window.wiring import connect_window
+from ui.window.workbench import WorkbenchActions
 
 
 class MainWindow(WindowLayout):
@@ -16,4 +19,11 @@ class MainWindow(WindowLayout):
         self.controllers = controllers
         self.user_actions = WindowActions(self, controllers)
         connect_window(self, controllers, self.user_actions)
+        self.workbench_actions = WorkbenchActions(self, controllers)
         self.question.input.setFocus()
+
+    def show_workbench(self, values: Mapping[str, float]) -> None:
+        """Open the "Mining economics" tab with ``values`` (Inputs fields, the miner's)."""
+        self.pages.setCurrentWidget(self.mining)
+        self.mining.set_inputs(values)
+        self.mining.boxes["hashrate_eh_s"].setFocus()
