@@ -135,6 +135,9 @@ def test_a_figure_question_shows_its_chart_and_opens_the_workbench(window: MainW
     with qtbot.waitSignal(window.chat.open_workbench_requested) as opened:
         qtbot.mouseClick(window.figure.workbench_button, Qt.MouseButton.LeftButton)
     assert opened.args[0]["price_usd_kwh"] == 0.08 and opened.args[0]["hashrate_eh_s"] == 800
+    assert window.pages.currentWidget() is window.mining  # the button opened the workbench
+    assert window.mining.values()["price_usd_kwh"] == 0.08
+    window.pages.setCurrentIndex(0)
     window.user_actions.new_conversation()
     assert not window.figure.isVisible()
 

@@ -20,6 +20,7 @@ class MainWindow(WindowLayout):
         self.user_actions = WindowActions(self, controllers)
         connect_window(self, controllers, self.user_actions)
         self.workbench_actions = WorkbenchActions(self, controllers)
+        self.chat.open_workbench_requested.connect(self.show_workbench)  # a computed answer's
         self.question.input.setFocus()
 
     def show_workbench(self, values: Mapping[str, float]) -> None:
