@@ -4,6 +4,8 @@ answer's inputs."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QEvent, QMargins, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.app import Answer, Calculation
+from ui.panels.mining_charts import nice_step
 
 CHART_HEIGHT = 190
 POINT_SIZE = 10.0
@@ -117,8 +120,11 @@ class FigureCard(QFrame):
         y_axis.setRange(min(0.0, min(ys)), max(ys) * 1.05 if max(ys) > 0 else 1.0)
         y_axis.setLabelFormat(label_format(max(abs(y) for y in ys)))
         x_axis.setLabelFormat(label_format(max(xs)))
-        x_axis.applyNiceNumbers()
-        y_axis.applyNiceNumbers()
+        for axis in (x_axis, y_axis):  # ticks at round steps (0.025, not 0.0375)
+            step = nice_step(axis.max() - axis.min(), most=5)
+            axis.setTickType(QValueAxis.TickType.TicksDynamic)
+            axis.setTickAnchor(math.ceil(axis.min() / step) * step)
+            axis.setTickInterval(step)
         for axis, side in ((x_axis, Qt.AlignmentFlag.AlignBottom),
                            (y_axis, Qt.AlignmentFlag.AlignLeft)):
             self.chart.addAxis(axis, side)
