@@ -179,7 +179,7 @@ def answer_figure(figure: FigureQuestion, question: str, presets: Presets, searc
     found = _question_evidence(question, sources, embedder, evidence_limit)
     passages = {_plain(item.sentence.text) for item in evidence}
     found = [item for item in found if _plain(item.sentence.text) not in passages]
-    chosen = lead(found, limit=words)
+    chosen = lead(found, limit=words)[:1]  # the figure answers; one sentence sets it in context
     if chosen:
         text += f"\n\nFrom the library: {lead_text(chosen)}"
     return FigureAnswer(text, sources, evidence + found, calculation)
