@@ -25,7 +25,7 @@ from assistant.app import (
     miner_day,
 )
 from tests.fakes import HashEmbedder
-from tests.test_ui_window import make_window
+from tests.test_ui_window import make_window, started
 from ui.controllers.mining import default_values, workbench
 from ui.panels.mining_charts import clipped, label_rows, nice_step, short_label
 from ui.panels.mining_panel import MiningPanel
@@ -43,16 +43,7 @@ def opened(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-
     root = tmp_path_factory.mktemp("bench")
     (root / "library").mkdir()
     main = make_window(root, HashEmbedder())
-    ready: list[object] = []
-    main.controllers.mining.presets_ready.connect(ready.append)
-    main.controllers.session.start()
-    deadline = 60_000
-    while not ready and deadline > 0:
-        qapp.processEvents()
-        QApplication.instance().thread().msleep(20)  # type: ignore[union-attr]
-        deadline -= 20
-    assert ready, "the presets did not load"
-    yield main
+    yield started(main, main.controllers.mining.presets_ready, qapp, "the presets", 60_000)
     main.close()
 
 

@@ -47,6 +47,22 @@ def open_window(root: Path, embedder: object, qtbot) -> MainWindow:  # type: ign
     return main
 
 
+def started(main: MainWindow, signal, qapp: QApplication, what: str,  # type: ignore[no-untyped-def]
+            timeout_ms: int) -> MainWindow:
+    """``main`` started, once ``signal`` has fired; for module-scoped windows, which
+    cannot use the function-scoped qtbot."""
+    ready: list[object] = []
+    signal.connect(ready.append)
+    main.controllers.session.start()
+    deadline = timeout_ms
+    while not ready and deadline > 0:
+        qapp.processEvents()
+        QApplication.instance().thread().msleep(20)  # type: ignore[union-attr]
+        deadline -= 20
+    assert ready, f"{what} did not load"
+    return main
+
+
 def small_library(root: Path) -> Path:
     library = root / "library"
     library.mkdir()
@@ -60,16 +76,7 @@ def opened(tmp_path_factory: pytest.TempPathFactory, real_embedder,  # type: ign
            qapp: QApplication) -> Iterator[MainWindow]:
     """One window for the module (the model loads once); tests use it through ``window``."""
     main = make_window(small_library(tmp_path_factory.mktemp("ui")), real_embedder)
-    ready: list[str] = []
-    main.controllers.session.model_ready.connect(ready.append)
-    main.controllers.session.start()
-    deadline = 180_000
-    while not ready and deadline > 0:
-        qapp.processEvents()
-        QApplication.instance().thread().msleep(20)  # type: ignore[union-attr]
-        deadline -= 20
-    assert ready, "the model did not load"
-    yield main
+    yield started(main, main.controllers.session.model_ready, qapp, "the model", 180_000)
     main.close()
 
 

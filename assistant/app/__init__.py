@@ -36,6 +36,7 @@ from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.ingest import FileResult, IngestReport
 from assistant.library.loaders import SUPPORTED_SUFFIXES
 from assistant.mining.economics import (
+    RESULT_FIELDS,
     CalculationError,
     Inputs,
     MinerDay,
@@ -67,7 +68,8 @@ __all__ = [
     "resident_bytes",
     "plural", "resolve_data_dir", "save_settings",
     # the mining calculator: pure functions (values in, values out) and its cited presets
-    "CalculationError", "Inputs", "MinerDay", "Preset", "Presets", "Results", "Source",
+    "RESULT_FIELDS", "CalculationError", "Inputs", "MinerDay", "Preset", "Presets", "Results",
+    "Source",
     "all_in_cost_per_btc_usd", "breakeven_price_usd_kwh", "calculate", "energy_cost_per_btc_usd",
     "energy_per_btc_kwh", "find_tariff", "hashprice_usd_per_ph_day", "inputs_with",
     "load_presets", "miner_day",

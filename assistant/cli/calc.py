@@ -9,7 +9,7 @@ import shutil
 import textwrap
 from typing import Any
 
-from assistant.mining.economics import Inputs, Results, calculate
+from assistant.mining.economics import RESULT_FIELDS, Inputs, Results, calculate
 from assistant.mining.presets import Preset, inputs_with, load_presets
 
 # Each input: its option (block time has none: the protocol's), what a reader calls it, its unit.
@@ -23,16 +23,6 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "pue": ("--pue", "Overhead (PUE)", "ratio"),
     "block_time_s": ("", "Block time", "s"),
 }
-
-# The results: what a reader calls each, and how it is shown.
-RESULTS: tuple[tuple[str, str, str], ...] = (
-    ("network_power_gw", "Network power", "{:,.2f} GW"),
-    ("energy_per_block_kwh", "Energy per block", "{:,.0f} kWh"),
-    ("energy_per_btc_kwh", "Energy per bitcoin", "{:,.0f} kWh"),
-    ("energy_cost_per_btc_usd", "Energy cost per bitcoin", "${:,.0f}"),
-    ("hashprice_usd_per_ph_day", "Hashprice", "${:,.2f} per PH/s per day"),
-    ("breakeven_price_kwh", "Break-even electricity price", "${:,.4f} per kWh"),
-)
 
 
 def add_calc_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,7 +64,7 @@ def calc_json(inputs: Inputs, results: Results, used: dict[str, Preset | None],
               stated: set[str]) -> dict[str, Any]:
     """The command's JSON: every result, then each input's value, unit, whether it was
     stated, and its source (None when stated, or for an overhead of 1 that no note gives)."""
-    out: dict[str, Any] = {key: getattr(results, key) for key, _, _ in RESULTS}
+    out: dict[str, Any] = {field.key: getattr(results, field.key) for field in RESULT_FIELDS}
     out["inputs"] = {}
     for name, (_, label, unit) in FIELDS.items():
         preset = used.get(name)
@@ -100,10 +90,11 @@ def format_calc(inputs: Inputs, results: Results, used: dict[str, Preset | None]
                 stated: set[str], width: int | None = None) -> str:
     """The results as a table, then each input used with "(stated)" or its note and passage."""
     width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
-    label_width = max(len(label) for _, label, _ in RESULTS)
+    label_width = max(len(field.label) for field in RESULT_FIELDS)
     lines = ["Results"]
-    for key, label, pattern in RESULTS:
-        lines.append(f"  {label:<{label_width}}  {pattern.format(getattr(results, key))}")
+    for field in RESULT_FIELDS:
+        value = field.template.format(getattr(results, field.key))
+        lines.append(f"  {field.label:<{label_width}}  {value}")
     lines.append(f"  (break-even: for a {shown(inputs.efficiency_j_th, 'J/TH')} machine at "
                  f"PUE {inputs.pue:g}; fees {shown(inputs.fees_btc, 'BTC')} per block)")
     lines += ["", "Inputs"]

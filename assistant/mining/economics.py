@@ -206,6 +206,28 @@ class Results:
     breakeven_price_kwh: float
 
 
+@dataclass(frozen=True)
+class ResultField:
+    """How every front end (the CLI, the workbench, its CSV) names and shows one result."""
+
+    key: str  # the Results field
+    label: str
+    unit: str
+    template: str  # the value as a reader sees it, unit included
+
+
+RESULT_FIELDS: tuple[ResultField, ...] = (
+    ResultField("network_power_gw", "Network power", "GW", "{:,.2f} GW"),
+    ResultField("energy_per_block_kwh", "Energy per block", "kWh", "{:,.0f} kWh"),
+    ResultField("energy_per_btc_kwh", "Energy per bitcoin", "kWh", "{:,.0f} kWh"),
+    ResultField("energy_cost_per_btc_usd", "Energy cost per bitcoin", "$", "${:,.0f}"),
+    ResultField("hashprice_usd_per_ph_day", "Hashprice", "$/PH/s/day",
+                "${:,.2f} per PH/s per day"),
+    ResultField("breakeven_price_kwh", "Break-even electricity price", "$/kWh",
+                "${:,.4f} per kWh"),
+)
+
+
 def calculate(inputs: Inputs) -> Results:
     """Every network-side figure for ``inputs``; the break-even price is for a machine of
     the inputs' efficiency and overhead."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from assistant.app import (
+    RESULT_FIELDS,
     CalculationError,
     Inputs,
     MinerDay,
@@ -131,14 +132,8 @@ def workbench(values: Mapping[str, float], machines: Sequence[Preset] = (),
                      miner)
 
 
-RESULT_ROWS = (  # (Results field, what a user reads, unit)
-    ("network_power_gw", "Network power", "GW"),
-    ("energy_per_block_kwh", "Energy per block", "kWh"),
-    ("energy_per_btc_kwh", "Energy per bitcoin", "kWh"),
-    ("energy_cost_per_btc_usd", "Energy cost per bitcoin", "$"),
-    ("hashprice_usd_per_ph_day", "Hashprice", "$/PH/s/day"),
-    ("breakeven_price_kwh", "Break-even electricity price", "$/kWh"),
-)
+RESULT_ROWS = tuple(  # (Results field, what a user reads, unit)
+    (field.key, field.label, field.unit) for field in RESULT_FIELDS)
 DAY_ROWS = (
     ("revenue_usd", "Your daily revenue", "$/day"),
     ("power_cost_usd", "Your daily power cost", "$/day"),

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.app import MinerDay, Preset, Presets, Results
+from assistant.app import RESULT_FIELDS, MinerDay, Preset, Presets, Results
 from ui.panels.mining_charts import MiningCharts
 
 
@@ -65,13 +65,8 @@ GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     )),
 )
 FIELDS = {field.key: field for _group, group in GROUPS for field in group}
-RESULTS = (  # (key, label, format): Results fields, then the miner's day and costs
-    ("network_power_gw", "Network power", "{:,.2f} GW"),
-    ("energy_per_block_kwh", "Energy per block", "{:,.0f} kWh"),
-    ("energy_per_btc_kwh", "Energy per bitcoin", "{:,.0f} kWh"),
-    ("energy_cost_per_btc_usd", "Energy cost per bitcoin", "${:,.0f}"),
-    ("hashprice_usd_per_ph_day", "Hashprice", "${:,.2f} per PH/s per day"),
-    ("breakeven_price_kwh", "Break-even electricity price", "${:,.4f} per kWh"),
+RESULTS = tuple(  # (key, label, format): Results fields, then the miner's day and costs
+    (field.key, field.label, field.template) for field in RESULT_FIELDS) + (
     ("revenue_usd", "Your daily revenue", "${:,.2f}"),
     ("power_cost_usd", "Your daily power cost", "${:,.2f}"),
     ("margin_usd", "Your daily margin", "${:,.2f}"),
