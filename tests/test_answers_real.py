@@ -14,12 +14,13 @@ from assistant.answers.evidence import split_sentences
 from assistant.answers.grounding import check_claims, split_claims
 from assistant.answers.pipeline import Answer, AskOptions, Finished, Retrieved, Token
 from assistant.app.service import AssistantService
-from assistant.engines.engine import EngineSettings, GenerationParams
+from assistant.engines.engine import GenerationParams
 from assistant.engines.llama_engine import LlamaEngine
 from assistant.engines.registry import default_model
 from assistant.system.paths import library_dir
 from tests.documents_factory import make_pdf
 from tests.fakes import HashEmbedder
+from tests.local_engine import local_engine
 from tests.services import MakeService, ServiceFactory
 
 pytestmark = pytest.mark.integration
@@ -28,7 +29,7 @@ SHORT = AskOptions(params=GenerationParams(max_tokens=48))
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[LlamaEngine]:
-    loaded = LlamaEngine(EngineSettings(default_model().path, n_ctx=4096))
+    loaded = local_engine(default_model().path, n_ctx=4096)
     yield loaded
     loaded.close()
 
@@ -150,7 +151,7 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(
              f"for the valley grid. Operators log turbine {n} output every hour."
              for n in range(1, 301)]
     pdf = make_pdf(tmp_path / "reservoirs.pdf", pages)
-    small = LlamaEngine(EngineSettings(default_model().path, n_ctx=512))
+    small = local_engine(default_model().path, n_ctx=512)
     options = AskOptions(k=40, context_sentences=200, abstain_below=0.0,
                          params=GenerationParams(max_tokens=400))
     with make_service(embedder=HashEmbedder(dimension=512), engine=small) as svc:

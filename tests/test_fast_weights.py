@@ -8,9 +8,10 @@ import pytest
 
 from assistant.engines import gguf
 from assistant.engines.chat_template import ChatMessage
-from assistant.engines.engine import EngineSettings, GenerationParams
-from assistant.engines.llama_engine import LlamaEngine, fast_weights_path
+from assistant.engines.engine import GenerationParams
+from assistant.engines.llama_engine import fast_weights_path
 from assistant.engines.registry import default_model
+from tests.local_engine import local_engine
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ def test_the_default_model_is_converted_once_and_the_copy_answers(tmp_path: Path
     # a model already in a fast format is loaded as it is
     assert fast_weights_path(converted, gguf.read_metadata(converted), cache) == converted
 
-    engine = LlamaEngine(EngineSettings(source, n_ctx=1024, weights_cache=cache))
+    engine = local_engine(source, n_ctx=1024, weights_cache=cache)
     try:
         assert engine.weights_path == converted
         assert engine.model_id == source.stem
@@ -52,8 +53,7 @@ def test_a_file_llama_cpp_cannot_convert_is_loaded_as_it_is(tmp_path: Path) -> N
 def test_priming_evaluates_the_shared_opening_before_the_first_question(tmp_path: Path) -> None:
     from assistant.answers.prompting import SYSTEM_PROMPT
 
-    engine = LlamaEngine(EngineSettings(default_model().path, n_ctx=1024,
-                                        weights_cache=tmp_path / "cache"))
+    engine = local_engine(default_model().path, n_ctx=1024, weights_cache=tmp_path / "cache")
     try:
         opening = engine.prime(SYSTEM_PROMPT)
         system_only = engine.count_tokens([ChatMessage("system", SYSTEM_PROMPT)])

@@ -93,11 +93,11 @@ def test_damaged_model_files_give_clear_errors_and_never_crash(tmp_path: Path) -
         "from pathlib import Path\n"
         "from assistant.errors import ModelError\n"
         "from assistant.engines.llama_engine import LlamaEngine\n"
-        "from assistant.engines.engine import EngineSettings\n"
+        "from tests.local_engine import engine_settings\n"
         "for path in sorted(Path(sys.argv[1]).iterdir()):\n"
         "    print('TRY', path.name, flush=True)\n"
         "    try:\n"
-        "        LlamaEngine(EngineSettings(path)).close()\n"
+        "        LlamaEngine(engine_settings(path)).close()\n"
         "        print('RESULT', json.dumps([path.name, 'loaded']), flush=True)\n"
         "    except ModelError as exc:\n"
         "        print('RESULT', json.dumps([path.name, str(exc)]), flush=True)\n")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.answers.pipeline import AskOptions, Finished
-from assistant.engines.engine import EngineSettings, GenerationParams
-from assistant.engines.llama_engine import LlamaEngine
+from assistant.engines.engine import GenerationParams
 from assistant.engines.registry import default_model
+from tests.local_engine import local_engine
 from tests.services import MakeService
 from tests.test_ui_inert import anchors_and_images, painted
 from ui.panels.chat_view import ChatTurn, ChatView
@@ -37,7 +37,7 @@ def test_instructions_in_a_document_do_nothing(tmp_path: Path, make_service: Mak
     (tmp_path / "docs" / "dams.md").write_text(
         "# Dams\n\nHydropower dams store water to turn turbines when demand peaks.\n",
         encoding="utf-8")
-    engine = LlamaEngine(EngineSettings(default_model().path, n_ctx=4096))
+    engine = local_engine(default_model().path, n_ctx=4096)
     options = AskOptions(params=GenerationParams(max_tokens=120))
     try:
         with make_service(embedder="real", engine=engine) as service:
