@@ -138,6 +138,7 @@ def test_a_figure_question_shows_its_chart_and_opens_the_workbench(window: MainW
     answer: Answer = blocker.args[0]
     assert answer.calculation is not None
     assert "About $68,267 per bitcoin" in window.chat.toPlainText()
+    assert window.status_bar.speed_label.text().startswith("Computed by the calculator · ")
     assert window.figure.isVisible() and len(window.figure.chart.series()) == 2
     with qtbot.waitSignal(window.chat.open_workbench_requested) as opened:
         qtbot.mouseClick(window.figure.workbench_button, Qt.MouseButton.LeftButton)

@@ -92,13 +92,14 @@ class StatusBar(QStatusBar):
         self.memory_label.setToolTip(f"Offgrid {app_mb:.0f} MB + model engine {engine_mb:.0f} MB")
 
     def show_speed(self, tokens: int, tokens_per_s: float, first_text_ms: float,
-                   total_ms: float) -> None:
+                   total_ms: float, *, unwritten: str = "Quoted from the sources") -> None:
         """How fast the last answer came: its first text, and the model's writing speed when
-        it wrote enough to measure (an answer quoted from the sources has no speed)."""
+        it wrote enough to measure; an answer the model did not write says how it was made
+        (``unwritten``: quoted from the sources, computed by the calculator)."""
         first = f"first text {first_text_ms / 1000:.1f} s"
         if not tokens:
             took = f"{total_ms:.0f} ms" if total_ms < 1000 else f"{total_ms / 1000:.1f} s"
-            self.speed_label.setText(f"Quoted from the sources · {took}")
+            self.speed_label.setText(f"{unwritten} · {took}")
         elif tokens < MEASURABLE_TOKENS:
             self.speed_label.setText(f"{first} · {tokens} tokens written")
         else:

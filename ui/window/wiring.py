@@ -148,8 +148,9 @@ def _answered(window: WindowLayout, answer: Answer) -> None:
     window.question.copy_button.setEnabled(True)
     if not answer.abstained:
         t = answer.timings
+        made = "Computed by the calculator" if answer.calculation else "Quoted from the sources"
         window.status_bar.show_speed(t.completion_tokens, t.decode_tokens_per_s, t.ttft_ms,
-                                     t.total_ms)
+                                     t.total_ms, unwritten=made)
 
 
 def _conversation_opened(window: WindowLayout, answers: list[Answer]) -> None:
