@@ -9,7 +9,8 @@ sentence-transformers embedder (the reference) answers instead, with a notice.
 Its vectors are those of the reference: over the bundled library and the QA documents' 388
 chunks, float32 export against ``SentenceTransformer.encode``, every cosine was 1.000000 (to six
 places), so it keeps the reference's ``model_id`` and stored vectors are not embedded again.
-(Dynamic int8 quantization was measured and left out: cosines 0.986 min, 0.995 median.)
+(Dynamic int8 quantization was measured and left out: cosines 0.986 min, 0.995 median, and
+the dev set's fact-in-evidence fell from 95.8% to 93.8%.)
 """
 
 from __future__ import annotations
