@@ -156,21 +156,48 @@ def test_a_failed_export_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list(cache.iterdir()) == []
 
 
-@pytest.fixture
-def broken(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OnnxEmbedder]:
-    """An embedder whose ONNX copy fails: its export crashes, or its file is damaged."""
-    cache = tmp_path / "cache"
-    if request.param == "export fails":
-        yield OnnxEmbedder(cache, export=CountingExport(fail=True))
-    else:
-        cache.mkdir()
-        key = export_key(default_embedding_model_path())
-        (cache / f"{EXPORT_STEM}-{key}.onnx").write_bytes(b"not a model")
-        yield OnnxEmbedder(cache)
+class CopyExport:
+    """An exporter that copies a finished export (as fast as a real one is slow)."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.calls = 0
+
+    def __call__(self, model_dir: Path, target: Path) -> None:
+        self.calls += 1
+        shutil.copyfile(self.source, target)
+
+
+def damage(cache: Path) -> Path:
+    """Write a damaged export where the package's export belongs in ``cache``."""
+    cache.mkdir(exist_ok=True)
+    path = cache / f"{EXPORT_STEM}-{export_key(default_embedding_model_path())}.onnx"
+    path.write_bytes(b"not a model")
+    return path
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("broken", ["export fails", "damaged file"], indirect=True)
+def test_a_damaged_export_is_made_again(onnx_cache: Path, tmp_path: Path) -> None:
+    path = damage(tmp_path / "cache")
+    export = CopyExport(next(onnx_cache.glob("*.onnx")))
+    embedder = OnnxEmbedder(tmp_path / "cache", export=export)
+    assert embedder.embed(TEXTS[:1]).shape == (1, embedder.dimension)
+    assert embedder.backend == "onnxruntime" and embedder.notice == ""
+    assert export.calls == 1 and path.read_bytes() != b"not a model"
+
+
+@pytest.fixture
+def broken(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OnnxEmbedder]:
+    """An embedder whose ONNX copy cannot be had: its export crashes (after finding a damaged
+    copy, or none)."""
+    cache = tmp_path / "cache"
+    if request.param == "damaged, export fails":
+        damage(cache)
+    yield OnnxEmbedder(cache, export=CountingExport(fail=True))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("broken", ["export fails", "damaged, export fails"], indirect=True)
 def test_the_reference_answers_when_the_onnx_copy_fails(
         broken: OnnxEmbedder, real_embedder: SentenceTransformerEmbedder) -> None:
     vectors = broken.embed(TEXTS[:2])

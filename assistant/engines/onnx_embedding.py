@@ -3,8 +3,9 @@
 The packaged model is exported once to ONNX (transformer, mean pooling and L2 normalisation in
 one graph) from the package's own weights, into a cache folder beside the chat model's converted
 copy, under a key of the package's files: a changed package is exported again. Exporting needs
-torch and ``onnx``; running needs only onnxruntime and ``tokenizers``. If either step fails, the
-sentence-transformers embedder (the reference) answers instead, with a notice.
+torch and ``onnx``; running needs only onnxruntime and ``tokenizers``. A copy onnxruntime cannot
+load is exported again; if that fails too, or onnxruntime is missing, the sentence-transformers
+embedder (the reference) answers instead, with a notice.
 
 Its vectors are those of the reference: over the bundled library and the QA documents' 388
 chunks, float32 export against ``SentenceTransformer.encode``, every cosine was 1.000000 (to six
@@ -187,8 +188,13 @@ def _open(model_dir: Path, cache: Path, export: Exporter | None) -> tuple[Any, A
     # question took 5 ms either way, and spinning slowed batches by up to 15%.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(str(onnx_path), options,
-                                           providers=["CPUExecutionProvider"])
+    try:
+        session = onnxruntime.InferenceSession(str(onnx_path), options,
+                                               providers=["CPUExecutionProvider"])
+    except Exception:  # a damaged copy (a disk error, a copy cut short): export it again
+        onnx_path.unlink(missing_ok=True)
+        session = onnxruntime.InferenceSession(str(exported_model(model_dir, cache, export)),
+                                               options, providers=["CPUExecutionProvider"])
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=max_tokens(model_dir))
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
