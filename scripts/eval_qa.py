@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/eval_qa.py [--no-generate] [--model PATH] [--show-misses]
                                         [--questions FILE] [--json FILE] [--chroma-url URL]
+                                        [--embedder onnx|torch]
 
 Runs in a temporary data directory holding the bundled library, with the real embedder and
 (unless ``--no-generate``) the real language model. Questions with a ``document`` field (a
@@ -30,9 +31,10 @@ from pathlib import Path
 from assistant.answers.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
 from assistant.answers.pipeline import AskOptions, Finished
 from assistant.app.service import AssistantService
-from assistant.engines.embedding import SentenceTransformerEmbedder
+from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.engines.onnx_embedding import OnnxEmbedder
 from assistant.library.bundled import library_files
-from assistant.system.paths import PROJECT_ROOT, library_dir
+from assistant.system.paths import PROJECT_ROOT, library_dir, resolve_data_dir
 
 QUESTIONS = PROJECT_ROOT / "tests" / "qa" / "questions.jsonl"
 
@@ -62,9 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chroma-url", metavar="URL",
                         help="ingest in one data directory sharing the library on this Chroma "
                              "server, ask in another")
+    parser.add_argument("--embedder", choices=("onnx", "torch"), default="onnx",
+                        help="the app's embedder on onnxruntime (its export cached in the "
+                             "data directory), or the sentence-transformers reference")
     args = parser.parse_args(argv)
     questions = [q for path in (args.questions or [QUESTIONS]) for q in load_questions(path)]
-    embedder = SentenceTransformerEmbedder()  # one model for both data directories
+    # One model for both data directories.
+    embedder: Embedder = (SentenceTransformerEmbedder() if args.embedder == "torch"
+                          else OnnxEmbedder(resolve_data_dir() / "model-cache"))
     documents = sorted({(PROJECT_ROOT / q["document"]).resolve() for q in questions
                         if q.get("document")})
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _share(folder: Path, chroma_url: str, documents: list[Path],
-           embedder: SentenceTransformerEmbedder) -> None:
+           embedder: Embedder) -> None:
     """Ingest the bundled library and ``documents`` in a data directory sharing them on the
     Chroma server at ``chroma_url``."""
     with AssistantService(folder, chroma_url=chroma_url, embedder=embedder) as service:

@@ -64,6 +64,11 @@ class ModelsDoor:
         """The embedding model's name, as the local API reports it."""
         return Path(str(getattr(self._embedder, "model_path", "") or "embedder")).name
 
+    @property
+    def embedder_notice(self) -> str:
+        """What the user should know about how the embedder runs (its fallback), if anything."""
+        return str(getattr(self._embedder, "notice", "") or "")
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """The library embedder's vectors for ``texts`` (what search compares)."""
         return [[float(x) for x in vector] for vector in self._embedder.embed(list(texts))]

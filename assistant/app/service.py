@@ -21,8 +21,9 @@ from assistant.app.conversations_door import ConversationsDoor
 from assistant.app.mining_door import MiningDoor
 from assistant.app.models_door import ModelsDoor
 from assistant.app.shared_door import SharedDoor, connect_server
-from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.engines.embedding import Embedder
 from assistant.engines.engine import Engine
+from assistant.engines.onnx_embedding import OnnxEmbedder
 from assistant.errors import AnswerBusy, AssistantError
 from assistant.library import index_probe
 from assistant.library.bundled import (
@@ -86,7 +87,9 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
 
     def _open(self, embedder: Embedder | None, library_dir: Path | None,
               limits: IngestLimits | None, engine: Engine | None, chroma_url: str | None) -> None:
-        self._embedder: Embedder = embedder or SentenceTransformerEmbedder()
+        # Without one passed in: the bundled MiniLM on onnxruntime, exported once beside the
+        # chat model's converted copy (PyTorch only for that export, or as the fallback).
+        self._embedder: Embedder = embedder or OnnxEmbedder(self.weights_cache)
         self.library_dir = library_dir
         server = connect_server(chroma_url, self._embedder) if chroma_url else None
         self._store = Store(self.data_dir / STORE_FILE)

@@ -10,12 +10,14 @@
   ``llama_cpp`` (it runs in the engine process).
 - :mod:`~assistant.engines.chat_template`: ``ChatMessage``, ``ChatTemplate``.
 - :mod:`~assistant.engines.embedding`: the ``Embedder`` protocol,
-  ``SentenceTransformerEmbedder``.
+  ``SentenceTransformerEmbedder`` (the reference, on PyTorch).
+- :mod:`~assistant.engines.onnx_embedding`: ``OnnxEmbedder``, the app's embedder (the same
+  model exported once to ONNX, run by onnxruntime; the reference is its fallback).
 - :mod:`~assistant.engines.registry`: ``ModelEntry``, ``default_model``, ``all_models``,
   ``add_user_model``, ``resolve_model``.
 - :mod:`~assistant.engines.gguf` (``read_metadata``) and :mod:`~assistant.engines.memory`
   (``kv_cache_bytes``, ``check_fits``).
 
 Nothing is imported here: the engine process imports this package and must not pay for
-torch, sentence-transformers or llama.cpp before it needs them.
+torch, onnxruntime or llama.cpp before it needs them.
 """
