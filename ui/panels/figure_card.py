@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.app import Answer, Calculation
-from ui.panels.mining_charts import nice_step
+from ui.panels.mining_charts import grouped_numbers, nice_step
 
 CHART_HEIGHT = 190
 POINT_SIZE = 10.0
@@ -65,6 +65,7 @@ class FigureCard(QFrame):
         self.chart = QChart()
         self.chart.legend().hide()
         self.chart.setMargins(QMargins(0, 0, 0, 0))
+        grouped_numbers(self.chart)
         self.view = QChartView(self.chart)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setMinimumHeight(CHART_HEIGHT)

@@ -19,7 +19,7 @@ from PySide6.QtCharts import (
     QValueAxis,
     QXYSeries,
 )
-from PySide6.QtCore import QEvent, QMargins, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLocale, QMargins, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
@@ -98,6 +98,13 @@ def nice_step(span: float, most: int = 8) -> float:
     return next(power * factor for factor in (1, 2, 2.5, 5, 10) if span / (power * factor) <= most)
 
 
+def grouped_numbers(chart: QChart) -> None:
+    """Axis labels with thousands separators (140,000), as the figures beside them are
+    written; Qt's printf-style label formats have none."""
+    chart.setLocalizeNumbers(True)
+    chart.setLocale(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+
 def _axis(title: str, low: float, high: float, label_format: str) -> QValueAxis:
     axis = QValueAxis()
     axis.setTitleText(title)
@@ -131,6 +138,7 @@ class MiningCharts(QWidget):
             view.setMinimumHeight(200)
             chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
             chart.setMargins(QMargins(6, 6, 6, 6))
+            grouped_numbers(chart)
         self.margin_chart.legend().setVisible(False)
         self.tabs = QTabWidget()  # one chart at a time: each gets the height it needs
         self.tabs.setDocumentMode(True)
@@ -166,7 +174,7 @@ class MiningCharts(QWidget):
         high_x = max((x for _label, points, _ in lines for x, _y in points), default=0.15)
         current = [points for _label, points, own in lines if own]
         top = max([y for points in current for _x, y in points] + [btc_price_usd]) * 1.15
-        x_axis = _axis("Electricity price ($/kWh)", 0, high_x, "%g")
+        x_axis = _axis("Electricity price ($/kWh)", 0, high_x, "%.2f")
         y_axis = _axis("$ per BTC", 0, top or 1, "%.0f")
         self._add_axes(chart, x_axis, y_axis)
         colors = iter(MACHINE_COLORS * 4)
