@@ -22,6 +22,7 @@ from assistant.mining.economics import (
     energy_cost_per_btc_usd,
     energy_per_block_kwh,
     energy_per_btc_kwh,
+    expected_blocks_per_day,
     hashprice_btc_per_ph_day,
     hashprice_usd_per_ph_day,
     miner_day,
@@ -84,6 +85,15 @@ def test_a_200_th_machine_at_20_j_th_as_the_costs_note_works_it() -> None:
     dearer = miner_day(200, 20, 0.08, **NETWORK)
     assert dearer.power_cost_usd == pytest.approx(7.68)
     assert dearer.margin_usd == pytest.approx(3.57)
+
+
+def test_a_miner_finds_its_share_of_the_days_blocks() -> None:
+    # the difficulty note's operator: 8 EH/s of 800 is 1%, 1.44 of the 144 blocks a day
+    assert expected_blocks_per_day(8e6, 800) == pytest.approx(1.44)
+    assert expected_blocks_per_day(8e6, 1_000) == pytest.approx(1.152)  # the network grew
+    assert expected_blocks_per_day(200, 800) == pytest.approx(3.6e-5)  # a home machine
+    with pytest.raises(CalculationError, match="more than the whole network"):
+        expected_blocks_per_day(9e8, 800)
 
 
 def test_a_miners_margin_with_overhead_fees_and_an_old_machine() -> None:

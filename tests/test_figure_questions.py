@@ -15,6 +15,7 @@ from assistant.mining.questions import (
     ENERGY_COST_PER_BTC,
     ENERGY_PER_BLOCK,
     ENERGY_PER_BTC,
+    EXPECTED_BLOCKS,
     HASHPRICE,
     MINER_MARGIN,
     NETWORK_POWER,
@@ -64,6 +65,10 @@ ROUTED = [
     ("What margin does a 200 TH/s, 17.5 J/TH rig make at 6 cents per kWh?", MINER_MARGIN,
      {"miner_hashrate_th_s": 200.0, "efficiency_j_th": 17.5, "price_usd_kwh": 0.06}),
     ("What is the energy cost per bitcoin in Paraguay?", ENERGY_COST_PER_BTC, {}),
+    ("On an 800 EH/s network, how many blocks a day should an operator with 8 EH/s expect to "
+     "find?", EXPECTED_BLOCKS, {"hashrate_eh_s": 800.0, "miner_hashrate_th_s": 8e6}),
+    ("How many blocks per week does a 500 PH/s pool find?", EXPECTED_BLOCKS,
+     {"miner_hashrate_th_s": 5e5}),
 ]
 
 NOT_ROUTED = [
@@ -82,6 +87,7 @@ NOT_ROUTED = [
     "What does a Bitmain Antminer S21 cost to buy today?",
     "How much does it cost US miners to produce one bitcoin, all expenses included?",
     "What is the energy cost per bitcoin in the United States?",  # no single tariff
+    "How many blocks a day does the network produce?",  # no miner's share: the protocol's
 ]
 
 
@@ -142,6 +148,8 @@ def test_the_dev_questions_that_ask_what_a_note_says_are_not_computed(
     ("What hashprice does the worked example give at a $100,000 bitcoin price?", "$56.25"),
     ("what is hashprice at 900 EH/s", "$50.00"),
     ("break-even power price for a 20 J/TH miner", "$0.1172/kWh"),
+    ("On an 800 EH/s network, how many blocks a day should an operator with 8 EH/s expect?",
+     "1.44 blocks/day"),
 ])
 def test_the_figures_match_the_librarys_worked_examples(presets: Presets, question: str,
                                                         shown: str) -> None:

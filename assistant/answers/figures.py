@@ -37,6 +37,7 @@ from assistant.mining.questions import (
     ENERGY_COST_PER_BTC,
     ENERGY_PER_BLOCK,
     ENERGY_PER_BTC,
+    EXPECTED_BLOCKS,
     HASHPRICE,
     NETWORK_POWER,
     FigureQuestion,
@@ -114,9 +115,22 @@ def _mark(item: CalculationInput) -> str:
     return ""
 
 
+def hash_rate_text(th_s: float) -> str:
+    """A miner's hash rate in the unit people quote it in: "8 EH/s", "500 PH/s", "200 TH/s"."""
+    for unit, size in (("EH/s", 1e6), ("PH/s", 1e3)):
+        if th_s >= size:
+            return f"{th_s / size:,.3f}".rstrip("0").rstrip(".") + f" {unit}"
+    return input_text(MINER_HASHRATE, th_s)
+
+
 def headline(calculation: Calculation) -> str:
     """The figure, first: "About $68,267 per bitcoin, energy only (fees ignored)."."""
     c, value = calculation, calculation.value
+    if c.quantity == EXPECTED_BLOCKS:
+        share = hash_rate_text(c.input(MINER_HASHRATE).value)
+        return (f"About {number(value)} blocks a day for {share} (about {number(value * 7)} "
+                f"a week): its share of the network's hash rate times the blocks a day brings; "
+                f"the real count varies at random around it.")
     fees = c.input("fees_btc").value if c.quantity not in (NETWORK_POWER,
                                                             ENERGY_PER_BLOCK) else 0.0
     paid = "fees ignored" if fees == 0 else f"with {input_text('fees_btc', fees)} of fees " \
@@ -138,7 +152,7 @@ def headline(calculation: Calculation) -> str:
         return (f"About {number(value, '$/kWh')}: above that electricity price a {machine} "
                 f"machine's power costs more than it earns ({paid}).")
     miner = c.input(MINER_HASHRATE).value
-    per = "per PH/s" if miner == 1_000 else f"for {input_text(MINER_HASHRATE, miner)}"
+    per = "per PH/s" if miner == 1_000 else f"for {hash_rate_text(miner)}"
     verdict = "Yes" if value > 0 else "No"
     return (f"{verdict}: about {number(value, '$')} a day {per} after power "
             f"(revenue {number(c.extra['revenue_usd'], '$')}, power "

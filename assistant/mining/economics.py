@@ -120,6 +120,19 @@ def hashprice_usd_per_ph_day(hashrate_eh_s: float, subsidy_btc: float, fees_btc:
     return hashprice_btc_per_ph_day(hashrate_eh_s, subsidy_btc, fees_btc, block_time_s) * price
 
 
+def expected_blocks_per_day(miner_hashrate_th_s: float, hashrate_eh_s: float,
+                            block_time_s: float = BLOCK_TIME_S) -> float:
+    """How many blocks a miner finds in a day on average: its share of the network's hash
+    rate × the blocks a day brings (the count itself varies at random around it)."""
+    own = _check("Miner hash rate", miner_hashrate_th_s, "TH/s", high=MAX_HASHRATE_EH_S * 1e6)
+    network_th = hashrate(hashrate_eh_s) * TH_PER_EH
+    if own > network_th:
+        raise CalculationError(
+            f"Miner hash rate of {own:g} TH/s is more than the whole network's "
+            f"{network_th:g} TH/s; check the units")
+    return own / network_th * blocks_per_day(block_time_s)
+
+
 def power_kwh_per_ph_day(efficiency_j_th: float, pue: float = 1.0) -> float:
     """The electricity one PH/s draws in a day, in kWh, with the site's overhead (PUE)."""
     overhead = _check("Overhead (PUE)", pue, "", low=1.0, high=MAX_PUE, zero_ok=True)

@@ -15,6 +15,7 @@ from assistant.mining.questions import (
     ENERGY_COST_PER_BTC,
     ENERGY_PER_BLOCK,
     ENERGY_PER_BTC,
+    EXPECTED_BLOCKS,
     HASHPRICE,
     MINER_MARGIN,
     NETWORK_POWER,
@@ -46,6 +47,7 @@ USES: dict[str, tuple[str, ...]] = {
                       "btc_price_usd", "efficiency_j_th", "pue"),
     MINER_MARGIN: (MINER_HASHRATE, "block_time_s", "subsidy_btc", "fees_btc", "hashrate_eh_s",
                    "btc_price_usd", "efficiency_j_th", "pue", "price_usd_kwh"),
+    EXPECTED_BLOCKS: (MINER_HASHRATE, "hashrate_eh_s", "block_time_s"),
 }
 
 # The figure's name and unit, and the input its chart moves (with the range it spans).
@@ -57,6 +59,7 @@ FIGURES: dict[str, tuple[str, str, str, float]] = {
     HASHPRICE: ("hashprice", "$/PH/s/day", "btc_price_usd", 200_000.0),
     BREAKEVEN_PRICE: ("break-even electricity price", "$/kWh", "efficiency_j_th", 40.0),
     MINER_MARGIN: ("daily margin", "$/day", "price_usd_kwh", 0.15),
+    EXPECTED_BLOCKS: ("expected blocks per day", "blocks/day", "hashrate_eh_s", 1_600.0),
 }
 
 
@@ -172,6 +175,8 @@ def _compute(quantity: str, inputs: eco.Inputs, miner_th_s: float) -> float:
     i = inputs
     if quantity == NETWORK_POWER:
         return eco.network_power_gw(i.hashrate_eh_s, i.efficiency_j_th)
+    if quantity == EXPECTED_BLOCKS:
+        return eco.expected_blocks_per_day(miner_th_s, i.hashrate_eh_s, i.block_time_s)
     if quantity == ENERGY_PER_BLOCK:
         return eco.energy_per_block_kwh(i.hashrate_eh_s, i.efficiency_j_th, i.block_time_s)
     per_btc = eco.energy_per_btc_kwh(i.hashrate_eh_s, i.efficiency_j_th, i.subsidy_btc,
@@ -238,6 +243,9 @@ def formula(quantity: str, values: Mapping[str, float],
                 f"1,000 PH/EH) × {v('btc_price_usd')}")
 
     overhead = f" × {v('pue')}" if pue != 1 else ""
+    if quantity == EXPECTED_BLOCKS:
+        return (f"{v(MINER_HASHRATE)} ÷ ({v('hashrate_eh_s')} × 1,000,000 TH/EH) × "
+                f"(86,400 s ÷ {v('block_time_s')})")
     if quantity == NETWORK_POWER:
         return f"{v('hashrate_eh_s')} × {v('efficiency_j_th')} ÷ 1,000"
     if quantity == ENERGY_PER_BLOCK:

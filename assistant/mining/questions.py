@@ -2,7 +2,8 @@
 
 The rule: a question is computed when it asks *for* one of the calculator's figures (the
 energy cost or energy per bitcoin, the energy per block, the network's power, hashprice, the
-break-even electricity price, or whether mining pays) *with a value of its own*: a quantity
+break-even electricity price, whether mining pays, or how many blocks a miner finds a day)
+*with a value of its own*: a quantity
 the figure depends on ("at 8 cents per kWh", "with 17.5 J/TH machines", "at 900 EH/s") or a
 region whose tariff the library gives ("in Ethiopia"). Everything else goes to the normal
 pipeline: a figure asked with no value ("What is the electricity cost per bitcoin?" — what
@@ -37,6 +38,7 @@ NETWORK_POWER = "network_power"
 HASHPRICE = "hashprice"
 BREAKEVEN_PRICE = "breakeven_price"
 MINER_MARGIN = "miner_margin"
+EXPECTED_BLOCKS = "expected_blocks"
 
 # The stated values each figure depends on (one of them, or a tariff where the price is one,
 # makes the question a computation).
@@ -49,6 +51,7 @@ DEPENDS_ON: dict[str, frozenset[str]] = {
     BREAKEVEN_PRICE: frozenset({HASHRATE, EFFICIENCY, SUBSIDY, FEES, BTC_PRICE, PUE}),
     MINER_MARGIN: frozenset({HASHRATE, EFFICIENCY, PRICE, SUBSIDY, FEES, BTC_PRICE, PUE,
                              MINER_HASHRATE}),
+    EXPECTED_BLOCKS: frozenset({HASHRATE, MINER_HASHRATE}),
 }
 
 
@@ -74,6 +77,8 @@ _PER_BLOCK = re.compile(r"\b(?:per|each|every|one|a|1|for (?:a|one|each)) block\
 _NETWORK = re.compile(r"\b(?:network|bitcoin|mining|global|whole|total|worldwide)\b", _I)
 _DRAW = re.compile(r"\b(?:draws?|drawn|drawing|consumes?|consumed|consumption|use|uses|used|"
                    r"usage|demand|load|gw|gigawatts?|twh|terawatt[- ]hours?)\b", _I)
+_BLOCKS = re.compile(r"\bhow many blocks\b|\bblocks? (?:a|per|each|every) (?:day|week)\b|"
+                     r"\bexpected (?:number of )?blocks\b", _I)
 _HASHPRICE = re.compile(r"\bhash[\s-]?price\b", _I)
 _BREAKEVEN = re.compile(
     r"\bbreak[\s-]?even\b|\bat what (?:electricity|power|energy) (?:price|rate|tariff|cost)\b|"
@@ -107,6 +112,8 @@ def _masked(question: str, found: list[Quantity]) -> str:
 def asked_figure(words: str, *, miner: bool) -> str | None:
     """The figure a question (its quantities blanked) asks for, or None; ``miner``: it
     states one miner's hash rate, so a power or energy it asks is that miner's."""
+    if miner and _BLOCKS.search(words):  # "how many blocks a day should 8 EH/s find?"
+        return EXPECTED_BLOCKS
     if _BREAKEVEN.search(words) and not _BREAKEVEN_BTC.search(words):
         return BREAKEVEN_PRICE
     if _MARGIN.search(words):
