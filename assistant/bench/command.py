@@ -19,6 +19,7 @@ SECTIONS = {
     "ingest": "assistant.bench.ingest_bench",
     "retrieval": "assistant.bench.retrieval_bench",
     "app": "assistant.bench.app_bench",
+    "embedder": "assistant.bench.embedder_bench",
 }
 
 
