@@ -31,18 +31,11 @@ from pathlib import Path
 from assistant.answers.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
 from assistant.answers.pipeline import AskOptions, Finished
 from assistant.app.service import AssistantService
+from assistant.bench.dev_set import DEV_QUESTIONS, HIT_K, load_questions, source_found
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.engines.onnx_embedding import OnnxEmbedder
 from assistant.library.bundled import library_files
 from assistant.system.paths import PROJECT_ROOT, library_dir, resolve_data_dir
-
-QUESTIONS = PROJECT_ROOT / "tests" / "qa" / "questions.jsonl"
-
-
-def load_questions(path: Path = QUESTIONS) -> list[dict]:
-    """The dev questions, one JSON object a line."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
 
 
 def has_fact(facts: list[str], text: str) -> bool:
@@ -68,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the app's embedder on onnxruntime (its export cached in the "
                              "data directory), or the sentence-transformers reference")
     args = parser.parse_args(argv)
-    questions = [q for path in (args.questions or [QUESTIONS]) for q in load_questions(path)]
+    questions = [q for path in (args.questions or [DEV_QUESTIONS]) for q in load_questions(path)]
     # One model for both data directories.
     embedder: Embedder = (SentenceTransformerEmbedder() if args.embedder == "torch"
                           else OnnxEmbedder(resolve_data_dir() / "model-cache"))
@@ -130,10 +123,9 @@ class _NoEngine:
 
 
 def _evaluate(service: AssistantService, item: dict, *, generate: bool) -> dict:
-    hits = service.search(item["question"], k=5)
+    hits = service.search(item["question"], k=HIT_K)
     row = {"id": item["id"], "kind": item["kind"], "question": item["question"],
-           "similarity": best_similarity(hits),
-           "hit": any(Path(hit.path).name == item.get("source") for hit in hits)}
+           "similarity": best_similarity(hits), "hit": source_found(hits, item)}
     answer = None
     for event in service.ask(item["question"], options=AskOptions()):
         if isinstance(event, Finished):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.bench.command import markdown_table
+from assistant.bench.command import machine_line, markdown_table
 from assistant.bench.measure import Row, alternate, median, percentile, ratio
 
 
@@ -41,3 +41,13 @@ def test_the_table_marks_missed_targets() -> None:
     assert lines[2] == "| 1 | decode parity | 0.99 | ≥ 0.97 | yes |"
     assert lines[3] == "| 2 | prefill parity | 0.90 (noisy) | ≥ 0.97 | **no** |"
     assert lines[4] == "| 4b | pages/s | 4.6 | – | – |"
+
+
+def test_the_output_names_the_cpu_the_engine_weight_layout_and_the_embedder() -> None:
+    figures = {"cpu": "Intel(R) Xeon(R) (amx_tile avx512f)", "cpu_count": 2,
+               "weight_layout": "safe", "embedder_backend": "onnxruntime"}
+    assert machine_line(figures) == ("CPU: Intel(R) Xeon(R) (amx_tile avx512f); 2 cores; "
+                                     "engine weight layout: safe; embedder: onnxruntime")
+    del figures["weight_layout"], figures["embedder_backend"]
+    assert machine_line(figures).endswith(
+        "engine weight layout: not measured (engine section not run)")

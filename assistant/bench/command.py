@@ -11,7 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.bench.measure import BenchContext, Row, SectionResult
+from assistant.bench.measure import BenchContext, Figure, Row, SectionResult
+from assistant.engines.engine_layout import this_cpu
 
 # Section name -> module (each has ``run(ctx) -> SectionResult``), in table order.
 SECTIONS = {
@@ -19,6 +20,7 @@ SECTIONS = {
     "ingest": "assistant.bench.ingest_bench",
     "retrieval": "assistant.bench.retrieval_bench",
     "app": "assistant.bench.app_bench",
+    "embedder": "assistant.bench.embedder_bench",
 }
 
 
@@ -44,6 +46,16 @@ def markdown_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def machine_line(figures: dict[str, Figure]) -> str:
+    """What the figures were measured on: the CPU's model and flags, the chat engine's weight
+    layout (when the engine section ran) and the embedder's backend."""
+    layout = figures.get("weight_layout") or "not measured (engine section not run)"
+    line = (f"CPU: {figures.get('cpu')}; {figures.get('cpu_count')} cores; "
+            f"engine weight layout: {layout}")
+    backend = figures.get("embedder_backend")
+    return f"{line}; embedder: {backend}" if backend else line
+
+
 def run_bench(args: argparse.Namespace) -> int:
     """Entry point of ``assistant bench``; exit status 1 if a target was missed."""
     names = args.only or list(SECTIONS)
@@ -61,8 +73,10 @@ def run_bench(args: argparse.Namespace) -> int:
     combined.figures.update({
         "quick": args.quick, "bench_seconds": round(time.perf_counter() - started, 1),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "cpu_count": _cpu_count(),
+        "cpu_count": _cpu_count(), "cpu": this_cpu().describe(),
     })
+    print(machine_line(combined.figures))
+    print()
     print(markdown_table(combined.rows))
     if args.json:
         Path(args.json).write_text(json.dumps(combined.figures, indent=2) + "\n",

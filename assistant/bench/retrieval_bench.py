@@ -296,10 +296,12 @@ def _result(figures: dict[str, Figure], sizes: list[int], p95: dict[int, float])
 
 
 def run(ctx: BenchContext) -> SectionResult:
-    """The retrieval section: 1k, 10k and 100k chunks, 200 queries each (60 with --quick)."""
-    from assistant.engines.embedding import SentenceTransformerEmbedder
+    """The retrieval section: 1k, 10k and 100k chunks, 200 queries each (60 with --quick),
+    with the embedder the app uses."""
+    from assistant.bench.embedder_bench import app_embedder
 
-    embedder = SentenceTransformerEmbedder()
-    embedder.load()
-    return measure_retrieval(ctx.work_dir, embedder, queries=ctx.reps(200, 60),
-                             recall_queries=ctx.reps(200, 100), log=ctx.log)
+    embedder = app_embedder(ctx)
+    result = measure_retrieval(ctx.work_dir, embedder, queries=ctx.reps(200, 60),
+                               recall_queries=ctx.reps(200, 100), log=ctx.log)
+    result.figures["embedder_backend"] = embedder.backend
+    return result
