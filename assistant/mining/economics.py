@@ -120,17 +120,22 @@ def hashprice_usd_per_ph_day(hashrate_eh_s: float, subsidy_btc: float, fees_btc:
     return hashprice_btc_per_ph_day(hashrate_eh_s, subsidy_btc, fees_btc, block_time_s) * price
 
 
-def expected_blocks_per_day(miner_hashrate_th_s: float, hashrate_eh_s: float,
-                            block_time_s: float = BLOCK_TIME_S) -> float:
-    """How many blocks a miner finds in a day on average: its share of the network's hash
-    rate × the blocks a day brings (the count itself varies at random around it)."""
+def miner_share(miner_hashrate_th_s: float, hashrate_eh_s: float) -> float:
+    """A miner's share of the network's hash rate (0 to 1), from TH/s and EH/s."""
     own = _check("Miner hash rate", miner_hashrate_th_s, "TH/s", high=MAX_HASHRATE_EH_S * 1e6)
     network_th = hashrate(hashrate_eh_s) * TH_PER_EH
     if own > network_th:
         raise CalculationError(
             f"Miner hash rate of {own:g} TH/s is more than the whole network's "
             f"{network_th:g} TH/s; check the units")
-    return own / network_th * blocks_per_day(block_time_s)
+    return own / network_th
+
+
+def expected_blocks_per_day(miner_hashrate_th_s: float, hashrate_eh_s: float,
+                            block_time_s: float = BLOCK_TIME_S) -> float:
+    """How many blocks a miner finds in a day on average: its share of the network's hash
+    rate × the blocks a day brings (the count itself varies at random around it)."""
+    return miner_share(miner_hashrate_th_s, hashrate_eh_s) * blocks_per_day(block_time_s)
 
 
 def power_kwh_per_ph_day(efficiency_j_th: float, pue: float = 1.0) -> float:
@@ -163,13 +168,8 @@ def miner_day(miner_hashrate_th_s: float, efficiency_j_th: float, price_usd_kwh:
               pue: float = 1.0, block_time_s: float = BLOCK_TIME_S) -> MinerDay:
     """A miner's daily revenue, power cost and margin from its own hash rate (TH/s),
     efficiency, overhead (PUE) and tariff, against the network's hash rate and pay."""
-    own = _check("Miner hash rate", miner_hashrate_th_s, "TH/s", high=MAX_HASHRATE_EH_S * 1e6)
-    network_th = hashrate(hashrate_eh_s) * TH_PER_EH
-    if own > network_th:
-        raise CalculationError(
-            f"Miner hash rate of {own:g} TH/s is more than the whole network's "
-            f"{network_th:g} TH/s; check the units")
-    ph = own / 1_000
+    miner_share(miner_hashrate_th_s, hashrate_eh_s)  # checks both, and that one fits the other
+    ph = float(miner_hashrate_th_s) / 1_000
     earned = hashprice_btc_per_ph_day(hashrate_eh_s, subsidy_btc, fees_btc, block_time_s) * ph
     revenue = earned * _check("Bitcoin price", btc_price_usd, "US dollars", high=1e9)
     energy = power_kwh_per_ph_day(efficiency_j_th, pue) * ph
