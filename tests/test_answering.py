@@ -530,3 +530,57 @@ def test_an_engine_crash_before_any_text_is_an_error_and_the_turn_says_why(
         assert stored.stop_reason == "interrupted" and "signal 11" in stored.interruption
         assert list(service.ask("What does Ethiopia charge miners?",
                                 options=OPTIONS))[-1].answer.text  # type: ignore[union-attr]
+
+
+class PrimingEngine(FakeEngine):
+    """A :class:`FakeEngine` that records what it is asked to prime (or fails to)."""
+
+    def __init__(self, replies: list[list[str]], fail: bool = False) -> None:
+        super().__init__(replies)
+        self.primed: list[list] = []
+        self.fail = fail
+
+    def prime_conversation(self, messages: list) -> int:
+        if self.fail:
+            raise EngineCrashed("the model engine crashed (signal 11)")
+        self.primed.append(list(messages))
+        return self.count_tokens(messages)
+
+
+def test_after_an_answer_in_a_conversation_the_next_prompt_opening_is_primed(
+        notes_service: NotesService) -> None:
+    engine = PrimingEngine([["Itaipu [1]."], ["Itaipu", " hydropower [1]."],
+                            ["The Grand Renaissance Dam [1]."]])
+    with notes_service(engine) as service:
+        list(service.ask("Where does Paraguay's hydropower come from?", options=OPTIONS))
+        service.wait_until_primed()
+        assert engine.primed == []  # no conversation: no follow-up to prepare for
+        conversation = service.new_conversation("Hydropower")
+        list(service.ask("Where does Paraguay's hydropower for miners come from?",
+                         conversation_id=conversation.id, options=OPTIONS))
+        service.wait_until_primed()
+        list(service.ask("and what about Ethiopia?", conversation_id=conversation.id,
+                         options=OPTIONS))
+    # What was primed is exactly the start of the follow-up's prompt: the system message, the
+    # first turn as sent, and the answer as shown (not the model's raw words).
+    assert len(engine.primed) == 2
+    follow_up = engine.prompts[-1]
+    assert [(m.role, m.content) for m in engine.primed[0]] == \
+        [(m.role, m.content) for m in follow_up[:3]]
+    assert engine.primed[0][2].content == LEAD
+    assert [m.role for m in engine.primed[1]] == ["system", "user", "assistant", "user",
+                                                  "assistant"]
+
+
+def test_a_failed_priming_loses_nothing(notes_service: NotesService) -> None:
+    engine = PrimingEngine([["Itaipu", " hydropower [1]."], ["The Grand Renaissance Dam [1]."]],
+                           fail=True)
+    with notes_service(engine) as service:
+        conversation = service.new_conversation("Hydropower")
+        first = list(service.ask("Where does Paraguay's hydropower for miners come from?",
+                                 conversation_id=conversation.id, options=OPTIONS))
+        service.wait_until_primed()
+        second = list(service.ask("and what about Ethiopia?", conversation_id=conversation.id,
+                                  options=OPTIONS))
+        assert isinstance(first[-1], Finished) and isinstance(second[-1], Finished)
+        assert len(service.conversation_turns(conversation.id)) == 2

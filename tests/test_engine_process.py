@@ -214,3 +214,24 @@ def test_the_app_process_never_loads_llama_cpp(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     _, loaded, pid = done.stdout.split()
     assert loaded == "False" and int(pid) > 0
+
+
+def test_a_primed_conversation_leaves_a_follow_up_only_its_own_tokens(
+        engine: ProcessEngine) -> None:
+    system = ChatMessage("system", "You answer in one short sentence.")
+    first = [system, ChatMessage("user", "What is hashprice?")]
+    engine.stream(first, GenerationParams(max_tokens=8)).text()
+    # The app stores a composed answer, not the model's words: the cache matches up to it.
+    shown = ChatMessage("assistant", "In short [1]: a miner's daily revenue per unit of hash.")
+    follow_up = [*first, shown, ChatMessage("user", "And how does difficulty change it?")]
+    opening = engine.prime_conversation([*first, shown])
+    everything = engine.count_tokens(follow_up)
+    assert abs(engine.count_tokens([*first, shown]) - opening) <= 8 and opening < everything
+    stream = engine.stream(follow_up, GenerationParams(max_tokens=4))
+    stream.text()
+    assert stream.stats.cached_tokens == opening
+    # Unprimed, the same follow-up after another answer matches only up to the answer.
+    engine.stream(first, GenerationParams(max_tokens=8)).text()
+    stream = engine.stream(follow_up, GenerationParams(max_tokens=4))
+    stream.text()
+    assert stream.stats.cached_tokens < engine.count_tokens(first) + 4

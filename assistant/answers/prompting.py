@@ -56,6 +56,14 @@ def _messages(history: Sequence[PastTurn], compact_upto: int, current: str,
     return messages
 
 
+def conversation_opening(history: Sequence[PastTurn],
+                         system: str = SYSTEM_PROMPT) -> list[ChatMessage]:
+    """The messages the next prompt of a conversation starts with while its earlier turns
+    fit whole: the system message, then each turn as it was sent and answered. Evaluated
+    ahead of time, they leave a follow-up question only its own tokens to evaluate."""
+    return _messages(history, 0, "", system)[:-1]
+
+
 def build_messages(question: str, sources: Sequence[str], history: Sequence[PastTurn], *,
                    count: TokenCounter, budget: int,
                    system: str = SYSTEM_PROMPT) -> tuple[list[ChatMessage], int]:

@@ -18,6 +18,7 @@ from assistant.answers.pipeline import (
 from assistant.answers.whole import LibraryView, NoSuchDocument, summary_answer
 from assistant.app.answering import Waiting, one_at_a_time
 from assistant.app.conversations_door import ConversationsDoor
+from assistant.app.follow_up_cache import FollowUpCache
 from assistant.app.mining_door import MiningDoor
 from assistant.app.models_door import ModelsDoor
 from assistant.app.shared_door import SharedDoor, connect_server
@@ -107,6 +108,7 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
         self._shared = None if server is None else SharedLibrary(self._store, self._index, server)
         self.shared_at_open = self._keep_in_step(changed_here=True)
         self._conversations = ConversationStore(self.data_dir / CONVERSATIONS_FILE)
+        self._follow_ups = FollowUpCache(self._conversations)
         self._engine = engine
 
     def __enter__(self) -> AssistantService:
@@ -275,11 +277,19 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
                 self._embedder, self._loaded(), self._conversations,
                 mentions=self._store.mentions, library=self._library_view(),
                 presets=self.mining_presets())
-            return pipeline.run(question, options=options, conversation_id=conversation_id,
-                                turn_id=turn_id, cancel=cancel)
+            events = pipeline.run(question, options=options, conversation_id=conversation_id,
+                                  turn_id=turn_id, cancel=cancel)
+            return self._follow_ups.after_answer(events, pipeline.engine, conversation_id,
+                                                 options.system_prompt)
 
         return self._in_turn(one_at_a_time(self._gate, start, wait_s=wait_s, cancel=cancel),
                              turn_id)
+
+    def wait_until_primed(self, timeout_s: float = 60.0) -> None:
+        """Return once the model has evaluated the conversation of the last answer for its
+        follow-up (it does so in the background after each answer in a conversation), or
+        after ``timeout_s``: what a reader's pause gives the app before the next question."""
+        self._follow_ups.wait(timeout_s)
 
     def _in_turn(self, events: Iterator[AnswerEvent | Waiting],
                  turn_id: int | None) -> Iterator[AnswerEvent | Waiting]:

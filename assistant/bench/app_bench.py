@@ -29,12 +29,15 @@ PROBE = "ui.bench.probe"
 LAUNCHED_ENV = "OFFGRID_BENCH_LAUNCHED"
 MARKER = "BENCH_PROBE "
 MB = 1024 * 1024
-HEADROOM_MB = 1200
+# Row 8's budget beyond the model's weights and KV cache, for the app and its engine process
+# together: with the default model (138 MB of weights, a 96 MB q8_0 cache at 8,192 tokens)
+# it makes the 700 MB target.
+HEADROOM_MB = 466
 # The first is asked the moment the window shows; all are asked once the model is ready.
 QUESTIONS = ("What is hashprice?", "How does the difficulty adjustment work?",
              "Why are miners moving to Paraguay and Ethiopia?")
-TARGET_WINDOW_S, TARGET_STARTUP_TOKEN_S, TARGET_READY_TOKEN_S = 2.0, 8.0, 1.0
-TARGET_STALL_MS = 50.0
+TARGET_WINDOW_S, TARGET_STARTUP_TOKEN_S, TARGET_READY_TOKEN_S = 2.0, 3.0, 1.0
+TARGET_STALL_MS = 30.0
 # The phases before the first token named in row 6's note (all are in the JSON).
 BREAKDOWN_NOTE = ("before_first_call", "search", "embed", "score_sentences", "build_messages",
                   "count_tokens", "prompt_eval", "after_last_call")
@@ -163,6 +166,8 @@ def run(ctx: BenchContext) -> SectionResult:
         "control_max_stall_generating_ms": _medians(readies, "control_max_stall_generating_ms"),
         "control_max_stall_ingesting_ms": _medians(readies, "control_max_stall_ingesting_ms"),
         "peak_rss_mb": _medians(readies, "peak_rss_answering_mb"),
+        "peak_rss_app_mb": _medians(readies, "peak_rss_app_answering_mb"),
+        "peak_rss_engine_mb": _medians(readies, "peak_rss_engine_answering_mb"),
         "peak_rss_with_import_mb": _medians(readies, "peak_rss_mb_end"),
         "ingest_fixture_seconds": _medians(readies, "ingest_seconds"),
         "ingest_fixture_chunks": readies[0].get("ingest_chunks"),
@@ -219,10 +224,11 @@ def _rows(f: dict[str, Any]) -> list[Row]:
             note=f"5 ms heartbeat; import of {f['ingest_fixture_chunks']} chunks; a control "
                  f"heartbeat outside the app meanwhile: {f['control_max_stall_generating_ms']:.0f}"
                  f" / {f['control_max_stall_ingesting_ms']:.0f} ms"),
-        Row("8", "memory: peak RSS answering with the default model",
+        Row("8", "memory: peak RSS answering, the app and its engine process together",
             f"{f['peak_rss_mb']:.0f} MB", f"≤ {f['rss_budget_mb']:.0f} MB",
             f["peak_rss_mb"] <= f["rss_budget_mb"],
-            note=f"model {f['model_file_mb']:.0f} + KV {f['kv_cache_mb']:.0f} (n_ctx "
-                 f"{f['n_ctx']}) + {HEADROOM_MB}; "
-                 f"after an import too: {f['peak_rss_with_import_mb']:.0f} MB"),
+            note=f"app {f.get('peak_rss_app_mb', 0):.0f} + engine "
+                 f"{f.get('peak_rss_engine_mb', 0):.0f}; budget: model "
+                 f"{f['model_file_mb']:.0f} + KV {f['kv_cache_mb']:.0f} (n_ctx {f['n_ctx']}) + "
+                 f"{HEADROOM_MB}; after an import too: {f['peak_rss_with_import_mb']:.0f} MB"),
     ]

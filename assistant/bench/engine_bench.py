@@ -160,6 +160,9 @@ def follow_up(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -
                     for _event in service.ask(question, options=options,
                                               conversation_id=conversation.id):
                         pass
+                    # The user reads the answer meanwhile (seconds): the app uses the pause to
+                    # evaluate the conversation so far for the follow-up.
+                    service.wait_until_primed()
                     if number == 1 or len(sent) == before:
                         continue  # nothing cached yet, or an abstention (no generation)
                     messages, stream = sent[-1]

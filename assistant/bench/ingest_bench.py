@@ -19,6 +19,7 @@ from assistant.engines.engine import GenerationParams
 from assistant.library.loaders import load_document
 from assistant.system.paths import library_dir
 
+TARGET_BUSY_DECODE = 0.70  # chat decode while an import runs, against idle
 LONG_ANSWER = ("Explain how the Bitcoin mining difficulty adjusts, what hashprice is, and why "
                "miners move to places with cheap electricity.")
 
@@ -179,8 +180,8 @@ def decode_while_ingesting(ctx: BenchContext, embedder: Embedder,
             + (f"; {figures['decode_while_ingesting_ratio_no_gate']} if ingestion did not step "
                "aside" if "decode_while_ingesting_ratio_no_gate" in figures else ""))
     result.rows.append(Row("4c", "chat decode while an import runs / idle",
-                           f"{measured:.3f} ({note})", "≥ 0.60",
-                           isinstance(measured, float) and measured >= 0.60))
+                           f"{measured:.3f} ({note})", f"≥ {TARGET_BUSY_DECODE:.2f}",
+                           isinstance(measured, float) and measured >= TARGET_BUSY_DECODE))
 
 
 def run(ctx: BenchContext) -> SectionResult:

@@ -254,6 +254,11 @@ class ProcessEngine:
         self._system = system
         return int(self._request("prime", system=system))
 
+    def prime_conversation(self, messages: list[ChatMessage]) -> int:
+        """Evaluate the opening of the prompt that will continue ``messages`` now (see
+        :meth:`LlamaEngine.prime_conversation`); how many tokens it has."""
+        return int(self._request("prime_conversation", messages=messages_to_json(messages)))
+
     def clear_cache(self) -> None:
         """Forget the evaluated prompt, so the next one starts cold (for benchmarks)."""
         self._request("clear_cache")

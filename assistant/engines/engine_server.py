@@ -153,6 +153,8 @@ class Server:
             result = engine.detokenize([int(t) for t in message["tokens"]])
         elif op == "prime":
             result = engine.prime(str(message["system"]))
+        elif op == "prime_conversation":
+            result = engine.prime_conversation(messages_from_json(message["messages"]))
         elif op == "clear_cache":
             engine.clear_cache()
             result = None

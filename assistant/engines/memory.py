@@ -16,11 +16,17 @@ from assistant.text.formatting import human_size
 
 # Compute buffers, the tokenizer and llama.cpp's own allocations beyond weights and KV cache.
 OVERHEAD_BYTES = 300 * 1024 * 1024
+# Bytes per cached value of each KV cache type: q8_0 stores 32 values in 34 bytes (int8 and one
+# f16 scale). The engine keeps its cache in q8_0 (:data:`KV_CACHE_TYPE`): half the memory of
+# f16 (85 MB less for SmolLM2 at 8,192 tokens) at the same decode speed, within noise.
+KV_BYTES_PER_VALUE = {"f16": 2.0, "q8_0": 34 / 32}
+KV_CACHE_TYPE = "q8_0"
 
 
-def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
-    """The f16 K and V cache of ``n_ctx`` tokens, from the GGUF metadata, as llama.cpp sizes it:
-    the sum over layers of ``n_ctx × (n_embd_k_gqa + n_embd_v_gqa) × 2`` bytes.
+def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int, cache_type: str = KV_CACHE_TYPE) -> int:
+    """The K and V cache of ``n_ctx`` tokens, from the GGUF metadata, as llama.cpp sizes it:
+    the sum over layers of ``n_ctx × (n_embd_k_gqa + n_embd_v_gqa)`` values, each of
+    :data:`KV_BYTES_PER_VALUE` bytes for ``cache_type``.
 
     A layer's ``n_embd_k_gqa`` is its KV heads × the key head size (``attention.key_length``,
     else ``embedding_length / head_count``); the value head size defaults the same way, not to
@@ -41,7 +47,7 @@ def kv_cache_bytes(metadata: dict[str, Any], n_ctx: int) -> int:
     head_size = width // first_heads[0] if first_heads and first_heads[0] else 0
     key = int(metadata.get(f"{arch}.attention.key_length") or head_size)
     value = int(metadata.get(f"{arch}.attention.value_length") or head_size)
-    return sum(kv_heads) * (key + value) * n_ctx * 2
+    return round(sum(kv_heads) * (key + value) * n_ctx * KV_BYTES_PER_VALUE[cache_type])
 
 
 def check_fits(path: Path, metadata: dict[str, Any], n_ctx: int,
