@@ -111,8 +111,9 @@ def test_errors_are_clear_and_exit_nonzero(data_dir: str,
 
     truncated = Path(data_dir).parent / "truncated.gguf"  # a good header, then nothing
     truncated.write_bytes(default_model().path.read_bytes()[:3_000_000])
+    # Found before any engine starts (``ask`` starts one only for an answer that needs it).
     assert main(["--data-dir", data_dir, "ask", "--model", str(truncated), "hi"]) == 1
-    assert "llama.cpp could not load truncated.gguf" in capsys.readouterr().err
+    assert "invalid GGUF file: it ends too early" in capsys.readouterr().err
     assert main(["--data-dir", data_dir, "ask", "--collection", "Nope", "hi"]) == 1
     assert "no collection named 'Nope'" in capsys.readouterr().err
 
@@ -151,6 +152,17 @@ def test_ask_computes_a_figure_question(data_dir: str,
     shown = capsys.readouterr().out
     assert shown.startswith("About $68,267 per bitcoin") and "= 800 EH/s [1] × 20 J/TH" in shown
     assert "Computed by the calculator" in shown
+
+
+def test_a_one_shot_answer_that_needs_no_model_never_starts_its_engine(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    question = "What is the energy cost per bitcoin at 8 cents per kWh?"
+    result = _json(capsys, ["--data-dir", str(data), "ask", "--json", question])
+    assert isinstance(result, dict) and round(result["calculation"]["value"]) == 68_267
+    # The default model runs from a converted copy made as its engine first loads it.
+    assert list((data / "model-cache").glob("*.onnx"))  # the embedder ran
+    assert not list((data / "model-cache").glob("*.gguf"))  # the model never loaded
 
 
 def test_ask_batch_reads_questions_from_stdin(data_dir: str, capsys: pytest.CaptureFixture[str],

@@ -46,6 +46,19 @@ def test_a_truncated_real_model_is_rejected(tmp_path: Path) -> None:
         read_metadata(path)
 
 
+def test_a_real_model_cut_after_its_header_is_rejected_by_its_tensor_offsets(
+        tmp_path: Path) -> None:
+    source = default_model("chat").path.read_bytes()
+    whole = tmp_path / "whole.gguf"
+    whole.write_bytes(source)
+    read_metadata(whole)  # the whole file passes
+    for keep in (3_000_000, len(source) // 2):  # the header and metadata whole, data cut
+        path = tmp_path / f"cut-{keep}.gguf"
+        path.write_bytes(source[:keep])
+        with pytest.raises(ModelError, match="ends too early"):
+            read_metadata(path)
+
+
 def test_user_gguf_files_in_the_models_folder_are_listed(tmp_path: Path) -> None:
     (tmp_path / "my-model.gguf").write_bytes(b"GGUF")
     ids = [entry.id for entry in load_registry(tmp_path)]

@@ -47,8 +47,8 @@ class FollowUpCache:
     def prime(self, engine: Engine, conversation_id: int, system: str) -> None:
         """Evaluate the conversation's next opening in ``engine`` in a background thread."""
         prime = getattr(engine, "prime_conversation", None)
-        if prime is None:
-            return
+        if prime is None or not getattr(engine, "started", True):
+            return  # a model server, or a lazy engine no answer has needed yet
         messages = conversation_opening(past_turns(self._conversations.turns(conversation_id)),
                                         system)
 

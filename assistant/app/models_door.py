@@ -78,13 +78,17 @@ class ModelsDoor:
         self._embedder.embed(["warm up"])
 
     def load_model(self, path: Path | None = None, *, n_ctx: int | None = None,
-                   n_threads: int | None = None, system_prompt: str | None = None) -> ModelInfo:
+                   n_threads: int | None = None, system_prompt: str | None = None,
+                   lazy: bool = False) -> ModelInfo | None:
         """Load a GGUF model (the default one if ``path`` is None) for answering, in its own
         engine process (a crash there costs a turn, never this process).
 
         If it fails, the model loaded before stays in use; if it loads, the old one is freed
         (once any answer it is writing has ended). The prompt's opening (``system_prompt``,
         else the default one) is evaluated at once, so the first question does not wait.
+        ``lazy``: start the engine only when an answer first needs the model (a one-shot
+        question answered by the calculator or from the library alone never starts it); then
+        None is returned, as what the model is like is not known yet.
         """
         model_path = Path(path).expanduser() if path else default_model().path
         self._use(ProcessEngine(
@@ -92,8 +96,8 @@ class ModelsDoor:
                            weights_cache=self.weights_cache),
             system=system_prompt or SYSTEM_PROMPT,
             layouts=LayoutMemory(self.weights_cache / LAYOUTS_FILE),
-            log_path=self.data_dir / ENGINE_LOG))
-        return self.model_info()
+            log_path=self.data_dir / ENGINE_LOG, lazy=lazy))
+        return None if lazy else self.model_info()
 
     def load_remote_model(self, url: str, model: str | None = None, *,
                           n_ctx: int | None = None) -> ModelInfo:

@@ -94,14 +94,20 @@ def ask_options(args: argparse.Namespace) -> AskOptions:
     return AskOptions(collections=collections, k=args.k, params=params)
 
 
-def _load(service: AssistantService, args: argparse.Namespace) -> None:
+def _load(service: AssistantService, args: argparse.Namespace, *, lazy: bool = False) -> None:
+    """Load the model the flags choose; ``lazy``: a local model's engine starts only when an
+    answer needs it (its notes are then printed by :func:`_model_notes` after answering)."""
     if getattr(args, "llm_url", None):
         service.load_remote_model(args.llm_url, getattr(args, "llm_model", None), n_ctx=args.ctx)
     else:
         service.load_model(resolve_model(service.data_dir, args.model), n_ctx=args.ctx,
-                           n_threads=args.threads)
+                           n_threads=args.threads, lazy=lazy)
     if service.model_remote:
         print(f"Note: Remote model: {service.model_remote}", file=sys.stderr, flush=True)
+    _model_notes(service)
+
+
+def _model_notes(service: AssistantService) -> None:
     if service.model_notice:
         print(f"Note: {service.model_notice}", file=sys.stderr, flush=True)
 
@@ -134,8 +140,15 @@ def run_summarize(service: AssistantService, args: argparse.Namespace) -> int:
 def run_ask(service: AssistantService, args: argparse.Namespace) -> int:
     """``assistant ask``: stream one answer, or answer stdin line by line."""
     options = ask_options(args)
-    _load(service, args)
-    return answer_questions(service, options, args)
+    # One-shot: the model's engine starts only if an answer needs it (a figure the calculator
+    # computes, a summary or an abstention never does).
+    _load(service, args, lazy=True)
+    noticed = service.model_notice
+    try:
+        return answer_questions(service, options, args)
+    finally:
+        if service.model_notice and service.model_notice != noticed:
+            _model_notes(service)
 
 
 def answer_questions(service: Asker, options: AskOptions, args: argparse.Namespace) -> int:

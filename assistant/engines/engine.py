@@ -75,7 +75,11 @@ class Engine(Protocol):
     """What the answer pipeline needs from a language model (the real one or a fake)."""
 
     model_id: str
-    n_ctx: int
+
+    @property
+    def n_ctx(self) -> int:
+        """The context window in tokens (an attribute or a property)."""
+        ...
 
     def count_tokens(self, messages: list[ChatMessage]) -> int:
         """Prompt tokens that ``messages`` render to."""

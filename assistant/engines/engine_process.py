@@ -26,6 +26,7 @@ from assistant.engines.engine import (
     GenerationParams,
     GenerationStats,
     TokenStream,
+    check_model_file,
     check_model_path,
 )
 from assistant.engines.engine_child import (
@@ -66,13 +67,14 @@ class ProcessEngine:
 
     def __init__(self, settings: EngineSettings, *, system: str | None = None,
                  layouts: LayoutMemory | None = None, cpu: CpuInfo | None = None,
-                 log_path: Path | None = None, command: list[str] | None = None) -> None:
+                 log_path: Path | None = None, command: list[str] | None = None,
+                 lazy: bool = False) -> None:
         # A missing file fails here; the engine reads and checks the model's contents.
         check_model_path(settings.model_path)
         self.settings = settings
         self.model_path = settings.model_path
         self.model_id = settings.model_path.stem
-        self.n_ctx = 0
+        self._n_ctx = 0
         self.weights_path = settings.model_path
         self.cpu = cpu or this_cpu()
         self.crashes = 0
@@ -87,12 +89,28 @@ class ProcessEngine:
         self._key = layout_key(settings.model_path, self.cpu, runtime_version())
         self._child: EngineChild | None = None
         self.safe_layout = False
+        self._layout_chosen = False
+        if lazy:  # started by the first request that needs the model (or its n_ctx)
+            check_model_file(settings.model_path)  # but a file that is no model fails now
+            return
         try:
-            self.safe_layout = self._initial_layout()
             self._ensure()
         except BaseException:
             self.close()
             raise
+
+    @property
+    def started(self) -> bool:
+        """Whether the engine process has been started (a lazy engine waits for a request)."""
+        return self._layout_chosen
+
+    @property
+    def n_ctx(self) -> int:
+        """The model's context length, as the engine loaded it (starting a lazy engine)."""
+        if not self._n_ctx:
+            with self._lock:
+                self._ensure()
+        return self._n_ctx
 
     # -- the layout -------------------------------------------------------------------------
 
@@ -149,6 +167,9 @@ class ProcessEngine:
         """The running engine process, started (and waited for) if need be."""
         if self._closed:
             raise ModelError("the model was closed")
+        if not self._layout_chosen:
+            self.safe_layout = self._initial_layout()
+            self._layout_chosen = True
         child = self._child or self._spawn()
         if child.ready is not None and child.process.poll() is not None:
             self.crashes += 1  # it ended while idle: nothing was lost, start another
@@ -159,7 +180,7 @@ class ProcessEngine:
         if reply is not None and "ready" in reply:
             child.ready = reply["ready"]
             child.evaluated = int(child.ready.get("primed") or 0) > 0
-            self.n_ctx = int(child.ready["n_ctx"])
+            self._n_ctx = int(child.ready["n_ctx"])
             self.weights_path = Path(child.ready["weights_path"])
             return child
         self._child = None

@@ -58,6 +58,26 @@ def _value(handle: BinaryIO, kind: int, keep: bool) -> Any:
     raise ModelError(f"invalid GGUF file: unknown metadata type {kind}")
 
 
+def _check_tensor_data(handle: BinaryIO, tensors: int, metadata: dict[str, Any],
+                       size: int) -> None:
+    """A :class:`ModelError` unless every tensor's data begins inside the file (a copy cut
+    short passes the header but not this; llama.cpp would only fail when loading it)."""
+    if tensors > _MAX_KEYS:
+        raise ModelError("invalid GGUF file: implausible number of tensors")
+    last = 0
+    for _ in range(tensors):
+        _string(handle)  # name
+        dims = _unpack(handle, "<I")
+        if dims > 8:
+            raise ModelError("invalid GGUF file: a tensor with implausibly many dimensions")
+        handle.seek(8 * dims + 4, 1)  # its shape, its type
+        last = max(last, _unpack(handle, "<Q"))  # its offset within the data section
+    alignment = int(metadata.get("general.alignment") or 32) or 32
+    data_start = -(-handle.tell() // alignment) * alignment
+    if tensors and data_start + last >= size:
+        raise ModelError("invalid GGUF file: it ends too early (truncated?)")
+
+
 def read_metadata(path: Path, *, keep_arrays: bool = False) -> dict[str, Any]:
     """The GGUF metadata of ``path``; arrays are replaced by their length unless kept."""
     try:
@@ -67,7 +87,7 @@ def read_metadata(path: Path, *, keep_arrays: bool = False) -> dict[str, Any]:
             version = _unpack(handle, "<I")
             if version not in (2, 3):
                 raise ModelError(f"unsupported GGUF version {version} in {path.name}")
-            _unpack(handle, "<Q")  # tensor count
+            tensors = _unpack(handle, "<Q")
             count = _unpack(handle, "<Q")
             if count > _MAX_KEYS:
                 raise ModelError("invalid GGUF file: implausible number of metadata keys")
@@ -75,6 +95,7 @@ def read_metadata(path: Path, *, keep_arrays: bool = False) -> dict[str, Any]:
             for _ in range(count):
                 key = _string(handle)
                 metadata[key] = _value(handle, _unpack(handle, "<I"), keep_arrays)
+            _check_tensor_data(handle, tensors, metadata, path.stat().st_size)
             return metadata
     except OSError as exc:
         raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from exc
