@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,42 @@ def test_errors_are_clear_and_exit_nonzero(data_dir: str,
     assert "invalid GGUF file: it ends too early" in capsys.readouterr().err
     assert main(["--data-dir", data_dir, "ask", "--collection", "Nope", "hi"]) == 1
     assert "no collection named 'Nope'" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_named_on_stderr_and_the_rest_kept(
+        data_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Path(data_dir).mkdir(parents=True, exist_ok=True)  # when this test runs first
+    settings = Path(data_dir) / "settings.json"
+    before = settings.read_text(encoding="utf-8") if settings.exists() else None
+    settings.write_text('{"theme": "pink", "font_size": 15}', encoding="utf-8")
+    try:
+        assert main(["--data-dir", data_dir, "collections", "--json"]) == 0
+        err = capsys.readouterr().err
+        assert ('warning: Some saved settings in settings.json were not valid and were reset '
+                'to their defaults: theme must be one of light, dark (it was "pink").') in err
+        assert "font size" not in err
+    finally:
+        if before is None:
+            settings.unlink()
+        else:
+            settings.write_text(before, encoding="utf-8")
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_is_read_from_the_installed_package(
+        flag: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([flag])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == f"offgrid {metadata.version('offgrid')}\n"
+
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)  # run from a checkout, not installed
+    with pytest.raises(SystemExit):
+        main([flag])
+    assert capsys.readouterr().out.startswith("offgrid (not installed")
 
 
 ANSWER_KEYS = {"question", "answer", "abstained", "evidence", "sources", "unsupported", "model",

@@ -52,6 +52,41 @@ def test_markdown_ignores_hashes_inside_code_fences(tmp_path: Path) -> None:
     assert {s.heading for s in doc.sections} == {"Top"}
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # setext headings, including a one-character underline and a title over two lines
+    ("Title\n=\n\nIntro.\n\nSub\n--\nBody.\n",
+     [("Title", "Intro."), ("Title > Sub", "Body.")]),
+    ("A long\ntitle\n=====\n\nIntro.\n", [("A long title", "Intro.")]),
+    # a ~~~ fence is not closed by ```, and a ```` fence not by the ``` inside it
+    ("# Top\n\n~~~\n# not\n```\n# still not\n~~~\n\n## Real\ntext\n",
+     [("Top", "still not"), ("Top > Real", "text")]),
+    ("# Top\n\n````\n```\n# not\n```\n````\n\n## Real\ntext\n",
+     [("Top", "# not"), ("Top > Real", "text")]),
+    # indented code, an HTML block, a quote and a list item hold no heading of the document's
+    ("# Top\n\n    # code\n\n<!--\n# comment\n-->\n\n> # quoted\n\n- item\n---\nEnd.\n",
+     [("Top", "# code"), ("Top", "# comment"), ("Top", "quoted"), ("Top", "End.")]),
+    # YAML front matter: its closing line does not make its last key a heading
+    ("---\ntitle: Notes\n---\n\n# Top\ntext\n", [(None, "title: Notes"), ("Top", "text")]),
+    # a heading's title is its plain text
+    ("## Sub ##\ntext\n# The *big* `x` [link](y)\nmore\n",
+     [("Sub", "text"), ("The big x link", "more")]),
+])
+def test_markdown_headings_as_commonmark_reads_them(tmp_path: Path, text: str,
+                                                    expected: list) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    doc = load_document(path)
+    assert doc.text == text
+    assert [(_section_of(doc, needle).heading, needle) for _, needle in expected] == expected
+    assert all(text[s.start - 1:s.start] in ("", "\n") for s in doc.sections)  # at line starts
+
+
+def test_markdown_title_is_the_first_setext_h1(tmp_path: Path) -> None:
+    path = tmp_path / "field.md"
+    path.write_text("Intro line.\n\nField Notes\n===========\n\nBody.\n", encoding="utf-8")
+    assert load_document(path).title == "Field Notes"
+
+
 def test_html_visible_text_and_headings(tmp_path: Path) -> None:
     path = tmp_path / "glacier.html"
     path.write_text(HTML_SAMPLE, encoding="utf-8")

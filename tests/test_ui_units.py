@@ -144,6 +144,32 @@ def test_only_the_newest_conversation_search_is_shown(controllers, qtbot) -> Non
     assert shown == [[]]
 
 
+def test_a_bad_saved_setting_is_named_when_the_window_opens_and_the_rest_kept(
+        tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "settings.json").write_text('{"theme": "pink", "font_size": 15}',
+                                                     encoding="utf-8")
+    engine = FakeEngine()
+
+    def load_model(service: AssistantService, settings: object) -> FakeEngine:
+        service._engine = engine
+        return engine
+
+    made = Controllers.create(lambda: AssistantService(
+        tmp_path / "data", embedder=HashEmbedder(dimension=512), library_dir=notes),
+        load_model=load_model)
+    with qtbot.waitSignal(made.session.error, timeout=30_000) as blocker:
+        made.session.start()
+    assert blocker.args == ["Some saved settings in settings.json were not valid and were reset "
+                            'to their defaults: theme must be one of light, dark (it was "pink").']
+    assert made.session.settings.font_size == 15 and made.session.settings.theme == "light"
+    qtbot.waitUntil(lambda: made.session.ready, timeout=30_000)
+    made.session.shutdown()
+
+
 def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
         tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     import threading

@@ -16,8 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "assistant" / "bundled" / "library"
-# What the build reads: pyproject.toml names README.md as the long description.
-BUILD_INPUTS = ("pyproject.toml", "README.md", "assistant", "ui")
+# What the build reads: pyproject.toml names README.md as the long description and LICENSE as
+# the licence file.
+BUILD_INPUTS = ("pyproject.toml", "README.md", "LICENSE", "assistant", "ui")
 
 
 def run(command: list[str | Path], cwd: Path | None = None,
@@ -74,6 +75,14 @@ def test_an_installed_wheel_searches_its_bundled_library(tmp_path: Path) -> None
     assert "assistant/bundled/library/energy-cost-per-bitcoin.pdf" in shipped
     assert shipped <= names, sorted(shipped - names)
     assert "assistant/bundled/registry.json" in names
+    version = wheel.name.split("-")[1]
+    info = f"offgrid-{version}.dist-info"
+    archive = zipfile.ZipFile(wheel)
+    assert archive.read(f"{info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
+    metadata = archive.read(f"{info}/METADATA").decode()
+    assert "License-Expression: Apache-2.0" in metadata
+    assert "[gui_scripts]\noffgrid = ui.__main__:run" in archive.read(
+        f"{info}/entry_points.txt").decode()
 
     venv, site = scratch_env(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"
@@ -93,6 +102,9 @@ def test_an_installed_wheel_searches_its_bundled_library(tmp_path: Path) -> None
         assert Path(found).is_relative_to(site) and not Path(found).is_relative_to(ROOT), where
 
     assistant = venv / "bin" / "assistant"
+    assert (venv / "bin" / "offgrid").is_file()  # the window's launcher
+    # the version comes from the installed package's metadata
+    assert run([assistant, "--version"], cwd=elsewhere, env=env) == f"offgrid {version}\n"
     data = tmp_path / "data"
     hits = json.loads(run([assistant, "--data-dir", data, "search", "--json", "hashprice"],
                           cwd=elsewhere, env=env))

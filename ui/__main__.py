@@ -1,4 +1,5 @@
-"""``python -m ui`` opens the Offgrid window, after checking that Qt can open one here."""
+"""``python -m ui`` (and the ``offgrid`` launcher) opens the Offgrid window, after checking that
+Qt can open one here."""
 
 import sys
 
@@ -16,4 +17,5 @@ def run() -> int:
     return main()
 
 
-sys.exit(run())
+if __name__ == "__main__":  # `python -m ui`; the `offgrid` launcher calls run() itself
+    sys.exit(run())

@@ -25,8 +25,10 @@ from assistant.app.settings import (
     API_HOST,
     API_PORT,
     THEMES,
+    LoadedSettings,
     Settings,
     load_settings,
+    read_settings,
     save_settings,
 )
 from assistant.engines.engine import GenerationParams
@@ -62,11 +64,12 @@ __all__ = [
     "Answer", "AnswerBusy", "AnswerEvent", "Asked", "AskOptions", "AssistantError",
     "AssistantService", "ClaimCheck", "CollectionInfo", "Conversation", "DocumentInfo",
     "Evidence", "FileResult", "Finished",
-    "GenerationParams", "Hit", "IngestReport", "ModelEntry", "Retrieved", "Settings", "Timings",
+    "GenerationParams", "Hit", "IngestReport", "LoadedSettings", "ModelEntry", "Retrieved",
+    "Settings", "Timings",
     "Token", "Turn", "Waiting", "answer_markdown", "conversation_markdown", "human_size",
     "install_egress_guard", "library_dir", "load_settings", "location", "peak_resident_bytes",
     "resident_bytes",
-    "plural", "resolve_data_dir", "save_settings",
+    "plural", "read_settings", "resolve_data_dir", "save_settings",
     # the mining calculator: pure functions (values in, values out) and its cited presets
     "RESULT_FIELDS", "CalculationError", "Inputs", "MinerDay", "Preset", "Presets", "Results",
     "Source",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from assistant.answers.prompting import SYSTEM_PROMPT
 from assistant.errors import AssistantError
@@ -43,45 +45,120 @@ class Settings:
 
     def checked(self) -> Settings:
         """These settings, or an :class:`AssistantError` naming the first bad value."""
-        rules = [
-            (0.0 <= self.temperature <= 2.0, "temperature must be between 0 and 2"),
-            (16 <= self.max_tokens <= 8192, "max tokens must be between 16 and 8192"),
-            (1 <= self.top_k <= 1000, "top-k must be between 1 and 1000"),
-            (self.context_length == 0 or 512 <= self.context_length <= 131072,
-             "context length must be 0 (the model's own) or 512 to 131072"),
-            (0 <= self.threads <= 256, "threads must be 0 (automatic) or 1 to 256"),
-            (bool(self.system_prompt.strip()), "the system prompt cannot be empty"),
-            (self.theme in THEMES, f"theme must be one of {', '.join(THEMES)}"),
-            (6 <= self.font_size <= 40, "font size must be between 6 and 40"),
-            (not self.remote_url or self.remote_url.startswith(("http://", "https://")),
-             "the model server's address must start with http:// or https://"),
-            (not self.chroma_url or self.chroma_url.startswith(("http://", "https://")),
-             "the Chroma server's address must start with http:// or https://"),
-            (bool(self.api_host.strip()) and not any(c.isspace() for c in self.api_host),
-             "the local API's host must be an address such as 127.0.0.1"),
-            (1 <= self.api_port <= 65535, "the local API's port must be between 1 and 65535"),
-            (not self.api_token or len(self.api_token) >= 16,
-             "the local API's token must be at least 16 characters long"),
-        ]
-        for ok, message in rules:
-            if not ok:
-                raise AssistantError(message)
+        for name in _RULES:
+            problem = _problem(name, getattr(self, name))
+            if problem:
+                raise AssistantError(problem)
         return self
 
 
+# Each setting's rule: whether a value of the right type is allowed, and what to say if not.
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "temperature": (lambda v: 0.0 <= v <= 2.0, "temperature must be between 0 and 2"),
+    "max_tokens": (lambda v: 16 <= v <= 8192, "max tokens must be between 16 and 8192"),
+    "top_k": (lambda v: 1 <= v <= 1000, "top-k must be between 1 and 1000"),
+    "context_length": (lambda v: v == 0 or 512 <= v <= 131072,
+                       "context length must be 0 (the model's own) or 512 to 131072"),
+    "threads": (lambda v: 0 <= v <= 256, "threads must be 0 (automatic) or 1 to 256"),
+    "system_prompt": (lambda v: bool(v.strip()), "the system prompt cannot be empty"),
+    "theme": (lambda v: v in THEMES, f"theme must be one of {', '.join(THEMES)}"),
+    "font_size": (lambda v: 6 <= v <= 40, "font size must be between 6 and 40"),
+    "model_path": (lambda v: True, ""),
+    "remote_url": (lambda v: not v or v.startswith(("http://", "https://")),
+                   "the model server's address must start with http:// or https://"),
+    "remote_model": (lambda v: True, ""),
+    "chroma_url": (lambda v: not v or v.startswith(("http://", "https://")),
+                   "the Chroma server's address must start with http:// or https://"),
+    "api_enabled": (lambda v: True, ""),
+    "api_host": (lambda v: bool(v.strip()) and not any(c.isspace() for c in v),
+                 "the local API's host must be an address such as 127.0.0.1"),
+    "api_port": (lambda v: 1 <= v <= 65535, "the local API's port must be between 1 and 65535"),
+    "api_token": (lambda v: not v or len(v) >= 16,
+                  "the local API's token must be at least 16 characters long"),
+}
+_FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}  # "float", "int", "str", "bool"
+_SECRET = {"api_token"}  # a bad value of these is never repeated in a message
+_KINDS = {"float": "a number", "int": "a whole number", "str": "text", "bool": "true or false"}
+
+
+def _problem(name: str, value: object) -> str:
+    """What is wrong with ``value`` for the setting ``name`` (its type, then its rule), or ""."""
+    kind = _FIELD_TYPES[name]
+    if not _of_kind(kind, value):
+        return f"{name.replace('_', ' ')} must be {_KINDS[kind]}"
+    allowed, message = _RULES[name]
+    return "" if allowed(value) else message
+
+
+def _of_kind(kind: str, value: object) -> bool:
+    """Whether a JSON value has a setting's type (a whole number will do for a number; true
+    and false are not numbers)."""
+    if kind == "bool" or isinstance(value, bool):
+        return kind == "bool" and isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, int | float)
+    return isinstance(value, int if kind == "int" else str)
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """The saved settings, and what was wrong in the file (each named value was reset)."""
+
+    settings: Settings
+    problems: tuple[str, ...] = ()
+
+    def notice(self) -> str:
+        """A message for the user naming what was reset, or "" if the file was sound."""
+        if not self.problems:
+            return ""
+        return (f"Some saved settings in {SETTINGS_FILE} were not valid and were reset to "
+                f"their defaults: {'; '.join(self.problems)}.")
+
+
+def read_settings(data_dir: Path) -> LoadedSettings:
+    """The saved settings, each bad value reset to its default alone (and named), unknown keys
+    ignored; the defaults for a missing or unreadable file."""
+    path = data_dir / SETTINGS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return LoadedSettings(Settings())
+    except (OSError, ValueError) as exc:
+        return LoadedSettings(Settings(), (f"the file could not be read ({_reason(exc)}), so "
+                                           "every setting is at its default",))
+    if not isinstance(raw, dict):
+        return LoadedSettings(Settings(), ("the file does not hold a JSON object, so every "
+                                           "setting is at its default",))
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in _FIELD_TYPES:
+        if name not in raw:
+            continue
+        problem = _problem(name, raw[name])
+        if problem:
+            shown = "" if name in _SECRET else f" (it was {_shown(raw[name])})"
+            problems.append(problem + shown)
+        else:
+            values[name] = float(raw[name]) if _FIELD_TYPES[name] == "float" else raw[name]
+    return LoadedSettings(replace(Settings(), **values), tuple(problems))
+
+
 def load_settings(data_dir: Path) -> Settings:
-    """The saved settings; defaults for a missing file, unknown keys or bad values."""
-    try:
-        raw = json.loads((data_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return Settings()
-    known = {f.name: f.type for f in fields(Settings)}
-    values = {key: value for key, value in raw.items() if key in known} \
-        if isinstance(raw, dict) else {}
-    try:
-        return replace(Settings(), **values).checked()
-    except (AssistantError, TypeError):
-        return Settings()
+    """The saved settings (see :func:`read_settings`), without what was wrong with them."""
+    return read_settings(data_dir).settings
+
+
+def _reason(exc: OSError | ValueError) -> str:
+    """Why the file could not be read, briefly."""
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return "not valid JSON" if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
+
+
+def _shown(value: object) -> str:
+    """A bad value as the file holds it, cut short if long."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:

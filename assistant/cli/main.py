@@ -7,11 +7,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
 from assistant.app.service import DEFAULT_COLLECTION, AssistantService
-from assistant.app.settings import load_settings
+from assistant.app.settings import read_settings
 from assistant.bench.command import add_bench_command, run_bench
 from assistant.cli.ask import (
     add_answer_commands,
@@ -35,6 +36,14 @@ from assistant.system.paths import library_dir, resolve_data_dir
 from assistant.text.formatting import plural
 
 
+def version() -> str:
+    """The installed package's version (its metadata), or a note that it is not installed."""
+    try:
+        return metadata.version("offgrid")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run from a checkout without `pip install`)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -42,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offgrid: ask your research documents, entirely offline. "
                     "Without a command, starts an interactive session.",
     )
+    parser.add_argument("-V", "--version", action="version", version=f"offgrid {version()}",
+                        help="print Offgrid's version and exit")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="where the library is kept (default: $ASSISTANT_DATA_DIR, "
                              "else the per-user data directory)")
@@ -99,8 +110,11 @@ def open_service(data_dir: str | None, chroma_url: str | None = None) -> Assista
     """Open the library in the chosen data directory (shared on ``chroma_url``, else on the
     server its settings name, if any), indexing the bundled library if needed."""
     folder = resolve_data_dir(data_dir)
+    loaded = read_settings(folder)
+    if loaded.problems:
+        print(f"warning: {loaded.notice()}", file=sys.stderr, flush=True)
     service = AssistantService(folder, library_dir=library_dir(),
-                               chroma_url=chroma_url or load_settings(folder).chroma_url or None)
+                               chroma_url=chroma_url or loaded.settings.chroma_url or None)
     if service.library_shared:
         print(f"Note: Library shared on the Chroma server at {service.library_shared}",
               file=sys.stderr, flush=True)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 
 def human_size(size: int) -> str:
-    """A byte count as people read it: ``950 bytes``, ``12.5 KB``, ``210.0 MB``."""
+    """A byte count as people read it: ``950 bytes``, ``12.5 KB``, ``210.0 MB``, ``2.0 TB``.
+
+    A value that rounds to 1000.0 of one unit is written in the next (``1.0 MB``, not
+    ``1000.0 KB``); terabytes carry on counting past 1000.
+    """
     if size < 1000:
         return f"{size} bytes"
-    for unit in ("KB", "MB", "GB"):
-        size_f = size / 1000.0
-        if size_f < 1000 or unit == "GB":
-            return f"{size_f:.1f} {unit}"
-        size = int(size_f)
-    return f"{size} bytes"
+    units = ("KB", "MB", "GB", "TB")
+    value = size / 1000.0
+    for unit in units[:-1]:
+        if round(value, 1) < 1000:
+            return f"{value:.1f} {unit}"
+        value /= 1000.0
+    return f"{value:.1f} {units[-1]}"
 
 
 def plural(count: int, noun: str) -> str:

@@ -7,17 +7,44 @@ import re
 _BOUNDARY = re.compile(
     r"\n[ \t]*\n\s*"                        # paragraph break
     r"|\n(?=[ \t]*(?:[-*+•]|\d+[.)]|#{1,6})\s)"  # a list item or heading on the next line
-    r"|(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"  # end of sentence
+    r"|(?P<stop>(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9]))"  # end of sentence
     r"|(?<=\n===|\n---)[=-]*[ \t]*\n\s*"  # the line under an underlined heading
 )
 _UNDERLINED = re.compile(r"\n[ \t]*(?:={3,}|-{3,})[ \t]*$")
-# A full stop that ends an abbreviation, not a sentence: "approx. 853,000", "e.g. Kazakhstan",
-# "the U.S. share", "Fig. 2", "Dr. Back". Single capitals are left alone ("10^6 J. One kWh").
-_ABBREVIATION = re.compile(
-    r"(?:^|[\s(\[\"'])(?:approx|e\.g|i\.e|cf|vs|viz|ca|resp|fig|figs|eq|eqs|dr|mr|mrs|prof|vol|pp"
-    r"|[A-Z](?:\.[A-Z])+)\.$",
-    re.IGNORECASE)
-_LOOKBACK = 12
+# Abbreviations whose full stop never ends a sentence: something always follows them
+# ("approx. 853,000", "e.g. Kazakhstan", "Fig. 2", "Dr. Back", "cf. Table 2").
+_LEADING = frozenset((
+    "approx", "e.g", "i.e", "cf", "vs", "viz", "ca", "resp", "fig", "figs", "eq", "eqs", "dr",
+    "mr", "mrs", "prof", "vol", "vols", "pp", "ch", "ref", "refs", "tab", "incl",
+    "esp", "gen", "gov", "rep", "sen", "rev", "hon", "capt", "lt", "sgt", "mme", "mlle",
+))
+# Abbreviations that may end a sentence ("… fans, etc. All are costly"): a capitalised word
+# after them starts the next one, a digit or a lowercase word does not ("No. 5", "Jan. 12").
+_MAY_END = frozenset((
+    "etc", "al", "inc", "ltd", "co", "corp", "jr", "sr", "bros", "no", "nos", "p", "ed", "eds",
+    "ibid", "op", "cit", "sec", "min", "max", "avg", "est", "dept", "univ", "assn", "intl",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+))
+# Names and initials ("J. Smith", "the U.S. Senate", "St. Paul", "Ms. Back") run on into a
+# capitalised word, unless that word is one that opens sentences ("… in the U.S. The share
+# rose"); after a number or a symbol they are units or variables ("10^6 J.", "795 ms.",
+# "= H x e / R.") and may end one.
+_NAME_LIKE = frozenset(("st", "mt", "ft", "ms"))
+_OPENERS = frozenset((
+    "a", "after", "all", "also", "although", "an", "and", "another", "any", "as", "at",
+    "because", "before", "both", "but", "by", "each", "even", "every", "for", "from", "he",
+    "her", "here", "his", "how", "however", "i", "if", "in", "it", "its", "many", "more", "most",
+    "my", "no", "not", "now", "of", "on", "one", "only", "or", "our", "she", "since", "so",
+    "some", "such", "that", "the", "their", "then", "there", "these", "they", "this", "those",
+    "thus", "to", "under", "unlike", "we", "what", "when", "where", "whether", "which", "while",
+    "who", "why", "with", "yet", "you", "your",
+))
+_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s(\[\"'/]))([A-Za-z]+(?:\.[A-Za-z]+)*)\.$")
+_WORD_AFTER = re.compile(r"[\"'(\[]?(\w+)")
+# "10^6 J.", "/ R.": a unit after a number or a variable after a symbol, not an initial
+_QUANTITY_BEFORE = re.compile(r"(?<!\S)(?:\d\S*|[^\w\s]+)\s+$")
+_INITIALS = re.compile(r"[A-Z]|[A-Za-z](?:\.[A-Za-z])+")  # "J", "U.S", "a.m"
+_LOOKBACK = 24
 # A sentence that leans on the one before it: "For that reason …", "So …", "Depending on
 # whether their …", "Running for a year, that is 140 TWh.", "The two therefore differ …"
 _CONTINUES = re.compile(
@@ -47,7 +74,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
-        if _after_abbreviation(text, max(cursor, match.start() - _LOOKBACK), match.start()):
+        if match.group("stop") is not None and _runs_on(text, cursor, match.start(),
+                                                        match.end(), end):
             continue
         spans.extend(trimmed(text, cursor, match.start()))
         cursor = match.end()
@@ -55,9 +83,26 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-def _after_abbreviation(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` ends with an abbreviation's or an initial's full stop."""
-    return text[end - 1:end] == "." and bool(_ABBREVIATION.search(text[start:end]))
+def _runs_on(text: str, cursor: int, stop: int, after: int, end: int) -> bool:
+    """Whether the full stop just before ``stop`` ends an abbreviation or an initial and the
+    sentence runs on past it, judged by the word before it and the word at ``after``."""
+    if text[stop - 1:stop] != ".":
+        return False
+    before = _WORD_BEFORE.search(text, max(cursor, stop - _LOOKBACK), stop)
+    following = _WORD_AFTER.match(text, after, end)
+    if before is None or following is None:
+        return False
+    word, next_word = before.group(1), following.group(1)
+    key = word.lower()
+    if key in _LEADING:
+        return True
+    name_like = key in _NAME_LIKE or bool(_INITIALS.fullmatch(word))
+    if name_like and "." not in word and _QUANTITY_BEFORE.search(
+            text, max(cursor, before.start() - _LOOKBACK), before.start()):
+        return False  # a unit or a variable ("795 ms.", "= H / R.")
+    if not next_word[0].isupper():  # a digit: "No. 5", "Jan. 12", "the U.S. 2024 figures"
+        return key in _MAY_END or name_like
+    return name_like and next_word.lower() not in _OPENERS
 
 
 def trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -23,9 +23,11 @@ from assistant.app import (
     AssistantError,
     AssistantService,
     GenerationParams,
+    LoadedSettings,
     Settings,
     library_dir,
     load_settings,
+    read_settings,
 )
 from ui.workers import JobRunner
 
@@ -121,21 +123,24 @@ class Session(QObject):
         self.status.emit("Opening the library…")
         self.jobs.start(self._open, on_success=self._service_opened, on_error=self._fatal)
 
-    def _open(self) -> tuple[AssistantService, Settings]:
+    def _open(self) -> tuple[AssistantService, LoadedSettings]:
         service = self._open_service()
-        return service, load_settings(service.data_dir)
+        return service, read_settings(service.data_dir)
 
-    def _service_opened(self, opened: tuple[AssistantService, Settings]) -> None:
-        service, settings = opened
+    def _service_opened(self, opened: tuple[AssistantService, LoadedSettings]) -> None:
+        service, loaded = opened
         if self._closed:  # the window closed while the library was opening
             service.close()
             return
         self.service = service
         gc.freeze()  # see _check_ready
+        settings = loaded.settings
         self.use_settings(settings)
         self.changed.emit(Changes(documents=True, conversations=True, settings=True))
         self.status.emit("Loading the language model…")
         self.opened.emit()
+        if loaded.problems:  # the other settings are in use; say which were reset
+            self.error.emit(loaded.notice())
         self.jobs.start(lambda: self._sync(service), on_success=self._synced,
                         on_error=self._fatal)
         self.jobs.start(lambda: self._load_model(service, settings),
