@@ -74,6 +74,7 @@ def test_an_installed_wheel_searches_its_bundled_library(tmp_path: Path) -> None
     assert "assistant/bundled/library/energy-cost-per-bitcoin.pdf" in shipped
     assert shipped <= names, sorted(shipped - names)
     assert "assistant/bundled/registry.json" in names
+    assert {"ui/resources/offgrid.svg", "ui/resources/offgrid.desktop"} <= names  # the icon
 
     venv, site = scratch_env(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"
