@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QPalette, QShortcut
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QTabWidget
 
 import tasks
 from assistant.app import Answer, AssistantService, Hit, Logging, Timings, start_logging
@@ -99,6 +99,26 @@ def test_the_menu_bar_reaches_every_action_and_no_key_does_two_things(
                              "quit")}
     assert shortcut == {"new_chat": "Ctrl+N", "import_files": "Ctrl+O", "find_chat": "Ctrl+F",
                         "stop": "Esc", "settings": "Ctrl+,", "quit": "Ctrl+Q"}
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt+letter a label marks with "&" ("&&" is a plain ampersand)."""
+    plain = text.replace("&&", "")
+    at = plain.find("&")
+    return plain[at + 1].lower() if 0 <= at < len(plain) - 1 else None
+
+
+def test_no_alt_key_in_the_window_opens_two_things(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = desktop_window(tmp_path, qtbot)
+    texts = [a.text() for a in window.menuBar().actions()]
+    texts += [tabs.tabText(i) for tabs in window.findChildren(QTabWidget)
+              for i in range(tabs.count())]
+    texts += [button.text() for button in window.findChildren(QAbstractButton)]
+    texts += [label.text() for label in window.findChildren(QLabel) if label.buddy()]
+    letters = [letter for letter in map(mnemonic, texts) if letter]
+    assert {"f", "e", "v", "h", "a", "m"} <= set(letters)  # the menus and the two pages
+    assert len(letters) == len(set(letters)), sorted(
+        t for t in texts if mnemonic(t) and letters.count(mnemonic(t)) > 1)
 
 
 def test_menu_actions_do_what_they_say(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
