@@ -12,7 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, qInstallMessageHandler, qWarning
 from PySide6.QtGui import QAction, QColor, QFont, QPalette, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QTabWidget
 
@@ -24,6 +24,7 @@ from ui.panels.chat_view import ChatView
 from ui.resources import DESKTOP_NAME, ICON_FILE
 from ui.window.appearance import DARK, Appearance
 from ui.window.main_window import MainWindow
+from ui.window.reporting import route_qt_messages
 from ui.window.wiring import ANNOUNCED_CHARS, announce, answer_announcement
 
 
@@ -215,6 +216,17 @@ def test_an_error_in_a_worker_thread_is_logged_and_shown(tmp_path: Path, qtbot, 
     qtbot.waitUntil(lambda: window.error_reporter.dialog is not None, timeout=5_000)
     assert "OSError: the disk went away" in window.error_reporter.dialog.details.toPlainText()
     window.error_reporter.dialog.close()
+
+
+def test_qts_own_warnings_go_to_the_log(logs: Logging) -> None:
+    previous = route_qt_messages()
+    try:
+        qWarning("a warning from Qt itself")
+    finally:
+        qInstallMessageHandler(previous)
+    logs.handler.flush()
+    assert "WARNING offgrid.qt [MainThread] a warning from Qt itself" in \
+        logs.log_file.read_text(encoding="utf-8")
 
 
 # -- the System theme -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ the :class:`ErrorDialog`, one at a time, on the GUI thread whichever thread rais
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QMessageLogContext, QObject, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QWidget
@@ -26,9 +27,9 @@ def log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -
     qt_log.log(QT_LEVELS.get(kind, logging.WARNING), "%s%s", message, where)
 
 
-def route_qt_messages() -> None:
-    """Send Qt's messages to the log from now on."""
-    qInstallMessageHandler(log_qt_message)
+def route_qt_messages() -> Callable[[QtMsgType, QMessageLogContext, str], object] | None:
+    """Send Qt's messages to the log from now on; the handler they went to before."""
+    return qInstallMessageHandler(log_qt_message)
 
 
 class ErrorReporter(QObject):
