@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QTabWidget
 
 from assistant.app import THEMES
 from ui.controllers import Changes, Controllers
@@ -135,17 +135,17 @@ class WindowMenus:
             return
         act(chosen)
 
-    def _show_tab(self, tabs: QWidget, page: int) -> None:
+    def _show_tab(self, tabs: QTabWidget, page: int) -> None:
         window = self.window
         if tabs is not window.pages:
             window.pages.setCurrentIndex(0)  # the chats and sources are on the first page
-        tabs.setCurrentIndex(page)  # type: ignore[attr-defined]
-        tabs.currentWidget().setFocus()  # type: ignore[attr-defined]
+        tabs.setCurrentIndex(page)
+        tabs.currentWidget().setFocus()
 
     def _change(self, **values: object) -> None:
         """Save and apply new looks (the settings dialog's way)."""
         settings = self.controllers.session.settings
-        changed = replace(settings, **values)  # type: ignore[arg-type]
+        changed = replace(settings, **values)
         if changed != settings:
             self.controllers.models.apply_settings(changed)
         self._check_theme()

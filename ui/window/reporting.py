@@ -43,12 +43,11 @@ class ErrorReporter(QObject):
         self.logs = logs
         self.dialog: ErrorDialog | None = None
         self.reported.connect(self.show_error)
-        logs.listeners.append(self.reported.emit)
-        self.destroyed.connect(lambda: self._stop_listening(logs))
-
-    def _stop_listening(self, logs: Logging) -> None:
-        if self.reported.emit in logs.listeners:
-            logs.listeners.remove(self.reported.emit)
+        listener = self.reported.emit
+        logs.listeners.append(listener)
+        # once the window is gone, its dialog is no one's to show
+        self.destroyed.connect(lambda: listener in logs.listeners and
+                               logs.listeners.remove(listener))
 
     def show_error(self, text: str) -> None:
         """Show ``text`` in the dialog open, else in a new one."""
