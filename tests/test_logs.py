@@ -3,6 +3,7 @@ crashes), and that stopping it puts back what was there."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
@@ -72,6 +73,39 @@ def test_a_failing_listener_does_not_hide_the_error(tmp_path: Path) -> None:
     text = logs.log_file.read_text(encoding="utf-8")
     assert "the real error" in text and "An error listener failed" in text
     assert heard == ["Traceback: the real error"]
+
+
+def test_an_exception_raised_on_a_thread_outside_threading_names_that_thread(
+        tmp_path: Path) -> None:
+    logs = start_logging(tmp_path / "logs")
+    try:
+        def hand_over() -> None:  # as PySide does with a slot's exception on a QThread
+            try:
+                raise LookupError("no such passage")
+            except LookupError as error:
+                sys.excepthook(type(error), error, error.__traceback__)
+
+        worker = threading.Thread(target=hand_over, name="reader")
+        worker.start()
+        worker.join()
+    finally:
+        logs.stop()
+    assert "Uncaught exception in thread reader" in logs.log_file.read_text(encoding="utf-8")
+
+
+def test_the_log_rotates_and_keeps_three_older_files(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("assistant.system.logs.LOG_BYTES", 2_000)
+    logs = start_logging(tmp_path / "logs")
+    try:
+        for line in range(200):
+            logging.getLogger("offgrid.test").warning("line %d of a long session", line)
+    finally:
+        logs.stop()
+    names = sorted(path.name for path in (tmp_path / "logs").glob("offgrid.log*"))
+    assert names == ["offgrid.log", "offgrid.log.1", "offgrid.log.2", "offgrid.log.3"]
+    assert "line 199 of a long session" in logs.log_file.read_text(encoding="utf-8")
+    assert all(path.stat().st_size <= 2_200 for path in (tmp_path / "logs").glob("offgrid*"))
 
 
 def test_stopping_puts_the_previous_hooks_back(tmp_path: Path) -> None:

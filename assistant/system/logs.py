@@ -113,7 +113,11 @@ def start_logging(folder: Path, *, level: int = logging.INFO) -> Logging:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, trace)
             return
-        logs.report(exception_text(kind, error, trace), "the main thread")
+        # Qt's threads raise here too (PySide hands a slot's exception to sys.excepthook)
+        thread = threading.current_thread()
+        where = "the main thread" if thread is threading.main_thread() else \
+            f"thread {thread.name}"
+        logs.report(exception_text(kind, error, trace), where)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None or issubclass(args.exc_type, SystemExit):

@@ -6,7 +6,7 @@ from html import escape
 from importlib.metadata import PackageNotFoundError, version
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 # What ships inside Offgrid, with its licence: (what, its role, licence).
 LICENCES = (
@@ -42,6 +42,9 @@ def about_dialog(parent: QWidget, app_version: str, qt_version: str) -> QMessage
     box.setWindowTitle("About Offgrid")
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(about_html(app_version, qt_version))
+    text = box.findChild(QLabel, "qt_msgbox_label")  # wide enough for the licence table
+    if text is not None:
+        text.setMinimumWidth(text.fontMetrics().averageCharWidth() * 64)
     icon = parent.windowIcon()
     if not icon.isNull():
         box.setIconPixmap(icon.pixmap(64, 64))
