@@ -17,8 +17,17 @@ from PySide6.QtGui import QAction, QColor, QFont, QPalette, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QTabWidget
 
 import tasks
-from assistant.app import Answer, AssistantService, Hit, Logging, Timings, start_logging
-from tests.fakes import HashEmbedder
+from assistant.app import (
+    Answer,
+    AssistantService,
+    Hit,
+    Logging,
+    Settings,
+    Timings,
+    load_settings,
+    start_logging,
+)
+from tests.fakes import FakeEngine, HashEmbedder
 from ui.controllers import Controllers
 from ui.panels.chat_view import ChatView
 from ui.resources import DESKTOP_NAME, ICON_FILE
@@ -244,6 +253,39 @@ def test_the_system_theme_follows_the_desktop_when_it_turns_dark_or_light(
     appearance.show("light", 11)  # a chosen theme stays, whatever the desktop does
     appearance.scheme_changed(Qt.ColorScheme.Dark)
     assert qapp.palette().color(QPalette.ColorRole.Window) != dark
+
+
+def test_the_view_menu_saves_the_theme_and_text_size_and_applies_them(
+        tmp_path: Path, qtbot, restored_look: None) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "library").mkdir()
+    engine = FakeEngine([["unused"]])
+
+    def load_model(service: AssistantService, _settings: object) -> FakeEngine:
+        service._engine = engine
+        return engine
+
+    controllers = Controllers.create(lambda: AssistantService(
+        tmp_path / "data", embedder=HashEmbedder(), library_dir=tmp_path / "library"),
+        load_model=load_model)
+    window = MainWindow(controllers)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(controllers.session.model_ready, timeout=30_000):
+        controllers.session.start()
+    actions, saved = window.menus.actions, tmp_path / "data" / "settings.json"
+    with qtbot.waitSignal(controllers.session.changed, timeout=10_000):
+        actions["theme_dark"].trigger()
+    with qtbot.waitSignal(controllers.session.changed, timeout=10_000):
+        actions["larger"].trigger()
+    assert load_settings(tmp_path / "data") == replace(Settings(), theme="dark", font_size=12)
+    assert saved.is_file() and actions["theme_dark"].isChecked()
+    assert QApplication.palette().color(QPalette.ColorRole.Window) == \
+        QColor(DARK[QPalette.ColorRole.Window])
+    assert QApplication.font().pointSize() == 12
+    with qtbot.waitSignal(controllers.session.changed, timeout=10_000):
+        actions["theme_system"].trigger()
+    assert load_settings(tmp_path / "data").theme == "system"
+    assert actions["theme_system"].isChecked() and not actions["theme_dark"].isChecked()
+    window.close()
 
 
 # -- the window's places --------------------------------------------------------------------
