@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Offgrid's set-up commands: ``python3 tasks.py app``, ``test``, ``setup`` and ``lock``.
+"""Offgrid's set-up commands: ``python3 tasks.py app``, ``test``, ``setup``, ``lock`` and
+``install-desktop``.
 
 ``app``, ``test`` and ``setup`` create or update ``.venv/`` at the repository root and install
 exactly the versions pinned in ``constraints.txt`` (the lock: what the test suite passed with),
 skipped when nothing changed since the last install; then ``app`` runs the app and ``test``
 the tests. ``lock`` rebuilds ``.venv/`` from scratch with the newest releases that
-``pyproject.toml`` allows and rewrites ``constraints.txt`` from it.
+``pyproject.toml`` allows and rewrites ``constraints.txt`` from it. ``install-desktop`` adds
+Offgrid to the desktop's application menu (Linux and other freedesktop desktops): its
+``.desktop`` entry, which runs this checkout's ``.venv``, and its icon, under
+``$XDG_DATA_HOME`` (by default ``~/.local/share``).
 Only the standard library is used here, so it works on a fresh machine with Python 3.11+.
 """
 
@@ -134,13 +138,52 @@ def ensure_venv(*, locking: bool = False) -> Path:
     return python
 
 
+def desktop_entry(template: str, python: Path, root: Path) -> str:
+    """The desktop entry: ``template`` with this checkout's interpreter and folder filled in.
+
+    The Desktop Entry spec quotes an Exec argument holding a space or a reserved character,
+    escaping ``"`` ` ``$`` and ``\\`` inside, then escapes every backslash again as a string
+    value; Path is a plain string value.
+    """
+    text = str(python)
+    if re.search(r'[\s"\'\\`$<>~|&;*?#()]', text):
+        text = '"' + re.sub(r'(["`$\\])', r"\\\1", text) + '"'
+    return (template.replace("@PYTHON@", text.replace("\\", "\\\\"))
+            .replace("@ROOT@", str(root).replace("\\", "\\\\")))
+
+
+def install_desktop() -> list[Path]:
+    """Install ``offgrid.desktop`` and the icon under ``$XDG_DATA_HOME``; the paths written."""
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    resources = ROOT / "ui" / "resources"
+    entry = data_home / "applications" / "offgrid.desktop"
+    icon = data_home / "icons" / "hicolor" / "scalable" / "apps" / "offgrid.svg"
+    python = venv_python()
+    if not python.exists():
+        print(f"Note: {python} does not exist yet; run `python3 tasks.py setup` before "
+              "starting Offgrid from the menu.", flush=True)
+    template = (resources / "offgrid.desktop").read_text(encoding="utf-8")
+    for path in (entry, icon):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_text(desktop_entry(template, python, ROOT), encoding="utf-8")
+    shutil.copyfile(resources / "offgrid.svg", icon)
+    for path in (entry, icon):
+        print(f"Wrote {path}", flush=True)
+    return [entry, icon]
+
+
 def main(argv: list[str]) -> int:
-    """Run ``app``, ``test``, ``setup`` or ``lock``; later arguments go to the app or pytest."""
-    if not argv or argv[0] not in {"app", "test", "setup", "lock"}:
+    """Run ``app``, ``test``, ``setup``, ``lock`` or ``install-desktop``; later arguments go
+    to the app or pytest."""
+    if not argv or argv[0] not in {"app", "test", "setup", "lock", "install-desktop"}:
         print(__doc__)
-        print("usage: python3 tasks.py app [ARGS...] | test [PYTEST ARGS...] | setup | lock")
+        print("usage: python3 tasks.py app [ARGS...] | test [PYTEST ARGS...] | setup | lock "
+              "| install-desktop")
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "install-desktop":  # needs no install: it names the venv's interpreter
+        install_desktop()
+        return 0
     python = ensure_venv(locking=command == "lock")
     if command in {"setup", "lock"}:
         return 0

@@ -83,6 +83,7 @@ def test_an_installed_wheel_searches_its_bundled_library(tmp_path: Path) -> None
     assert "License-Expression: Apache-2.0" in metadata
     assert "[gui_scripts]\noffgrid = ui.__main__:run" in archive.read(
         f"{info}/entry_points.txt").decode()
+    assert {"ui/resources/offgrid.svg", "ui/resources/offgrid.desktop"} <= names  # the icon
 
     venv, site = scratch_env(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"

@@ -54,6 +54,7 @@ from assistant.mining.economics import (
 from assistant.mining.figures import Calculation, CalculationInput
 from assistant.mining.presets import Preset, Presets, Source, find_tariff, inputs_with, load_presets
 from assistant.system.egress import install as install_egress_guard
+from assistant.system.logs import Logging, exception_text, log_folder, start_logging
 from assistant.system.memory_use import peak_resident_bytes, resident_bytes
 from assistant.system.paths import library_dir, resolve_data_dir
 from assistant.text.formatting import human_size, location, plural
@@ -70,6 +71,8 @@ __all__ = [
     "install_egress_guard", "library_dir", "load_settings", "location", "peak_resident_bytes",
     "resident_bytes",
     "plural", "read_settings", "resolve_data_dir", "save_settings",
+    # the local log: a rotating file, native crashes, every uncaught exception
+    "Logging", "exception_text", "log_folder", "start_logging",
     # the mining calculator: pure functions (values in, values out) and its cited presets
     "RESULT_FIELDS", "CalculationError", "Inputs", "MinerDay", "Preset", "Presets", "Results",
     "Source",

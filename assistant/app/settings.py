@@ -13,7 +13,7 @@ from assistant.errors import AssistantError
 from assistant.system.files import PRIVATE, write_atomic
 
 SETTINGS_FILE = "settings.json"
-THEMES = ("light", "dark")
+THEMES = ("light", "dark", "system")  # system: follow the desktop's light or dark setting
 API_HOST = "127.0.0.1"  # the local API's address by default: this computer only
 API_PORT = 8765
 

@@ -8,6 +8,8 @@
   data directory).
 - :mod:`~assistant.system.foreground`: ``ForegroundGate`` (background work steps aside for
   an answer).
+- :mod:`~assistant.system.logs`: ``start_logging``, ``log_folder`` (the local log, crash file
+  and uncaught-exception hooks).
 - :mod:`~assistant.system.files`: ``write_atomic``.
 - :mod:`~assistant.system.memory_use`: ``resident_bytes``, ``peak_resident_bytes``,
   ``available_bytes``.

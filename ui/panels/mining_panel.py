@@ -50,11 +50,11 @@ GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     ("Network", (
         Field("hashrate_eh_s", "&Network hash rate", "", " EH/s", 1, 1e7, 10),
         Field("subsidy_btc", "Block &subsidy", "", " BTC", 4, 500, 0.5),
-        Field("fees_btc", "&Fees per block", "", " BTC", 4, 500, 0.01),
+        Field("fees_btc", "Fees per bloc&k", "", " BTC", 4, 500, 0.01),
         Field("btc_price_usd", "&Bitcoin price", "$ ", "", 0, 1e10, 1000),
     )),
     ("Power", (
-        Field("efficiency_j_th", "Machine &efficiency", "", " J/TH", 2, 1e5, 0.5),
+        Field("efficiency_j_th", "Machine effic&iency", "", " J/TH", 2, 1e5, 0.5),
         Field("price_usd_kwh", "Electricity &price", "$ ", " /kWh", 5, 100, 0.005),
         Field("pue", "Overhea&d (PUE)", "", "", 2, 50, 0.05, minimum=1.0),
     )),
@@ -134,7 +134,7 @@ class MiningPanel(QWidget):
         self.source.setWordWrap(True)
         self.source.setTextFormat(Qt.TextFormat.RichText)
         self.source.setAccessibleName("Source of the input")
-        self.reset = QPushButton("Rese&t to the library's figures")
+        self.reset = QPushButton("Reset to the library's fig&ures")
         self.reset.setAccessibleName("Reset every input to the library's figures")
         self.missing = QLabel("")  # figures the library's notes no longer give
         self.missing.setWordWrap(True)
@@ -159,9 +159,9 @@ class MiningPanel(QWidget):
         self.values_shown: dict[str, QLabel] = {}
         self.results = self._results()
         self.charts = MiningCharts()
-        self.export_chart = QPushButton("Save chart as &image…")
+        self.export_chart = QPushButton("Save chart as ima&ge…")
         self.export_chart.setAccessibleName("Save the charts as a PNG or SVG image")
-        self.export_table = QPushButton("Save table as CS&V…")
+        self.export_table = QPushButton("Save &table as CSV…")
         self.export_table.setAccessibleName("Save the inputs, results and series as CSV")
         buttons = QHBoxLayout()
         buttons.addStretch(1)

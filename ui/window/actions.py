@@ -1,12 +1,11 @@
-"""What the user does in the window: asking, the shortcuts, and the dialogs (files to import,
+"""What the user does in the window: asking, and the dialogs (files to import,
 a model to add, the settings, rename, delete, export, errors)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from assistant.app import SUPPORTED_SUFFIXES, Hit, IngestReport, location
@@ -18,7 +17,8 @@ from ui.window.layout import WindowLayout
 
 
 class WindowActions(QObject):
-    """The window's actions: each asks a controller, with a dialog first where one is due."""
+    """The window's actions: each asks a controller, with a dialog first where one is due.
+    Their menu items and shortcuts are in :mod:`ui.window.menus`."""
 
     def __init__(self, window: WindowLayout, controllers: Controllers) -> None:
         super().__init__(window)
@@ -26,14 +26,6 @@ class WindowActions(QObject):
         self.controllers = controllers
         self.error_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
-        chat = controllers.chat
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), window, activated=chat.stop)
-        QShortcut(QKeySequence.StandardKey.New, window, activated=self.new_conversation)
-        QShortcut(QKeySequence.StandardKey.Find, window,
-                  activated=lambda: window.conversations.search.setFocus())
-        QShortcut(QKeySequence.StandardKey.Open, window, activated=self.import_files)
-        QShortcut(QKeySequence.StandardKey.Preferences, window, activated=self.open_settings)
-        QShortcut(QKeySequence("Ctrl+,"), window, activated=self.open_settings)
 
     # -- asking -----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from ui.panels.model_bar import ModelBar
 from ui.panels.question_box import QuestionBox
 from ui.panels.sources_panel import SourcesPanel
 from ui.panels.status_bar import StatusBar
+from ui.window.appearance import Appearance
 
 
 class WindowLayout(QMainWindow):
@@ -32,6 +33,7 @@ class WindowLayout(QMainWindow):
         super().__init__()
         self.setWindowTitle("Offgrid — offline research assistant")
         self.resize(1200, 780)
+        self.appearance = Appearance(self)  # the theme and font size shown
 
         self.chat = ChatView()
         self.question = QuestionBox()
@@ -53,7 +55,7 @@ class WindowLayout(QMainWindow):
         self.left.addTab(self.conversations, "Chats")
         self.left.addTab(self.library, "Library")
         self.left.setAccessibleName("Conversations and library")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.left)
         splitter.addWidget(chat_column)
         splitter.addWidget(self.side)

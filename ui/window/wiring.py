@@ -4,15 +4,17 @@ controllers' signals show in the panels, and the tab order."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtWidgets import QWidget
 
 from assistant.app import Answer, Retrieved, Settings
 from ui.controllers import Changes, Controllers
 from ui.panels.status_bar import process_memory_mb
 from ui.window.actions import WindowActions
-from ui.window.appearance import apply_appearance
 from ui.window.layout import WindowLayout
 
 MEMORY_EVERY_MS = 2000
+ANNOUNCED_CHARS = 300  # a screen reader reads this much of a finished answer, then the chat
 
 
 def connect_window(window: WindowLayout, controllers: Controllers,
@@ -105,14 +107,12 @@ def _connect_session(window: WindowLayout, controllers: Controllers,
     session = controllers.session
     session.status.connect(window.statusBar().showMessage)
     session.error.connect(actions.show_error)
-    shown: list[tuple[str, int]] = []  # the theme and font size applied
+    appearance = window.appearance
 
     def changed(changes: Changes) -> None:
         settings: Settings = session.settings
-        look = (settings.theme, settings.font_size)
-        if changes.settings and shown[-1:] != [look]:
-            shown.append(look)
-            apply_appearance(*look)
+        if changes.settings:
+            appearance.show(settings.theme, settings.font_size)
 
     session.changed.connect(changed)
     api = controllers.api
@@ -146,11 +146,28 @@ def _answered(window: WindowLayout, answer: Answer) -> None:
     window.figure.show_answer(answer)
     window.sources.show_answer(answer)
     window.question.copy_button.setEnabled(True)
+    announce(window.chat, answer_announcement(answer))
     if not answer.abstained:
         t = answer.timings
         made = "Computed by the calculator" if answer.calculation else "Quoted from the sources"
         window.status_bar.show_speed(t.completion_tokens, t.decode_tokens_per_s, t.ttft_ms,
                                      t.total_ms, unwritten=made)
+
+
+def answer_announcement(answer: Answer) -> str:
+    """What a screen reader says when an answer has finished: its start, and its sources."""
+    text = " ".join(answer.text.split())
+    if len(text) > ANNOUNCED_CHARS:
+        text = text[:ANNOUNCED_CHARS].rsplit(" ", 1)[0] + "…"
+    if answer.abstained:
+        return f"No answer from the library. {text}"
+    sources = len(answer.sources)
+    return f"Answer ready, {sources} source{'s' if sources != 1 else ''}. {text}"
+
+
+def announce(widget: QWidget, message: str) -> None:
+    """Have screen readers say ``message`` (Qt 6.8's announcement event, politely)."""
+    QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(widget, message))
 
 
 def _conversation_opened(window: WindowLayout, answers: list[Answer]) -> None:
