@@ -129,7 +129,8 @@ def test_a_bad_setting_is_named_on_stderr_and_the_rest_kept(
         assert main(["--data-dir", data_dir, "collections", "--json"]) == 0
         err = capsys.readouterr().err
         assert ('warning: Some saved settings in settings.json were not valid and were reset '
-                'to their defaults: theme must be one of light, dark (it was "pink").') in err
+                'to their defaults: theme must be one of light, dark, system '
+                '(it was "pink").') in err
         assert "font size" not in err
     finally:
         if before is None:

@@ -73,7 +73,7 @@ def test_one_bad_value_resets_only_itself_and_is_named(tmp_path: Path) -> None:
     ("temperature", True, "temperature must be a number (it was true)"),
     ("max_tokens", 2, "max tokens must be between 16 and 8192 (it was 2)"),
     ("max_tokens", 256.5, "max tokens must be a whole number (it was 256.5)"),
-    ("theme", "pink", 'theme must be one of light, dark (it was "pink")'),
+    ("theme", "pink", 'theme must be one of light, dark, system (it was "pink")'),
     ("system_prompt", 5, "system prompt must be text (it was 5)"),
     ("system_prompt", " ", 'the system prompt cannot be empty (it was " ")'),
     ("api_enabled", "yes", 'api enabled must be true or false (it was "yes")'),

@@ -164,7 +164,8 @@ def test_a_bad_saved_setting_is_named_when_the_window_opens_and_the_rest_kept(
     with qtbot.waitSignal(made.session.error, timeout=30_000) as blocker:
         made.session.start()
     assert blocker.args == ["Some saved settings in settings.json were not valid and were reset "
-                            'to their defaults: theme must be one of light, dark (it was "pink").']
+                            'to their defaults: theme must be one of light, dark, system '
+                            '(it was "pink").']
     assert made.session.settings.font_size == 15 and made.session.settings.theme == "light"
     qtbot.waitUntil(lambda: made.session.ready, timeout=30_000)
     made.session.shutdown()
