@@ -171,6 +171,38 @@ def test_a_bad_saved_setting_is_named_when_the_window_opens_and_the_rest_kept(
     made.session.shutdown()
 
 
+def test_search_on_the_fallback_embedder_is_said_when_the_window_is_ready(
+        tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.panels.status_bar import StatusBar
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    embedder = HashEmbedder(dimension=512)
+    embedder.notice = ("the embedder runs on PyTorch (slower to start): its ONNX copy could "  # type: ignore[attr-defined]
+                       "not be made or loaded (no onnxruntime)")
+    engine = FakeEngine()
+
+    def load_model(service: AssistantService, settings: object) -> FakeEngine:
+        service._engine = engine
+        return engine
+
+    made = Controllers.create(lambda: AssistantService(
+        tmp_path / "data", embedder=embedder, library_dir=notes), load_model=load_model)
+    said: list[str] = []
+    made.session.status.connect(said.append)
+    made.session.start()
+    qtbot.waitUntil(lambda: made.session.ready, timeout=30_000)
+    assert said[-1] == "Ready · search runs on PyTorch, its slower fallback (see the model's " \
+        "tooltip and the log)"
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    bar.show_model("fake-engine", made.session.model_notice(), made.session.embedder_notice())
+    assert bar.model_label.text() == "Model: fake-engine"
+    assert bar.model_label.toolTip() == "fake-engine\nSearch: " + embedder.notice  # type: ignore[attr-defined]
+    made.session.shutdown()
+
+
 def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
         tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     import threading

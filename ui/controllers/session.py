@@ -35,6 +35,8 @@ ServiceFactory = Callable[[], AssistantService]
 ModelLoader = Callable[[AssistantService, Settings], Any]
 
 SAFE_MODE_STATUS = "the model runs in safe mode on this CPU (slower; see the model's tooltip)"
+EMBEDDER_STATUS = ("search runs on PyTorch, its slower fallback (see the model's tooltip and "
+                   "the log)")
 
 
 @dataclass(frozen=True)
@@ -187,9 +189,10 @@ class Session(QObject):
         gc.freeze()
         self.model_ready.emit(self.model_id)
         rebuilt = self.service.last_repair.rebuilt if self.service is not None else None
+        notes = ([SAFE_MODE_STATUS] if self.model_notice() else []) + (
+            [EMBEDDER_STATUS] if self.embedder_notice() else [])
         self.status.emit("Ready · the search index was damaged and has been rebuilt from your "
-                         "library" if rebuilt else
-                         f"Ready · {SAFE_MODE_STATUS}" if self.model_notice() else "Ready")
+                         "library" if rebuilt else " · ".join(["Ready", *notes]))
         self.changed.emit(Changes(models=True))
         self.answerable.emit()
 
@@ -214,6 +217,11 @@ class Session(QObject):
     def model_notice(self) -> str:
         """What to know about how the model runs (safe mode and why), or ""."""
         return self.service.model_notice if self.service is not None else ""
+
+    def embedder_notice(self) -> str:
+        """Why search runs on the embedder's PyTorch fallback (its ONNX copy could not be
+        made or loaded), or "" when it runs as it should."""
+        return self.service.embedder_notice if self.service is not None else ""
 
     def engine_memory_mb(self) -> float:
         """Resident memory of the model engine's process (0 while none runs)."""

@@ -74,12 +74,14 @@ class StatusBar(QStatusBar):
             self.network_label.setText("● Offline")
             self.network_label.setToolTip("Nothing leaves this computer: no network is used.")
 
-    def show_model(self, model_id: str, notice: str) -> None:
+    def show_model(self, model_id: str, notice: str, embedder_notice: str = "") -> None:
         """The model in use (its file name: a server may name it by a long path, which
-        would widen the window), with "(safe mode)" and its reason in the tooltip if so."""
+        would widen the window), with "(safe mode)" and its reason in the tooltip if so, and
+        why search runs on its slower fallback embedder, if it does."""
         self.model_label.setText(f"Model: {short_model_name(model_id)}"
                                  f"{' (safe mode)' if notice else ''}")
-        tip = [model_id] + ([notice[:1].upper() + notice[1:]] if notice else [])
+        tip = [model_id] + ([notice[:1].upper() + notice[1:]] if notice else []) + (
+            [f"Search: {embedder_notice}"] if embedder_notice else [])
         self.model_label.setToolTip("\n".join(tip))
 
     def show_loading(self, name: str) -> None:

@@ -85,7 +85,7 @@ def _connect_models(window: WindowLayout, controllers: Controllers,
     bar, models, session = window.model_bar, controllers.models, controllers.session
 
     def ready(model_id: str) -> None:
-        window.status_bar.show_model(model_id, session.model_notice())
+        window.status_bar.show_model(model_id, session.model_notice(), session.embedder_notice())
         window.status_bar.show_network(session.model_remote(), session.library_shared())
         bar.ready(model_id, remote=bool(session.model_remote()))
 
