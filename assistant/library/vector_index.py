@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,8 +117,9 @@ class VectorIndex:
                doc_ids: Sequence[int], *, batch: int | None = None) -> None:
         """Add or replace vectors, ``batch`` per call to chroma (default: its largest).
 
-        chroma holds the GIL for a whole call, so work beside a window passes small batches
-        (one call for a 1,000-chunk PDF froze the window ~160 ms; 16 at a time, ~36 ms).
+        chroma holds the GIL for a whole write (it frees it for reads only), so work beside
+        a window passes small batches (one call for a 1,000-chunk PDF froze the window
+        ~160 ms; 16 at a time, ~36 ms), and the GIL is handed over between two calls.
         """
         self._write("upsert", ids, vectors, collections, doc_ids, batch)
 
@@ -145,6 +147,8 @@ class VectorIndex:
                                              strict=True)
                     ],
                 )
+                if last < len(ids):
+                    time.sleep(0)  # let a thread waiting for the GIL (the window's) have it
 
     def delete(self, ids: Sequence[int]) -> None:
         """Remove vectors (ids that are not there are ignored)."""
