@@ -21,6 +21,7 @@ from assistant.app.conversations_door import ConversationsDoor
 from assistant.app.mining_door import MiningDoor
 from assistant.app.models_door import ModelsDoor
 from assistant.app.shared_door import SharedDoor, connect_server
+from assistant.app.watch_door import WatchDoor
 from assistant.engines.embedding import Embedder
 from assistant.engines.engine import Engine
 from assistant.engines.onnx_embedding import OnnxEmbedder
@@ -63,7 +64,7 @@ class CollectionInfo:
     chunks: int
 
 
-class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
+class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor, WatchDoor):
     """Ingest, search and manage the document library in one data directory.
 
     Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
