@@ -164,3 +164,35 @@ def test_a_file_that_fails_is_not_retried_until_it_changes(make_service, tmp_pat
     assert service.rescan_watched().results == ()
     (folder / "bad.pdf").write_bytes(b"still not a pdf, but longer")
     assert results(service.rescan_watched()) == {"bad.pdf": "failed"}
+
+
+def test_the_cli_watch_loop_indexes_a_dropped_file_and_stops_cleanly(  # type: ignore[no-untyped-def]
+        make_service, tmp_path: Path, capsys) -> None:
+    import threading
+
+    from assistant.cli.watch import run_watch
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    service = make_service()
+    stop = threading.Event()
+    outcome: list[int] = []
+    loop = threading.Thread(target=lambda: outcome.append(run_watch(
+        service, [str(folder)], "Notes", lambda: 0, stop=stop, every=0.05)))
+    loop.start()
+    try:
+        (folder / "dropped.md").write_text("# Dropped\n\nThe sluice gate opens.", encoding="utf-8")
+        found = threading.Event()
+        for _ in range(600):  # up to a minute on a busy machine; usually at once
+            if service.documents("Notes"):
+                found.set()
+                break
+            stop.wait(0.1)
+        assert found.is_set(), "the dropped file was never indexed"
+    finally:
+        stop.set()
+        loop.join(timeout=60)
+    assert outcome == [0] and not loop.is_alive()
+    assert "added" in capsys.readouterr().out
+    with pytest.raises(AssistantError, match="needs at least one folder"):
+        run_watch(service, [str(folder / "dropped.md")], "Notes", lambda: 0)
