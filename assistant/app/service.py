@@ -98,6 +98,8 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor, Wa
         self._index, opened = open_index(self._store, self.data_dir / VECTOR_DIR, self._embedder)
         # Answers run in the foreground: ingestion steps aside while one is produced.
         self._gate = ForegroundGate()
+        # Imports and watched-folder rescans take turns: two at once could index a file twice.
+        self._ingesting = threading.Lock()
         self._ingestor = Ingestor(self._store, self._index, self._embedder, limits=limits,
                                  gate=self._gate)
         self._retriever = HybridRetriever(self._store, self._index, self._embedder)
@@ -164,8 +166,10 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor, Wa
         """Add files and folders to a collection; one result per file."""
         if not collection.strip():
             raise AssistantError("a collection needs a name")
-        return self._changed_here(self._ingestor.ingest(
-            paths, collection=collection.strip(), on_progress=on_progress, cancel=cancel))
+        with self._ingesting:
+            report = self._ingestor.ingest(paths, collection=collection.strip(),
+                                           on_progress=on_progress, cancel=cancel)
+        return self._changed_here(report)
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         """The documents of one collection, or of all."""

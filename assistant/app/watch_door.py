@@ -42,6 +42,7 @@ class WatchScan:
     results: tuple[FileResult, ...] = ()
     removed: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()  # every watched (not paused) folder and its subfolders
+    files: tuple[str, ...] = ()  # their supported files (a watcher sees edits to these)
     missing: tuple[str, ...] = ()  # watched folders that are gone (their documents kept)
 
     @property
@@ -85,6 +86,7 @@ class WatchDoor:
     _store: Store
     _ingestor: Ingestor
     _index: VectorIndex
+    _ingesting: threading.Lock
     _watch_failures: _Failures | None = None
 
     if TYPE_CHECKING:
@@ -118,13 +120,23 @@ class WatchDoor:
 
     def rescan_watched(self, *, on_progress: ProgressCallback | None = None,
                        cancel: threading.Event | None = None) -> WatchScan:
-        """Bring the library in step with every watched folder that is not paused."""
+        """Bring the library in step with every watched folder that is not paused (after
+        any import running: they take turns)."""
+        with self._ingesting:
+            scan = self._rescan(on_progress, cancel)
+        if scan.changed:
+            self._changed_here(None)
+        return scan
+
+    def _rescan(self, on_progress: ProgressCallback | None,
+                cancel: threading.Event | None) -> WatchScan:
         if self._watch_failures is None:
             self._watch_failures = _Failures()
         failures = self._watch_failures
         results: list[FileResult] = []
         removed: list[str] = []
         folders: list[str] = []
+        files: list[str] = []
         missing: list[str] = []
         for watched in self.watched_folders():
             if watched.paused:
@@ -134,6 +146,7 @@ class WatchDoor:
                 continue
             scan = scan_folder(Path(watched.path))
             folders += scan.folders
+            files += (f.path for f in scan.files)
             # An empty file is still being written: it is looked at again when it changes.
             on_disk = [f for f in scan.files if f.size > 0 and not failures.skip(f)]
             known = known_files(self._store.list_documents(watched.collection), watched.path)
@@ -153,10 +166,8 @@ class WatchDoor:
             if cancel is not None and cancel.is_set():
                 break
             removed += self._remove_gone(changes.deleted, watched.collection)
-        scan_result = WatchScan(tuple(results), tuple(removed), tuple(folders), tuple(missing))
-        if scan_result.changed:
-            self._changed_here(None)
-        return scan_result
+        return WatchScan(tuple(results), tuple(removed), tuple(folders), tuple(files),
+                         tuple(missing))
 
     def _remove_gone(self, paths: Sequence[str], collection: str) -> list[str]:
         """Remove the documents of files that are (still) gone."""
