@@ -151,3 +151,17 @@ def test_a_pdf_passage_opens_at_its_place_on_the_page(viewer, tmp_path, qtbot) -
     viewer.pdf_view.pageNavigator().jump(0, QPointF(), 0)
     viewer.pdf_view.pageNavigator().jump(1, QPointF(), 0)
     qtbot.waitUntil(lambda: abs(bar.value() - viewer.pdf_page_top(1)) <= 2, timeout=5_000)
+
+
+def test_a_document_reindexed_since_it_was_shown_is_read_again(viewer, tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "notes.md"
+    path.write_text("# Notes\n\nThe penstock of Yacyreta.\n", encoding="utf-8")
+    stored = path.read_text(encoding="utf-8")
+    viewer.show_text(str(path), stored, stored.index("The"), len(stored) - 1, "notes")
+    path.write_text("# Notes\n\nThe penstock of Yacyreta.\n\nThe new tailrace of Acaray.\n",
+                    encoding="utf-8")
+    again = path.read_text(encoding="utf-8")
+    viewer.show_text(str(path), again, again.index("The new"), len(again) - 1, "notes")
+    assert viewer.formatted
+    start, end = viewer.selection or (0, 0)
+    assert viewer.text_view.toPlainText()[start:end] == "The new tailrace of Acaray."

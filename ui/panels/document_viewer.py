@@ -78,6 +78,7 @@ class DocumentViewer(QWidget):
         self.formatted = False  # whether the text is shown formatted (Markdown or HTML)
         self.pdf_point: QPointF | None = None  # where on its page the PDF passage begins
         self._shown = ""  # the view's plain text, as Python sees it
+        self._text_hash: int | None = None  # of the extracted text the view was loaded for
         self._pdf_page_waiting: int | None = None  # a PDF page whose passage is searched for
 
     # -- PDFs -------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ class DocumentViewer(QWidget):
                 self.title.setText(f"Cannot open {Path(path).name}: the file is gone or "
                                    "unreadable.")
                 return False
-            self.path = path
+            self.path, self._text_hash = path, None
         self.stack.setCurrentWidget(self.pdf_view)
         self.title.setText(label)
         self.page = page
@@ -154,9 +155,9 @@ class DocumentViewer(QWidget):
         self.stack.setCurrentWidget(self.text_view)
         self.title.setText(label)
         self._pdf_page_waiting = None
-        if self.path != path:
+        if (self.path, self._text_hash) != (path, hash(text)):  # new, or re-indexed since
             self._load(path, text)
-            self.path = path
+            self.path, self._text_hash = path, hash(text)
         span = None
         if self.formatted:
             near = start * len(self._shown) // max(1, len(text))
