@@ -66,7 +66,8 @@ class LibraryController(QObject):
             self._import_cancel = None
             self.session.error.emit("The library is still opening.")
             return False
-        self.session.write(run, Changes(documents=True, watched=True), self._imported,
+        folders = any(path.is_dir() for path in paths)
+        self.session.write(run, Changes(documents=True, watched=folders), self._imported,
                            on_error=self._import_failed)
         return True
 
