@@ -95,6 +95,11 @@ class WatchController(QObject):
 
     # -- rescans ----------------------------------------------------------------------------
 
+    @property
+    def scanning(self) -> bool:
+        """Whether a rescan is running."""
+        return self._running
+
     def _poked(self, _path: str) -> None:
         self.schedule()
 
