@@ -31,12 +31,14 @@ from assistant.app.settings import (
     read_settings,
     save_settings,
 )
+from assistant.app.watch_door import WatchScan
 from assistant.engines.engine import GenerationParams
 from assistant.engines.registry import ModelEntry
 from assistant.errors import AnswerBusy, AssistantError
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.ingest import FileResult, IngestReport
 from assistant.library.loaders import SUPPORTED_SUFFIXES
+from assistant.library.watching import WatchedFolder
 from assistant.mining.economics import (
     RESULT_FIELDS,
     CalculationError,
@@ -67,7 +69,8 @@ __all__ = [
     "Evidence", "FileResult", "Finished",
     "GenerationParams", "Hit", "IngestReport", "LoadedSettings", "ModelEntry", "Retrieved",
     "Settings", "Timings",
-    "Token", "Turn", "Waiting", "answer_markdown", "conversation_markdown", "human_size",
+    "Token", "Turn", "Waiting", "WatchScan", "WatchedFolder", "answer_markdown",
+    "conversation_markdown", "human_size",
     "install_egress_guard", "library_dir", "load_settings", "location", "peak_resident_bytes",
     "resident_bytes",
     "plural", "read_settings", "resolve_data_dir", "save_settings",

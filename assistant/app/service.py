@@ -22,6 +22,7 @@ from assistant.app.follow_up_cache import FollowUpCache
 from assistant.app.mining_door import MiningDoor
 from assistant.app.models_door import ModelsDoor
 from assistant.app.shared_door import SharedDoor, connect_server
+from assistant.app.watch_door import WatchDoor
 from assistant.engines.embedding import Embedder
 from assistant.engines.engine import Engine
 from assistant.engines.onnx_embedding import OnnxEmbedder
@@ -64,7 +65,7 @@ class CollectionInfo:
     chunks: int
 
 
-class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
+class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor, WatchDoor):
     """Ingest, search and manage the document library in one data directory.
 
     Dependencies are passed in; ``library_dir=None`` leaves the bundled library out, and
@@ -98,6 +99,8 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
         self._index, opened = open_index(self._store, self.data_dir / VECTOR_DIR, self._embedder)
         # Answers run in the foreground: ingestion steps aside while one is produced.
         self._gate = ForegroundGate()
+        # Imports and watched-folder rescans take turns: two at once could index a file twice.
+        self._ingesting = threading.Lock()
         self._ingestor = Ingestor(self._store, self._index, self._embedder, limits=limits,
                                  gate=self._gate)
         self._retriever = HybridRetriever(self._store, self._index, self._embedder)
@@ -165,8 +168,10 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor):
         """Add files and folders to a collection; one result per file."""
         if not collection.strip():
             raise AssistantError("a collection needs a name")
-        return self._changed_here(self._ingestor.ingest(
-            paths, collection=collection.strip(), on_progress=on_progress, cancel=cancel))
+        with self._ingesting:
+            report = self._ingestor.ingest(paths, collection=collection.strip(),
+                                           on_progress=on_progress, cancel=cancel)
+        return self._changed_here(report)
 
     def documents(self, collection: str | None = None) -> list[DocumentInfo]:
         """The documents of one collection, or of all."""

@@ -27,6 +27,7 @@ from assistant.cli.ask import (
 from assistant.cli.calc import add_calc_command, run_calc
 from assistant.cli.render import ProgressBar, format_document, format_hit
 from assistant.cli.through_app import THROUGH_APP, open_running_app
+from assistant.cli.watch import run_watch
 from assistant.errors import AssistantError
 from assistant.library.documents import Hit
 from assistant.library.ingest import FileResult, IngestReport
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="add files or folders to a collection")
     ingest.add_argument("--collection", default=DEFAULT_COLLECTION, metavar="NAME",
                         help=f"collection to add to (default: {DEFAULT_COLLECTION!r})")
+    ingest.add_argument("--watch", action="store_true",
+                        help="keep running: re-index the folders whenever their files change "
+                             "(they stay watched by the app too; Ctrl+C stops)")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
 
     search = commands.add_parser("search", help="search the library (hybrid: meaning + keywords)")
@@ -250,6 +254,9 @@ def _run(args: argparse.Namespace) -> int:
                 from assistant.cli.shell import run_shell
 
                 return run_shell(service)
+            if args.command == "ingest" and args.watch:
+                return run_watch(service, args.paths, args.collection, lambda: run_ingest(
+                    service, args.paths, args.collection))
             if args.command == "ingest":
                 return run_ingest(service, args.paths, args.collection)
             if args.command == "search":

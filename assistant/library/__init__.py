@@ -17,6 +17,8 @@
 - :mod:`~assistant.library.retrieval`: ``HybridRetriever``, ``RetrievalParams``,
   ``fuse_rankings``.
 - :mod:`~assistant.library.bundled`: the bundled research library.
+- :mod:`~assistant.library.watching`: watched folders (``WatchedFolder``) and what changed in
+  one (``scan_folder``, ``compare_folder``).
 
 Nothing is imported here: the document reader child imports this package and must not pay
 for chromadb, numpy or torch.

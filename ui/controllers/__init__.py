@@ -22,10 +22,11 @@ from ui.controllers.session import (
     configured_model_loader,
     default_service_factory,
 )
+from ui.controllers.watching import WatchController
 
 __all__ = ["ApiController", "Changes", "ChatController", "Controllers", "ConversationsController",
            "LibraryController", "MiningController", "ModelsController", "Session",
-           "default_service_factory"]
+           "WatchController", "default_service_factory"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Controllers:
     library: LibraryController
     api: ApiController
     mining: MiningController
+    watching: WatchController
 
     @classmethod
     def create(cls, open_service: ServiceFactory, *,
@@ -47,4 +49,4 @@ class Controllers:
         session = Session(open_service, load_model=load_model)
         return cls(session, ChatController(session), ConversationsController(session),
                    ModelsController(session), LibraryController(session),
-                   ApiController(session), MiningController(session))
+                   ApiController(session), MiningController(session), WatchController(session))

@@ -1,4 +1,5 @@
-"""The library: list it, import files and folders, remove a document, rebuild the index."""
+"""The library: list it, import files and folders (a folder is watched from then on), remove a
+document, rebuild the index."""
 
 from __future__ import annotations
 
@@ -53,15 +54,20 @@ class LibraryController(QObject):
             self.import_progress.emit(done, total, line)  # queued to the GUI thread
 
         def run(service: AssistantService) -> IngestReport:
-            return service.ingest(paths, collection=collection, on_progress=progress,
-                                  cancel=cancel)
+            report = service.ingest(paths, collection=collection, on_progress=progress,
+                                    cancel=cancel)
+            if not cancel.is_set():  # an imported folder is kept in step from now on
+                for folder in (p for p in paths if p.is_dir()):
+                    service.watch_folder(folder, collection)
+            return report
 
         self.import_progress.emit(0, max(1, len(paths)), "Reading files…")
         if self.session.service is None:
             self._import_cancel = None
             self.session.error.emit("The library is still opening.")
             return False
-        self.session.write(run, Changes(documents=True), self._imported,
+        folders = any(path.is_dir() for path in paths)
+        self.session.write(run, Changes(documents=True, watched=folders), self._imported,
                            on_error=self._import_failed)
         return True
 

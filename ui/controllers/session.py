@@ -47,6 +47,7 @@ class Changes:
     conversations: bool = False
     models: bool = False
     settings: bool = False
+    watched: bool = False  # the list of watched folders
 
 
 def configured_model_loader(service: AssistantService, settings: Settings) -> Any:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.app import CollectionInfo, DocumentInfo, FileResult, plural
+from ui.panels.watched_folders import WatchedFoldersPanel
 
 FAILED = QColor("#b00020")
 DOC_ROLE = Qt.ItemDataRole.UserRole
@@ -90,6 +91,8 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.progress_box)
         layout.addLayout(buttons)
+        self.watched = WatchedFoldersPanel()
+        layout.addWidget(self.watched)
         self.failures: list[FileResult] = []
         self._unticked: set[str] = set()
         self.import_files.clicked.connect(self.import_files_requested)

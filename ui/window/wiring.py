@@ -78,6 +78,12 @@ def _connect_library(window: WindowLayout, controllers: Controllers,
     library.import_progress.connect(panel.show_progress)
     library.import_finished.connect(actions.import_finished)
     window.files_dropped.connect(actions.import_paths)
+    watched, watching = panel.watched, controllers.watching
+    watched.add_requested.connect(watching.add)
+    watched.remove_requested.connect(watching.remove)
+    watched.pause_requested.connect(watching.set_paused)
+    watching.folders_changed.connect(watched.set_folders)
+    watching.activity.connect(watched.set_activity)
 
 
 def _connect_models(window: WindowLayout, controllers: Controllers,
