@@ -67,7 +67,7 @@ def _figures(**changes: float) -> dict:
         "gui_max_stall_ms": 28.0, "ingest_fixture_chunks": 900,
         "control_max_stall_generating_ms": 3.0, "control_max_stall_ingesting_ms": 6.0,
         "peak_rss_mb": 690.0, "rss_budget_mb": 700.0, "model_file_mb": 138.1,
-        "kv_cache_mb": 95.6, "n_ctx": 8192, "peak_rss_with_import_mb": 760.0,
+        "kv_cache_mb": 90.0, "n_ctx": 4096, "peak_rss_with_import_mb": 760.0,
         "peak_rss_app_mb": 350.0, "peak_rss_engine_mb": 340.0,
     }
     figures.update(changes)
@@ -148,7 +148,7 @@ def test_the_probe_measures_the_real_app(tmp_path: Path) -> None:
     assert ready["ingest_summary"] == "2 added"
     weights = Path(ready["weights_path"])
     assert ready["peak_rss_answering_mb"] > weights.stat().st_size / 2**20 + 200
-    assert ready["n_ctx"] == 8192
+    assert ready["n_ctx"] == 4096
     # A second start of the same data directory: asked the moment the window shows.
     again = tmp_path / "again"
     shutil.copytree(data, again)

@@ -107,14 +107,14 @@ def test_errors_are_clear_and_exit_nonzero(data_dir: str,
     broken = Path(data_dir).parent / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 7)
     assert main(["--data-dir", data_dir, "ask", "--model", str(broken), "hi"]) == 1
-    assert "invalid GGUF file: it ends too early" in capsys.readouterr().err
+    assert "invalid GGUF file" in (err := capsys.readouterr().err) and "(truncated?)" in err
     from assistant.engines.registry import default_model
 
     truncated = Path(data_dir).parent / "truncated.gguf"  # a good header, then nothing
     truncated.write_bytes(default_model().path.read_bytes()[:3_000_000])
     # Found before any engine starts (``ask`` starts one only for an answer that needs it).
     assert main(["--data-dir", data_dir, "ask", "--model", str(truncated), "hi"]) == 1
-    assert "invalid GGUF file: it ends too early" in capsys.readouterr().err
+    assert "invalid GGUF file" in (err := capsys.readouterr().err) and "(truncated?)" in err
     assert main(["--data-dir", data_dir, "ask", "--collection", "Nope", "hi"]) == 1
     assert "no collection named 'Nope'" in capsys.readouterr().err
 

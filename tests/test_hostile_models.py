@@ -130,5 +130,5 @@ def test_a_model_too_large_for_the_free_memory_is_refused_before_loading(
     huge.write_bytes(source.read_bytes()[:2_000_000])
     os.truncate(huge, 2 * 10**12)
     with make_service() as service:
-        with pytest.raises(ModelError, match=r"huge.gguf needs about 2000\.\d GB of memory"):
+        with pytest.raises(ModelError, match=r"huge.gguf needs about 2\.0 TB of memory"):
             service.load_model(huge)

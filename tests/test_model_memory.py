@@ -17,7 +17,7 @@ def test_the_default_model_kv_cache_is_what_llama_cpp_allocates() -> None:
     # with type_k=type_v=q8_0: "KV buffer size = 95.62 MiB" (K 47.81, V 47.81)
     assert kv_cache_bytes(metadata, 8192, "f16") == 188_743_680
     assert kv_cache_bytes(metadata, 8192, "q8_0") == 100_270_080
-    assert kv_cache_bytes(metadata, 8192) == 100_270_080  # the engine's cache type
+    assert kv_cache_bytes(metadata, 8192) == 188_743_680  # the engine's cache type
 
 
 def test_kv_cache_is_layers_context_kv_heads_and_head_sizes_in_f16() -> None:

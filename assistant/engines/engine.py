@@ -17,12 +17,16 @@ from assistant.engines import gguf
 from assistant.engines.chat_template import ChatMessage
 from assistant.errors import ModelError
 
-DEFAULT_CONTEXT = 8192
+# A model's context is its own length capped at this (a setting chooses another). Prompts here
+# take 400-1,500 tokens and a conversation is compacted when it no longer fits; each 4,096
+# tokens of SmolLM2's f16 KV cache hold 90 MB.
+DEFAULT_CONTEXT = 4096
 
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """How to load a model: ``n_ctx`` None means the model's own length, capped at 8192.
+    """How to load a model: ``n_ctx`` None means the model's own length, capped at
+    :data:`DEFAULT_CONTEXT`.
 
     With a ``weights_cache`` folder, a model stored in a weight format that is slow on CPUs
     (:data:`SLOW_FILE_TYPES`) is converted once to Q8_0 there and the copy is loaded instead.

@@ -59,7 +59,7 @@ def _value(handle: BinaryIO, kind: int, keep: bool) -> Any:
 
 
 def _check_tensor_data(handle: BinaryIO, tensors: int, metadata: dict[str, Any],
-                       size: int) -> None:
+                       size: int, name: str) -> None:
     """A :class:`ModelError` unless every tensor's data begins inside the file (a copy cut
     short passes the header but not this; llama.cpp would only fail when loading it)."""
     if tensors > _MAX_KEYS:
@@ -75,7 +75,7 @@ def _check_tensor_data(handle: BinaryIO, tensors: int, metadata: dict[str, Any],
     alignment = int(metadata.get("general.alignment") or 32) or 32
     data_start = -(-handle.tell() // alignment) * alignment
     if tensors and data_start + last >= size:
-        raise ModelError("invalid GGUF file: it ends too early (truncated?)")
+        raise ModelError(f"invalid GGUF file {name}: its tensor data is cut short (truncated?)")
 
 
 def read_metadata(path: Path, *, keep_arrays: bool = False) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def read_metadata(path: Path, *, keep_arrays: bool = False) -> dict[str, Any]:
             for _ in range(count):
                 key = _string(handle)
                 metadata[key] = _value(handle, _unpack(handle, "<I"), keep_arrays)
-            _check_tensor_data(handle, tensors, metadata, path.stat().st_size)
+            _check_tensor_data(handle, tensors, metadata, path.stat().st_size, path.name)
             return metadata
     except OSError as exc:
         raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from exc

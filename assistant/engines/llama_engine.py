@@ -34,7 +34,7 @@ from assistant.engines.engine import (
     TokenStream,
     check_model_file,
 )
-from assistant.engines.memory import KV_CACHE_TYPE, check_fits
+from assistant.engines.memory import check_fits
 from assistant.errors import ModelError
 
 if TYPE_CHECKING:  # imported when a model loads (the app never loads llama.cpp)
@@ -61,7 +61,6 @@ def prompt_chunks(start: int, end: int, size: int = PROMPT_CHUNK) -> list[tuple[
 
 # llama.cpp logs through this logger; only its errors are worth showing.
 logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
-_log = logging.getLogger(__name__)
 
 # GGUF ``general.file_type`` values whose CPU kernels are slow here, and the near-lossless
 # format they are converted to once (measured on 2 cores with the bundled SmolLM2 Q4_1:
@@ -133,20 +132,6 @@ def _weight_layout(*, safe: bool) -> Iterator[None]:
         native.llama_model_default_params = original
 
 
-def _load(llama_cpp: Any, **params: Any) -> Any:
-    """``llama_cpp.Llama(**params)`` with its KV cache in :data:`KV_CACHE_TYPE` (q8_0, half
-    of f16's memory; it needs flash attention), or in f16 if llama.cpp cannot make that
-    cache for this model (a head size that is not a multiple of q8_0's 32-value blocks)."""
-    cache_type = {"q8_0": llama_cpp.GGML_TYPE_Q8_0, "f16": llama_cpp.GGML_TYPE_F16}[KV_CACHE_TYPE]
-    try:
-        return llama_cpp.Llama(**params, type_k=cache_type, type_v=cache_type)
-    except ValueError:  # "Failed to create llama_context"
-        if cache_type == llama_cpp.GGML_TYPE_F16:
-            raise
-        _log.warning("llama.cpp could not keep the KV cache in %s; it uses f16", KV_CACHE_TYPE)
-        return llama_cpp.Llama(**params)
-
-
 class LlamaEngine:
     """A GGUF chat model loaded with llama.cpp."""
 
@@ -172,9 +157,11 @@ class LlamaEngine:
                 if self.weights_path != settings.model_path:
                     check_fits(self.weights_path, metadata, self.n_ctx)  # the copy is larger
             with _weight_layout(safe=settings.safe_layout):
-                self._llm = _load(llama_cpp, model_path=str(self.weights_path),
-                                  n_ctx=self.n_ctx, n_threads=threads, n_threads_batch=threads,
-                                  seed=settings.seed, flash_attn=True, verbose=False)
+                self._llm = llama_cpp.Llama(
+                    model_path=str(self.weights_path), n_ctx=self.n_ctx, n_threads=threads,
+                    n_threads_batch=threads, seed=settings.seed, flash_attn=True,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
                 f"llama.cpp could not load {settings.model_path.name}: {exc} "

@@ -54,7 +54,7 @@ class SettingsDialog(QDialog):
         self.context = QSpinBox()
         self.context.setRange(0, 131072)
         self.context.setSingleStep(1024)
-        self.context.setSpecialValueText("the model's own (up to 8192)")
+        self.context.setSpecialValueText("the model's own (up to 4096)")
         self.context.setValue(current.context_length)
         self.threads = QSpinBox()
         self.threads.setRange(0, 256)
