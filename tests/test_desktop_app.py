@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal, qInstallMessageHandler, qWarning
-from PySide6.QtGui import QAction, QColor, QFont, QPalette, QShortcut
+from PySide6.QtGui import QAction, QColor, QPalette, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QTabWidget
 
 import tasks
@@ -27,6 +27,7 @@ from assistant.app import (
     load_settings,
     start_logging,
 )
+from tests import qt_fixtures
 from tests.fakes import FakeEngine, HashEmbedder
 from ui.controllers import Controllers
 from ui.panels.chat_view import ChatView
@@ -35,6 +36,8 @@ from ui.window.appearance import DARK, Appearance
 from ui.window.main_window import MainWindow
 from ui.window.reporting import route_qt_messages
 from ui.window.wiring import ANNOUNCED_CHARS, announce, answer_announcement
+
+restored_look = qt_fixtures.restored_look  # the fixture, shared
 
 
 def desktop_window(root: Path, qtbot, **options) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -55,14 +58,6 @@ def logs(tmp_path: Path) -> Iterator[Logging]:
     yield started
     started.stop()
 
-
-@pytest.fixture
-def restored_look(qapp: QApplication) -> Iterator[None]:
-    style, palette, font = qapp.style().name(), QPalette(qapp.palette()), QFont(qapp.font())
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 def menu_actions(menu: QMenu) -> list[QAction]:

@@ -66,3 +66,15 @@ def test_priming_evaluates_the_shared_opening_before_the_first_question(tmp_path
         assert stream.stats.cached_tokens == opening
     finally:
         engine.close()
+
+
+def test_priming_a_closed_model_is_a_clear_error(tmp_path: Path) -> None:
+    from assistant.errors import ModelError
+
+    engine = local_engine(default_model().path, n_ctx=512, weights_cache=tmp_path / "cache")
+    messages = [ChatMessage("system", "Be brief."), ChatMessage("user", "Hi"),
+                ChatMessage("assistant", "Hello [1].")]
+    assert engine.prime_conversation(messages) > 10
+    engine.close()  # as the app closes it while a background priming may start
+    with pytest.raises(ModelError, match="closed"):
+        engine.prime_conversation(messages)

@@ -3,19 +3,19 @@ and the answer's point, in both themes; its button asks for the workbench with t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCharts import QChart, QLineSeries, QScatterSeries
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from assistant.app import Answer, Timings, load_presets
 from assistant.mining.figures import calculate_figure
 from assistant.mining.questions import figure_question
+from tests import qt_fixtures
 from ui.panels.figure_card import FigureCard, is_dark
 from ui.window.appearance import apply_appearance
+
+restored_look = qt_fixtures.restored_look  # the fixture, shared
 
 QUESTION = "What is the energy cost per bitcoin at 8 cents per kWh?"
 
@@ -30,15 +30,6 @@ def _answer(question: str = QUESTION, computed: bool = True) -> Answer:
     return Answer(question, "About $68,267 per bitcoin", False, [], [], [], "", Timings(),
                   calculation=calculation)
 
-
-@pytest.fixture
-def restored_look(qapp: QApplication) -> Iterator[None]:
-    """The application's style, palette and font as they were before the test."""
-    style, palette, font = qapp.style().name(), QPalette(qapp.palette()), QFont(qapp.font())
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 def test_a_computed_answer_shows_its_chart_and_the_button_opens_the_workbench(qtbot) -> None:  # type: ignore[no-untyped-def]

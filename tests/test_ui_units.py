@@ -26,6 +26,14 @@ NOTE = "# Reservoir\n\nThe reservoir stores 40 megawatt hours of water power for
 LEAD = "The reservoir stores 40 megawatt hours of water power for the valley [1]."
 
 
+def _notes(tmp_path: Path) -> Path:
+    """A folder holding one note (:data:`NOTE`), to import."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    return notes
+
+
 def _answer(abstained: bool = False) -> Answer:
     hit = Hit(chunk_id=1, doc_id=1, score=0.9, title="Reservoir <notes>", path="/r.md",
               collection="Notes", page=None, heading="Reservoir", start=0, end=40,
@@ -90,9 +98,7 @@ def test_conversations_panel_buttons_need_a_selection(qtbot) -> None:  # type: i
 
 @pytest.fixture
 def controllers(tmp_path: Path, qtbot):  # type: ignore[no-untyped-def]
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    notes = _notes(tmp_path)
     engine = FakeEngine([["It stores", " 40 megawatt hours [1]."]])
 
     def open_service() -> AssistantService:
@@ -146,9 +152,7 @@ def test_only_the_newest_conversation_search_is_shown(controllers, qtbot) -> Non
 
 def test_a_bad_saved_setting_is_named_when_the_window_opens_and_the_rest_kept(
         tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    notes = _notes(tmp_path)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "settings.json").write_text('{"theme": "pink", "font_size": 15}',
                                                      encoding="utf-8")
@@ -175,9 +179,7 @@ def test_search_on_the_fallback_embedder_is_said_when_the_window_is_ready(
         tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from ui.panels.status_bar import StatusBar
 
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    notes = _notes(tmp_path)
     embedder = HashEmbedder(dimension=512)
     embedder.notice = ("the embedder runs on PyTorch (slower to start): its ONNX copy could "  # type: ignore[attr-defined]
                        "not be made or loaded (no onnxruntime)")
@@ -207,9 +209,7 @@ def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
         tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    notes = _notes(tmp_path)
     engine = FakeEngine([["It stores 40 megawatt hours [1]."]])
     gate = threading.Event()
 
@@ -249,9 +249,7 @@ def test_a_question_asked_while_the_model_loads_is_answered_when_it_is_ready(
 def test_the_model_loads_while_the_library_is_being_indexed(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "reservoir.md").write_text(NOTE, encoding="utf-8")
+    notes = _notes(tmp_path)
     engine = FakeEngine([["It stores 40 megawatt hours [1]."]])
     indexing = threading.Event()
 

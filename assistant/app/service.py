@@ -54,6 +54,8 @@ DEFAULT_COLLECTION = "My documents"
 STORE_FILE = "offgrid.sqlite3"
 VECTOR_DIR = "vectors"
 CONVERSATIONS_FILE = "conversations.sqlite3"
+# Closing waits this long for the follow-up priming under way (about a second's work).
+PRIMING_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class AssistantService(ConversationsDoor, MiningDoor, ModelsDoor, SharedDoor, Wa
         self._index.close()
         index_probe.seal(self._index.path)  # as we leave it: the next start need not probe it
         self._conversations.close()
+        self._follow_ups.wait(PRIMING_WAIT_S)  # the engine is not closed under its priming
         close = getattr(self._engine, "close", None)
         if close is not None:
             close()

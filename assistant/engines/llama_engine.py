@@ -144,6 +144,7 @@ class LlamaEngine:
         self.model_id = settings.model_path.stem
         self.safe_layout = settings.safe_layout
         self._lock = threading.Lock()
+        self._closed = False
         self._end_tokens: np.ndarray | None = None
         threads = settings.n_threads or max(1, os.cpu_count() or 1)
         # The file llama.cpp actually runs (a converted copy, or the model itself).
@@ -174,8 +175,10 @@ class LlamaEngine:
         )
 
     def close(self) -> None:
-        """Free the model's memory now rather than at interpreter exit."""
+        """Free the model's memory now rather than at interpreter exit (after a call under
+        way; any call after this fails cleanly)."""
         with self._lock:
+            self._closed = True
             self._llm.close()
 
     def clear_cache(self) -> None:
@@ -269,11 +272,13 @@ class LlamaEngine:
         """Evaluate the opening of the next prompt that continues ``messages`` (they, then
         the next user turn's header) into the KV cache now: a follow-up question then only
         pays for its own tokens. Returns how many tokens that opening has."""
-        one = self.tokenize([*messages, ChatMessage("user", "A")])
-        other = self.tokenize([*messages, ChatMessage("user", "B")])
-        opening = one[: _common_prefix(one, other)]
-        if len(opening) > 1:
-            with self._lock:
+        with self._lock:  # all of it: the model may be closed from another thread meanwhile
+            if self._closed:
+                raise ModelError("the model was closed")
+            one = self.tokenize([*messages, ChatMessage("user", "A")])
+            other = self.tokenize([*messages, ChatMessage("user", "B")])
+            opening = one[: _common_prefix(one, other)]
+            if len(opening) > 1:
                 self._evaluate_prompt(opening, None)
         return len(opening)
 
