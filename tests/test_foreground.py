@@ -104,7 +104,7 @@ def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path,
 
 def test_vectors_reach_the_index_in_small_calls(tmp_path: Path,
                                                make_service: MakeService) -> None:
-    """chroma holds the GIL for a whole call: a big file goes in 16 vectors at a time."""
+    """chroma holds the GIL for a whole call: a big file goes in 8 vectors at a time."""
     with make_service() as service:
         collection = service._index._collection
         sizes: list[int] = []
@@ -121,7 +121,7 @@ def test_vectors_reach_the_index_in_small_calls(tmp_path: Path,
         report = service.ingest([tmp_path / "docs"])
         chunks = report.results[0].chunks
         assert chunks > 16
-        assert max(sizes) == 16 and sum(sizes) == chunks == service._index.count()
+        assert max(sizes) == 8 and sum(sizes) == chunks == service._index.count()
 
 
 def test_the_sandboxed_reader_is_paused_while_an_answer_runs(tmp_path: Path) -> None:
