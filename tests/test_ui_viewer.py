@@ -47,6 +47,14 @@ def test_find_passage_matches_words_in_order_across_formatting() -> None:
     assert shown[start:end] == "The Itaipu dam on the Paraná\nriver"
     assert find_passage(shown, "dam Itaipu", near=0) is None  # out of order
     assert find_passage("a b a b", "a b", near=5) == (4, 7)  # the occurrence nearest
+    # A Markdown list's numbers are drawn by Qt, not in its text; in plain text they are.
+    passage = "Steps:\n1. Subsidy paid per day.\n2. Share earned by 1 PH/s.\n3. The price."
+    formatted = "Steps:\nSubsidy paid per day.\nShare earned by 1 PH/s.\nThe price."
+    assert find_passage(formatted, passage) == (0, len(formatted))
+    assert find_passage(passage, passage) == (0, len(passage))
+    assert find_passage(formatted, "Share earned by 2 PH/s") is None  # a figure is no marker
+    cut = "The price.\n\n1. Subsidy paid per day.\n2."  # a chunk that ends on a list number
+    assert find_passage("The price.\nSubsidy paid per day.\nShare.", cut) == (0, 32)
     long_passage = " ".join(f"w{n}" for n in range(40))
     long_shown = "intro " + long_passage.replace(" w20 ", " | w20 ") + " outro"
     found = find_passage(long_shown, long_passage)
