@@ -21,7 +21,7 @@ from assistant.text.sentences import sentence_spans
 MAX_SENTENCES = 3
 MAX_WORDS = 60
 # A further evidence sentence must score at least this share of the best one's score.
-SECOND_SHARE = 0.8
+SECOND_SHARE = 0.25
 # A model sentence whose content words the answer already holds (this share) adds nothing.
 REDUNDANT_SHARE = 0.75
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")

@@ -16,10 +16,10 @@ from assistant.answers.composing import lead, lead_text
 from assistant.answers.evidence import (
     Evidence,
     Sentence,
-    score_sentences,
     select_evidence,
     split_sentences,
 )
+from assistant.answers.ranking import rank_sentences
 from assistant.engines.embedding import Embedder
 from assistant.library.documents import Hit
 from assistant.mining.figures import (
@@ -207,7 +207,7 @@ def _question_evidence(question: str, sources: list[Hit], embedder: Embedder,
     if not sentences:
         return []
     vectors = embedder.embed([question] + [s.text for s in sentences])
-    scores = score_sentences(question, vectors[0], sentences, vectors[1:],
-                             [hit.score for hit in sources])
+    scores = rank_sentences(question, vectors[0], sentences, vectors[1:],
+                            [hit.score for hit in sources])
     return select_evidence(sources, sentences, scores, limit=limit)
 

@@ -36,7 +36,6 @@ from assistant.answers.evidence import (
     Evidence,
     Sentence,
     focus_sources,
-    score_sentences,
     select_evidence,
     split_sentences,
 )
@@ -45,6 +44,7 @@ from assistant.answers.followups import retrieval_query
 from assistant.answers.grounding import Claim, ClaimCheck, check_claims, is_checkable
 from assistant.answers.intents import intent_of
 from assistant.answers.prompting import SYSTEM_PROMPT, PastTurn, build_messages
+from assistant.answers.ranking import rank_sentences
 from assistant.answers.whole import LibraryView, answer_whole
 from assistant.engines.embedding import Embedder
 from assistant.engines.engine import Engine, GenerationParams, GenerationStats, TokenStream
@@ -224,8 +224,8 @@ class AnswerPipeline:
         hits = self.search(query, options.k, options.collections)
         sentences = split_sentences(hits)
         vectors = self.embedder.embed([query] + [s.text for s in sentences])
-        scores = score_sentences(query, vectors[0], sentences, vectors[1:],
-                                 [hit.score for hit in hits])
+        scores = rank_sentences(query, vectors[0], sentences, vectors[1:],
+                                [hit.score for hit in hits])
         timings.retrieval_ms = (time.perf_counter() - started) * 1000
 
         reason = abstain_reason(

@@ -39,6 +39,15 @@ _CAUSE_IN_SENTENCE = re.compile(r"\b(because|due to|driven by|as a result|so tha
                                 re.IGNORECASE)
 _STRONG_CAUSE = re.compile(r"\b(because|due to|owing to|as a result of|the reason|for that reason|"
                            r"driven by)\b", re.IGNORECASE)
+# "What's the name for …", "What is X called?", "What does the paper call …": the sentence
+# that gives the name ("… became known as pool hopping", "… nicknamed the silicon lottery").
+TERM_QUESTION = re.compile(r"\b(?:what(?:'s| is| was) the (?:name|term|nickname|word|label)|"
+                           r"what (?:is|are|was|were) [\w\s,'-]{2,60}? (?:called|known as|"
+                           r"named|nicknamed|termed)|what (?:does|do|did) [\w\s'-]{2,40}? call|"
+                           r"what (?:name|term|nickname) )", re.IGNORECASE)
+_TERM_IN_SENTENCE = re.compile(r"\b(?:called|known as|nicknamed|dubbed|termed|so-called|"
+                               r"named|refer(?:s|red)? to (?:it|this|them) as)\b",
+                               re.IGNORECASE)
 _DEFINITION_QUESTION = re.compile(r"^\s*what (is|are|does|do)\s+(an?\s+|the\s+)?"
                                   r"(?P<term>[\w\s-]{2,40}?)\s*(mean|measure|refer to)?\??$",
                                   re.IGNORECASE)
@@ -58,6 +67,8 @@ def answer_type_bonus(question: str, sentence: str) -> float:
         if _STRONG_CAUSE.search(sentence):
             return 2 * ANSWER_TYPE_BONUS
         return ANSWER_TYPE_BONUS if _CAUSE_IN_SENTENCE.search(sentence) else 0.0
+    if TERM_QUESTION.search(question):
+        return ANSWER_TYPE_BONUS if _TERM_IN_SENTENCE.search(sentence) else 0.0
     if _QUANTITY_QUESTION.search(question):
         if not _DIGIT.search(sentence):
             return 0.0
