@@ -27,6 +27,10 @@ def test_unknown_names_are_those_no_document_mentions() -> None:
     countries = {"norw*", "chin*"}
     assert unknown_names("Which Norwegian and Chinese firms, and which Mandarin speakers?",
                          lambda term: term.lower() in countries) == ["Mandarin"]
+    # two capitals are units and everyday abbreviations, not names a document must use
+    assert unknown_names("Does a desktop PC with a 2 TB drive beat the Odroid?",
+                         lambda term: False) == ["Odroid"]
+    assert unknown_names("Is the OECD view different?", lambda term: False) == ["OECD"]
 
 
 def test_abstain_reasons() -> None:

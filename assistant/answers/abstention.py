@@ -23,6 +23,7 @@ UNKNOWN_NAME_BELOW = 0.7
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|an|i)$")
 _NAME = re.compile(r"\b[A-Z][\w'’-]*\w")
 _SENTENCE_START = re.compile(r"(^|[.?!:]\s+)$")
+_TWO_CAPITALS = re.compile(r"^[A-Z]{2}s?$")
 
 
 def best_similarity(hits: Sequence[Hit]) -> float:
@@ -42,9 +43,12 @@ def names_in(question: str) -> list[str]:
 
 def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
     """The names in ``question`` that ``mentioned`` finds in no document, not even as the
-    country a demonym stands for."""
-    return [name for name in names_in(question) if not mentioned(name) and not (
-        len(name) >= 6 and _DEMONYM.search(name) and mentioned(name[:4] + "*"))]
+    country a demonym stands for. Two capitals ("PC", "TB", "EU") are left out: they are
+    mostly units and everyday abbreviations, which a document may well spell out ("desktop
+    computer"), not names of things it would have to mention."""
+    return [name for name in names_in(question) if not _TWO_CAPITALS.match(name)
+            and not mentioned(name) and not (
+                len(name) >= 6 and _DEMONYM.search(name) and mentioned(name[:4] + "*"))]
 
 
 def abstain_reason(question: str, hits: Sequence[Hit], mentioned: Callable[[str], bool], *,
