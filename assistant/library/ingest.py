@@ -27,7 +27,7 @@ from assistant.library.loaders import PARSER_VERSION, is_supported, load_documen
 from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
 from assistant.library.records import NewDocument
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore
 from assistant.system.foreground import ForegroundGate
 from assistant.text.formatting import human_size, plural
 
@@ -188,7 +188,7 @@ class _Parsed:
 class Ingestor:
     """Runs ingestion against one store, vector index and embedder."""
 
-    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder,
+    def __init__(self, store: Store, index: VectorStore, embedder: Embedder,
                  *, limits: IngestLimits | None = None,
                  chunking: ChunkingParams | None = None,
                  gate: ForegroundGate | None = None) -> None:
