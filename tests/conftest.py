@@ -139,18 +139,12 @@ def make_service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mak
 GRACE_S = 5.0  # how long a thread or process that is on its way out may take
 
 
-def _is_resource_tracker(process: psutil.Process) -> bool:
-    """multiprocessing's resource tracker: started once with the first "spawn" child (the
-    vector index's) and kept for the life of this process, which it never outlives."""
-    return "multiprocessing.resource_tracker" in " ".join(process.cmdline())
-
-
 def _running_children() -> dict[tuple[int, float], psutil.Process]:
     """This process's descendants that still run (not zombies), by (pid, start time)."""
     found = {}
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.status() != psutil.STATUS_ZOMBIE and not _is_resource_tracker(child):
+            if child.status() != psutil.STATUS_ZOMBIE:
                 found[(child.pid, child.create_time())] = child
         except psutil.Error:
             pass

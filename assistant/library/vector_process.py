@@ -4,18 +4,24 @@ chromadb's native bindings hold the Python GIL for a whole write (they free it f
 only, chroma-core/chroma#3873): a write of 8 vectors held it ~15-20 ms, with spikes past
 90 ms, and every thread of the app, the window's included, waited that long.
 :class:`ProcessVectorIndex` has :class:`~assistant.library.vector_index.VectorIndex`'s
-interface but runs the real one in a child process
-(:mod:`~assistant.library.vector_server`, started with "spawn", daemonic) and talks to it
-over a ``multiprocessing`` pipe, one request at a time; the app's thread waits on the pipe,
-which frees the GIL. The app never imports chromadb.
+interface but runs the real one in a child process (``python -m
+assistant.library.vector_server``, as the other children are started) and talks to it over a
+``multiprocessing.connection`` (pickles, numpy arrays as float32, authenticated), one request
+at a time; the app's thread waits on the connection, which frees the GIL. The app never
+imports chromadb.
+
+Not ``multiprocessing.Process`` with "spawn": its child imports the module the app was
+launched as (``python -m ui.bench.probe``: all of Qt and the window, in the index process), a
+script without an ``if __name__ == "__main__"`` guard fails there, and POSIX adds a resource
+tracker process.
 
 Errors keep their meaning: a :class:`~assistant.errors.StoreError` in the child (opening
 included: :func:`~assistant.library.index_sync.open_index` rebuilds an index that cannot be
 opened) comes back as a ``StoreError`` with the same message. If the child dies, the request
 in flight fails with a ``StoreError`` and the next one starts a new child on the same
 directory (the index is persistent, and derived from SQLite anyway). The child ends when
-:meth:`ProcessVectorIndex.close` asks it to, and on its own when the app's end of the pipe
-closes (the app quit or died).
+:meth:`ProcessVectorIndex.close` asks it to, and on its own when its stdin, which the app
+holds open, closes (the app quit or died).
 
 ``OFFGRID_VECTOR_PROCESS=0`` in the environment opens the in-process ``VectorIndex`` instead
 (see :func:`~assistant.library.vector_store.open_vector_store`).
@@ -23,11 +29,13 @@ closes (the app quit or died).
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any
 
@@ -35,22 +43,26 @@ import numpy as np
 
 from assistant.engines.engine_child import exit_description
 from assistant.errors import StoreError
-from assistant.library.vector_server import CLOSE, serve
+from assistant.library.vector_server import CLOSE
 from assistant.system.memory_use import resident_bytes
 
+SERVER_COMMAND = (sys.executable, "-m", "assistant.library.vector_server")
 # How long a child may take to let go of its files when closed, before it is killed.
 CLOSE_TIMEOUT_S = 30.0
 
 
 class _Child:
-    """One running index process and the app's end of its pipe."""
+    """One running index process, the app's end of its connection, and its stdin (held open:
+    the child ends when it closes)."""
 
-    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection | None) -> None:
         self.process = process
-        self.conn = conn
+        self.conn = conn  # None: it ended before the app could connect
 
     def ask(self, message: tuple[Any, ...]) -> tuple[str, Any] | None:
         """Send one message and wait for its reply; None if the process is gone."""
+        if self.conn is None:
+            return None
         try:
             self.conn.send(message)
             return self.receive()
@@ -59,6 +71,8 @@ class _Child:
 
     def receive(self, timeout: float | None = None) -> tuple[str, Any] | None:
         """The next reply; None if the process is gone (or sent nothing within ``timeout``)."""
+        if self.conn is None:
+            return None
         try:
             if timeout is not None and not self.conn.poll(timeout):
                 return None
@@ -69,17 +83,40 @@ class _Child:
 
     def exit_code(self) -> int | None:
         """How the process ended, waiting a little for it (killed if it has not ended)."""
-        self.process.join(timeout=10)
-        if self.process.exitcode is None:
+        try:
+            return self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             self.stop()
-        return self.process.exitcode
+            return self.process.poll()
 
     def stop(self) -> None:
-        """Kill the process now and close the pipe."""
-        if self.process.is_alive():
+        """Kill the process now (if it still runs) and close its pipes."""
+        try:
             self.process.kill()
-        self.process.join(timeout=10)
-        self.conn.close()
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.conn is not None:
+            self.conn.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+
+def _connect(process: subprocess.Popen[bytes], key: bytes) -> Connection | None:
+    """The connection to a child just started: the address it offers on stdout; None if it
+    ended first."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        return None
+    try:
+        return Client(json.loads(line), authkey=key)
+    except (OSError, ValueError, EOFError):  # it died between offering and accepting
+        return None
 
 
 class ProcessVectorIndex:
@@ -98,19 +135,19 @@ class ProcessVectorIndex:
     def _start(self) -> _Child:
         """Start a child and wait until it has opened the index (:class:`StoreError` if it
         cannot: the child's own message)."""
-        context = multiprocessing.get_context("spawn")
-        conn, child_end = context.Pipe()
-        process = context.Process(
-            target=serve, args=(child_end, str(self.path), self.embedder_id, self.dimension),
-            name="offgrid-vector-index", daemon=True)
+        key = secrets.token_bytes(32)
+        start = {"key": key.hex(), "path": str(self.path), "embedder_id": self.embedder_id,
+                 "dimension": self.dimension}
         try:
-            process.start()
+            process = subprocess.Popen(
+                SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console window
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(start).encode() + b"\n")
+            process.stdin.flush()  # and kept open: the child ends when it closes
         except OSError as exc:
-            conn.close()
             raise StoreError(f"the vector index process could not be started: {exc}") from exc
-        finally:
-            child_end.close()  # only the child holds it now: its death closes the pipe
-        child = _Child(process, conn)
+        child = _Child(process, _connect(process, key))
         reply = child.receive()
         if reply is not None and reply[0] == "ready":
             return child
@@ -199,12 +236,16 @@ class ProcessVectorIndex:
             child, self._child = self._child, None
             if child is None:
                 return
+            if child.conn is not None:
+                try:
+                    child.conn.send((CLOSE, (), {}))
+                    child.receive(CLOSE_TIMEOUT_S)
+                except (OSError, ValueError):
+                    pass  # it is gone already
             try:
-                child.conn.send((CLOSE, (), {}))
-                child.receive(CLOSE_TIMEOUT_S)
-            except (OSError, ValueError):
-                pass  # it is gone already
-            child.process.join(timeout=CLOSE_TIMEOUT_S)
+                child.process.wait(timeout=CLOSE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                pass
             child.stop()
 
 

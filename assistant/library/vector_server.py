@@ -1,19 +1,28 @@
-"""The vector index process: owns one chroma index and answers the app over a pipe.
+"""The vector index process: ``python -m assistant.library.vector_server`` owns one chroma index.
 
-:class:`~assistant.library.vector_process.ProcessVectorIndex` starts :func:`serve` in a child
-process ("spawn"). Its first message out is ``("ready", None)`` or ``("error", message)``;
-then each request ``(operation, args, kwargs)`` is answered ``("ok", result)`` or
-``("error", message)``, one at a time. chroma holds the GIL for a whole write; here that GIL
-is this process's own, so the app's threads (the window's) never wait for it.
+:class:`~assistant.library.vector_process.ProcessVectorIndex` starts it and writes one JSON
+line to its stdin: the index to open and a one-time key. It answers with the address of a
+``multiprocessing.connection`` listener on stdout (a Unix socket; a named pipe on Windows),
+takes the app's one connection (authenticated with the key: only the app that started it can
+send requests, which are pickles), and closes the listener. Over that connection its first
+message is ``("ready", None)`` or ``("error", message)``; then each request ``(operation,
+args, kwargs)`` is answered ``("ok", result)`` or ``("error", message)``, one at a time.
+chroma holds the GIL for a whole write; here that GIL is this process's own, so the app's
+threads (the window's) never wait for it.
 
-Imports stay light until :func:`serve` runs: the child imports this module first, and chroma
-only once it is told which index to open.
+It ends when asked to close, and on its own as soon as its stdin reaches its end: the app
+keeps stdin open while it lives, so this process never outlives it (killed or crashed).
+Imports stay light until the index is opened.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import signal
-from multiprocessing.connection import Connection
+import sys
+import threading
+from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +58,18 @@ def run(index: Any, operation: str, args: tuple[Any, ...],
         return "error", f"vector index: cannot {operation}: {type(exc).__name__}: {exc}"
 
 
-def serve(conn: Connection, path: str, embedder_id: str, dimension: int) -> None:
-    """The child's main: open the index, then answer requests until told to close or until
-    the app's end of the pipe closes (the app quit or died: this process never outlives it)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle
-    from assistant.system import egress
+def exit_with_the_app() -> None:
+    """End this process once stdin reaches its end (the app closed it, quit or died)."""
+    def watch() -> None:
+        sys.stdin.buffer.read()
+        os._exit(0)
 
-    egress.install()  # with the offline switches, before chroma loads
+    threading.Thread(target=watch, daemon=True, name="app-watch").start()
+
+
+def serve(conn: Connection, path: str, embedder_id: str, dimension: int) -> None:
+    """Open the index and answer requests until told to close or until the app's end of the
+    connection closes."""
     from assistant.library.vector_index import VectorIndex
 
     try:
@@ -84,3 +98,23 @@ def serve(conn: Connection, path: str, embedder_id: str, dimension: int) -> None
         index.close()  # the files are let go before the app hears that we closed
         if closing:
             answer(conn, ("ok", None))
+
+
+def main() -> None:
+    """The process: read the start line, offer a listener, serve the one connection."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle
+    start = json.loads(sys.stdin.buffer.readline())
+    exit_with_the_app()
+    from assistant.system import egress
+
+    egress.install()  # with the offline switches, before chroma loads
+    with Listener(authkey=bytes.fromhex(start["key"])) as listener:
+        print(json.dumps(listener.address), flush=True)
+        sys.stdout = sys.stderr  # a stray print must not reach the app
+        conn = listener.accept()
+    with conn:
+        serve(conn, start["path"], start["embedder_id"], int(start["dimension"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,7 @@ def peak_rss_mb(pid: int | None = None) -> float:
 
 def children_peak_rss_mb(skip: set[int]) -> float:
     """The peak memory of this process's child processes, summed, in MB: all but those in
-    ``skip`` and the document reader (the vector index's process, multiprocessing's helper)."""
+    ``skip`` and the document reader (the vector index's process, say)."""
     total = 0.0
     for child in psutil.Process().children(recursive=True):
         try:
