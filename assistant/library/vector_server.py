@@ -61,7 +61,13 @@ def run(index: Any, operation: str, args: tuple[Any, ...],
 def exit_with_the_app() -> None:
     """End this process once stdin reaches its end (the app closed it, quit or died)."""
     def watch() -> None:
-        sys.stdin.buffer.read()
+        # os.read, not sys.stdin: a thread blocked inside a buffered reader at exit aborts
+        # the interpreter's shutdown.
+        try:
+            while os.read(sys.stdin.fileno(), 4096):
+                pass
+        except OSError:
+            pass
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="app-watch").start()
