@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,7 +70,7 @@ def _figures(**changes: float) -> dict:
         "control_max_stall_generating_ms": 3.0, "control_max_stall_ingesting_ms": 6.0,
         "peak_rss_mb": 690.0, "rss_budget_mb": 700.0, "model_file_mb": 138.1,
         "kv_cache_mb": 90.0, "n_ctx": 4096, "peak_rss_with_import_mb": 760.0,
-        "peak_rss_app_mb": 350.0, "peak_rss_engine_mb": 340.0,
+        "peak_rss_app_mb": 250.0, "peak_rss_engine_mb": 340.0, "peak_rss_others_mb": 100.0,
     }
     figures.update(changes)
     return figures
@@ -83,8 +85,27 @@ def test_rows_meet_or_miss_their_targets() -> None:
     assert [row.met for row in missed] == [True, False, True, False, False]
     assert "prompt_eval 500" in missed[2].note
     assert missed[3].measured == "12 / 31 ms"
-    assert "app 350 + engine 340" in missed[4].note
+    assert "app 250 + engine 340 + vector index and others 100" in missed[4].note
     assert "outside the app meanwhile: 3 / 6 ms" in missed[3].note
+
+
+def test_row_8_counts_the_apps_children_but_the_document_reader() -> None:
+    from ui.bench.instruments import READER_MODULE, children_peak_rss_mb
+
+    idle = [sys.executable, "-c", "import sys; print(flush=True); sys.stdin.read()"]
+    before = children_peak_rss_mb(set())
+    index = subprocess.Popen(idle, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    reader = subprocess.Popen([*idle, READER_MODULE], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)
+    try:
+        for child in (index, reader):
+            assert child.stdout is not None and child.stdout.readline()  # it is up
+        with_index = children_peak_rss_mb(set())
+        assert with_index > before + 1  # a bare Python holds several MB
+        assert children_peak_rss_mb({index.pid}) == pytest.approx(before, abs=0.5)
+    finally:
+        for child in (index, reader):
+            child.communicate(timeout=10)
 
 
 def test_breakdowns_are_medians_per_phase_over_the_runs() -> None:

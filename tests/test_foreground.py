@@ -6,8 +6,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.library.ingest import IngestLimits
+from assistant.library.vector_store import PROCESS_SWITCH
 from assistant.system.foreground import ForegroundGate
 from tests.documents_factory import make_pdf
 from tests.fakes import FakeEngine, HashEmbedder
@@ -102,9 +104,11 @@ def test_an_answer_holds_the_gate_while_it_streams(tmp_path: Path,
         assert not service._gate.busy
 
 
-def test_vectors_reach_the_index_in_small_calls(tmp_path: Path,
-                                               make_service: MakeService) -> None:
-    """chroma holds the GIL for a whole call: a big file goes in 8 vectors at a time."""
+def test_vectors_reach_an_in_process_index_in_small_calls(
+        tmp_path: Path, make_service: MakeService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chroma holds the GIL for a whole call: in the app's process (the escape hatch; the
+    index process ignores the batch) a big file goes in 8 vectors at a time."""
+    monkeypatch.setenv(PROCESS_SWITCH, "0")
     with make_service() as service:
         collection = service._index._collection
         sizes: list[int] = []

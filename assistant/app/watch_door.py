@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from assistant.errors import AssistantError
 from assistant.library.ingest import FileResult, Ingestor, ProgressCallback, file_sha256
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore
 from assistant.library.watching import (
     WATCHED_KEY,
     DiskFile,
@@ -85,7 +85,7 @@ class WatchDoor:
 
     _store: Store
     _ingestor: Ingestor
-    _index: VectorIndex
+    _index: VectorStore
     _ingesting: threading.Lock
     _watch_failures: _Failures | None = None
 

@@ -42,7 +42,7 @@ from assistant.bench.synthetic_corpus import (
 from assistant.engines.embedding import Embedder
 from assistant.library.retrieval import HybridRetriever
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore, open_vector_store
 from assistant.system.paths import library_dir
 
 SIZES = (1_000, 10_000, 100_000)
@@ -50,7 +50,7 @@ TARGET_P95_MS = 50.0
 TARGET_GROWTH = 1.5
 TARGET_RECALL = 0.98
 RECALL_K = 10
-def grow(store: Store, index: VectorIndex, corpus: Corpus, start: int, end: int,
+def grow(store: Store, index: VectorStore, corpus: Corpus, start: int, end: int,
          batch_documents: int = 50) -> dict[int, int]:
     """Write chunks ``start..end-1`` to the store and the index; returns corpus row -> id."""
     ids: dict[int, int] = {}
@@ -149,7 +149,7 @@ class Library:
 
     size: int
     store: Store
-    index: VectorIndex
+    index: VectorStore
     retriever: HybridRetriever
     ids: np.ndarray
 
@@ -157,8 +157,8 @@ class Library:
 def build_library(folder: Path, corpus: Corpus, size: int, embedder: Embedder) -> Library:
     """The first ``size`` chunks of ``corpus`` in a new store and index under ``folder``."""
     store = Store(folder / "store.sqlite3")
-    index = VectorIndex(folder / "vectors", embedder_id=embedder.model_id,
-                        dimension=embedder.dimension)
+    index = open_vector_store(folder / "vectors", embedder_id=embedder.model_id,
+                              dimension=embedder.dimension)
     rows = grow(store, index, corpus, 0, size)
     ids = np.array([rows[row] for row in range(size)])
     return Library(size, store, index, HybridRetriever(store, index, embedder), ids)
@@ -245,6 +245,7 @@ def measure_retrieval(work_dir: Path, embedder: Embedder, *, sizes: Sequence[int
     finally:
         for library in libraries:
             library.store.close()
+            library.index.close()
     figures["retrieval_load_average_after"] = round(os.getloadavg()[0], 2)
     p95_by_size = {lib.size: float(figures[f"retrieval_p95_ms_{_label(lib.size)}"] or 0)
                    for lib in libraries}

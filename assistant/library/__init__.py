@@ -11,7 +11,10 @@
   (:mod:`~assistant.library.store_schema`), records (:mod:`~assistant.library.records`) and
   keyword search plans (:mod:`~assistant.library.lexical`).
 - :mod:`~assistant.library.vector_index`: ``VectorIndex`` (chroma, derived), kept in step by
-  :mod:`~assistant.library.index_sync` and checked by :mod:`~assistant.library.index_probe`.
+  :mod:`~assistant.library.index_sync` and checked by :mod:`~assistant.library.index_probe`;
+  the app runs it in a child process (:mod:`~assistant.library.vector_process`'s
+  ``ProcessVectorIndex``), both behind :mod:`~assistant.library.vector_store`'s
+  ``VectorStore`` and ``open_vector_store``.
 - :mod:`~assistant.library.shared_sync`: ``SharedLibrary`` keeps the store a mirror of a
   library shared on a Chroma server (:mod:`~assistant.library.shared_server`).
 - :mod:`~assistant.library.retrieval`: ``HybridRetriever``, ``RetrievalParams``,

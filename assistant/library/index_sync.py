@@ -13,7 +13,7 @@ from assistant.engines.embedding import Embedder
 from assistant.errors import StoreError
 from assistant.library import index_probe
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore, open_vector_store
 
 _log = logging.getLogger(__name__)
 EMBEDDER_KEY = "embedder"
@@ -32,7 +32,7 @@ class SyncReport:
     rebuilt: str | None = None
 
 
-def index_problem(store: Store, index: VectorIndex) -> str | None:
+def index_problem(store: Store, index: VectorStore) -> str | None:
     """Why the index cannot be trusted, or None. A few stored vectors of indexed documents,
     spread over the library, must each be their own nearest neighbour in the index."""
     unindexed = set(store.chunk_ids_of(store.unindexed_documents()))
@@ -50,7 +50,7 @@ def index_problem(store: Store, index: VectorIndex) -> str | None:
     return None
 
 
-def open_index(store: Store, path: Path, embedder: Embedder) -> tuple[VectorIndex, SyncReport]:
+def open_index(store: Store, path: Path, embedder: Embedder) -> tuple[VectorStore, SyncReport]:
     """Open the vector index, checked; one that cannot be opened or read, or that no longer
     finds what it holds, is moved aside and rebuilt from the vectors SQLite keeps.
 
@@ -58,14 +58,14 @@ def open_index(store: Store, path: Path, embedder: Embedder) -> tuple[VectorInde
     embedded again and the index rebuilt (:func:`reembed_if_model_changed`).
     """
     embedder_id, dimension = embedder.model_id, embedder.dimension
-    index: VectorIndex | None = None
+    index: VectorStore | None = None
     problem = None
     if path.is_dir() and not index_probe.is_sealed(path):
         problem = index_probe.probe(path)  # not as we left it: read it where a crash is safe
     index_probe.unseal(path)
     if problem is None:
         try:
-            index = VectorIndex(path, embedder_id=embedder_id, dimension=dimension)
+            index = open_vector_store(path, embedder_id=embedder_id, dimension=dimension)
             same_model = store.get_meta(EMBEDDER_KEY) in (None, embedder_key(embedder))
             problem = index_problem(store, index) if same_model else None
         except StoreError as exc:
@@ -82,13 +82,13 @@ def open_index(store: Store, path: Path, embedder: Embedder) -> tuple[VectorInde
         shutil.rmtree(path, ignore_errors=True)  # an empty index: nothing worth keeping
     elif path.exists():
         path.rename(aside)
-    index = VectorIndex(path, embedder_id=embedder_id, dimension=dimension)
+    index = open_vector_store(path, embedder_id=embedder_id, dimension=dimension)
     copied = rebuild(store, index)
     kept = f"; the old one is kept as {aside.name}" if aside.exists() else ""
     return index, SyncReport(added=copied, rebuilt=f"{problem}{kept}")
 
 
-def copy_vectors(store: Store, index: VectorIndex, chunk_ids: Sequence[int] | None = None) -> int:
+def copy_vectors(store: Store, index: VectorStore, chunk_ids: Sequence[int] | None = None) -> int:
     """Upsert stored embeddings (all, or some chunks) into the index; return how many."""
     copied = 0
     for ids, vectors, collections, doc_ids in store.iter_vectors(chunk_ids):
@@ -97,7 +97,7 @@ def copy_vectors(store: Store, index: VectorIndex, chunk_ids: Sequence[int] | No
     return copied
 
 
-def reconcile(store: Store, index: VectorIndex) -> SyncReport:
+def reconcile(store: Store, index: VectorStore) -> SyncReport:
     """Repair the index after an interruption: add missing vectors, drop orphaned ones."""
     added = removed = 0
     pending = store.unindexed_documents()
@@ -120,7 +120,7 @@ def embedder_key(embedder: Embedder) -> str:
     return f"{embedder.model_id}:{embedder.dimension}"
 
 
-def reembed_if_model_changed(store: Store, index: VectorIndex, embedder: Embedder) -> int:
+def reembed_if_model_changed(store: Store, index: VectorStore, embedder: Embedder) -> int:
     """Re-embed every stored chunk when the embedding model differs from the one that made
     the stored vectors (old vectors are meaningless to a new model); returns how many."""
     current = embedder_key(embedder)
@@ -138,7 +138,7 @@ def reembed_if_model_changed(store: Store, index: VectorIndex, embedder: Embedde
     return count
 
 
-def rebuild(store: Store, index: VectorIndex) -> int:
+def rebuild(store: Store, index: VectorStore) -> int:
     """Drop the vector index and rebuild it from the embeddings stored in SQLite."""
     index.reset()
     copied = copy_vectors(store, index)

@@ -27,7 +27,7 @@ from assistant.library.loaders import PARSER_VERSION, is_supported, load_documen
 from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
 from assistant.library.records import NewDocument
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore
 from assistant.system.foreground import ForegroundGate
 from assistant.text.formatting import human_size, plural
 
@@ -90,8 +90,10 @@ class IngestLimits:
     # ...but handed to the embedder a slice at a time (shortest first), so that an answer
     # asked meanwhile waits at most one slice for the cores.
     embed_slice_chunks: int = 16
-    # Vectors go to the index this many per call, so a big file never holds the GIL long:
-    # chroma holds it for a whole write (measured: 16 vectors ~25 ms, 8 ~17 ms, 1 ~9 ms).
+    # Vectors go to an in-process index (OFFGRID_VECTOR_PROCESS=0) this many per call, so a
+    # big file never holds the GIL long: chroma holds it for a whole write (measured: 16
+    # vectors ~25 ms, 8 ~17 ms, 1 ~9 ms). The index process ignores it: the GIL its writes
+    # hold is its own, so it writes a file's vectors in chroma's largest batches.
     index_write_chunks: int = 8
     # Files are read in a child process with these limits (None: read in this process).
     sandbox: SandboxLimits | None = field(default_factory=SandboxLimits)
@@ -188,7 +190,7 @@ class _Parsed:
 class Ingestor:
     """Runs ingestion against one store, vector index and embedder."""
 
-    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder,
+    def __init__(self, store: Store, index: VectorStore, embedder: Embedder,
                  *, limits: IngestLimits | None = None,
                  chunking: ChunkingParams | None = None,
                  gate: ForegroundGate | None = None) -> None:

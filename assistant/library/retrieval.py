@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from assistant.engines.embedding import Embedder
 from assistant.library.documents import Hit
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore
 from assistant.text.sentences import continues, is_heading, sentence_spans
 
 RRF_K = 60
@@ -44,7 +44,7 @@ class RetrievalParams:
 class HybridRetriever:
     """Searches the store (BM25) and the vector index (dense) and fuses the two."""
 
-    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder,
+    def __init__(self, store: Store, index: VectorStore, embedder: Embedder,
                  params: RetrievalParams | None = None) -> None:
         self.store = store
         self.index = index

@@ -27,7 +27,7 @@ from assistant.library.documents import Chunk, DocumentInfo
 from assistant.library.records import NewDocument
 from assistant.library.shared_server import ChromaServer, SharedDocument, document_key
 from assistant.library.store import Store
-from assistant.library.vector_index import VectorIndex
+from assistant.library.vector_store import VectorStore
 
 _log = logging.getLogger(__name__)
 SERVER_KEY = "shared_server"  # which shared library the keys below were shared with
@@ -77,7 +77,7 @@ class SharedSyncReport:
 class SharedLibrary:
     """This store and vector index as a mirror of the library on ``server``."""
 
-    def __init__(self, store: Store, index: VectorIndex, server: ChromaServer) -> None:
+    def __init__(self, store: Store, index: VectorStore, server: ChromaServer) -> None:
         self.store = store
         self.index = index
         self.server = server

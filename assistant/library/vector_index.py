@@ -118,8 +118,10 @@ class VectorIndex:
         """Add or replace vectors, ``batch`` per call to chroma (default: its largest).
 
         chroma holds the GIL for a whole write (it frees it for reads only), so work beside
-        a window passes small batches (one call for a 1,000-chunk PDF froze the window
-        ~160 ms; 16 at a time, ~36 ms), and the GIL is handed over between two calls.
+        a window in this process passes small batches (one call for a 1,000-chunk PDF froze
+        the window ~160 ms; 16 at a time, ~36 ms), and the GIL is handed over between two
+        calls. The app runs this index in its own process
+        (:mod:`~assistant.library.vector_process`), where the largest batches are best.
         """
         self._write("upsert", ids, vectors, collections, doc_ids, batch)
 
@@ -148,7 +150,7 @@ class VectorIndex:
                     ],
                 )
                 if last < len(ids):
-                    time.sleep(0)  # let a thread waiting for the GIL (the window's) have it
+                    time.sleep(0)  # let a thread waiting for the GIL (a window's) have it
 
     def delete(self, ids: Sequence[int]) -> None:
         """Remove vectors (ids that are not there are ignored)."""

@@ -9,18 +9,36 @@ import threading
 import time
 from typing import Any
 
+import psutil
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from assistant.app import peak_resident_bytes
 from assistant.bench.heartbeat import Beats
 
 HEARTBEAT_MS = 5
+# The document reader child: capped on its own (2 GB by default) and small between files, so
+# row 8 leaves it out of the app's other children.
+READER_MODULE = "assistant.library.parse_sandbox"
 
 
 def peak_rss_mb(pid: int | None = None) -> float:
     """The peak resident memory so far of this process (or of process ``pid``), in MB; 0 if it
     cannot be read (the core's :func:`~assistant.system.memory_use.peak_resident_bytes`)."""
     return round((peak_resident_bytes(pid) or 0) / (1024 * 1024), 1)
+
+
+def children_peak_rss_mb(skip: set[int]) -> float:
+    """The peak memory of this process's child processes, summed, in MB: all but those in
+    ``skip`` and the document reader (the vector index's process, say)."""
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.pid in skip or READER_MODULE in child.cmdline():
+                continue
+        except psutil.Error:  # it ended meanwhile
+            continue
+        total += peak_rss_mb(child.pid)
+    return round(total, 1)
 
 
 class Heartbeat(QObject):

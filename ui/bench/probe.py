@@ -30,7 +30,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, SignalInstance
 
 from assistant.bench.timeline import Timeline, instrument
-from ui.bench.instruments import Heartbeat, StackSampler, peak_rss_mb
+from ui.bench.instruments import Heartbeat, StackSampler, children_peak_rss_mb, peak_rss_mb
 
 LAUNCHED_ENV = "OFFGRID_BENCH_LAUNCHED"
 MARKER = "BENCH_PROBE "
@@ -141,15 +141,18 @@ class Probe:
         self._finish()
 
     def _peak_rss_mb(self, moment: str) -> float:
-        """The app's peak memory plus its model engine's (the model lives in that process);
+        """The app's peak memory plus its model engine's (the model lives in that process)
+        and its other children's but the document reader's (the vector index lives in one);
         each is kept in the figures too."""
         pid = None
         if self.session.service is not None and self.session.model_id is not None:
             pid = self.session.service.model_info().pid
         app, engine = peak_rss_mb(), peak_rss_mb(pid) if pid else 0.0
+        others = children_peak_rss_mb({pid} if pid else set())
         self.figures[f"peak_rss_app_{moment}_mb"] = app
         self.figures[f"peak_rss_engine_{moment}_mb"] = engine
-        return round(app + engine, 1)
+        self.figures[f"peak_rss_others_{moment}_mb"] = others
+        return round(app + engine + others, 1)
 
     def _finish(self) -> None:
         if self.finished:
