@@ -166,3 +166,28 @@ def test_the_app_never_imports_chromadb(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     # One hit; the reader and the index ran as children; no chroma here; nothing left.
     assert done.stdout.split() == ["1", "True", "False", "0"]
+
+
+def test_the_index_works_without_loading_grpc_for_an_exporter_it_never_starts(
+        tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        import numpy as np
+        from assistant.library.vector_index import VectorIndex
+        index = VectorIndex(Path({str(tmp_path)!r}), embedder_id="e", dimension=4)
+        index.upsert([7], np.eye(4, dtype=np.float32)[:1], ["c"], [1])
+        found = index.query(np.eye(4, dtype=np.float32)[0], 1)
+        index.close()
+        exporter = sys.modules["opentelemetry.exporter.otlp.proto.grpc.trace_exporter"]
+        try:
+            exporter.OTLPSpanExporter(endpoint="http://example.org")
+            refused = False
+        except Exception:
+            refused = True
+        print(found[0][0], "grpc" in sys.modules, refused)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["7", "False", "True"]

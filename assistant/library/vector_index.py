@@ -7,8 +7,10 @@ download a model), telemetry is off, and distances are cosine.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+import types
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +31,28 @@ logging.getLogger("chromadb").setLevel(logging.ERROR)
 _log = logging.getLogger(__name__)
 
 
+_TRACE_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+
+
+class _NoTraceExporter:
+    """Stands in for OpenTelemetry's OTLP exporter, which Offgrid never starts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise StoreError("Offgrid sends no traces: the OTLP exporter is not loaded")
+
+
+def skip_trace_exporter() -> None:
+    """Keep chroma from loading gRPC (12 MB resident, 140 modules) for the OTLP span
+    exporter it imports at start-up and builds only when OpenTelemetry tracing is switched
+    on, which Offgrid never does (nothing may leave the machine). Before chromadb is
+    imported, the exporter's module is one whose exporter refuses to start."""
+    if _TRACE_EXPORTER in sys.modules or "chromadb" in sys.modules:
+        return  # loaded already: nothing to save
+    module = types.ModuleType(_TRACE_EXPORTER)
+    module.OTLPSpanExporter = _NoTraceExporter  # type: ignore[attr-defined]
+    sys.modules[_TRACE_EXPORTER] = module
+
+
 def _forget_system(path: Path) -> None:
     """Drop chroma's cached system for ``path`` after it failed to start: chroma caches it
     before starting it, and would hand the broken one to the next client (the rebuild's)."""
@@ -45,6 +69,7 @@ class VectorIndex:
     """Chunk vectors keyed by chunk id, each tagged with its collection name."""
 
     def __init__(self, path: Path, *, embedder_id: str, dimension: int) -> None:
+        skip_trace_exporter()
         import chromadb
         from chromadb.config import Settings
 
