@@ -46,6 +46,12 @@ ROUTED = [
     ("Counting a hypothetical 0.125 BTC fee per block, how much energy per bitcoin earned?",
      ENERGY_PER_BTC, {"fees_btc": 0.125}),
     ("How many kWh per BTC at 15 J/TH?", ENERGY_PER_BTC, {"efficiency_j_th": 15.0}),
+    # a power price stated: the electricity per coin "comes to" a cost …
+    ("With 0.2 BTC of fees a block, what does the electricity for each coin mined come to at "
+     "$0.06/kWh?", ENERGY_COST_PER_BTC, {"fees_btc": 0.2, "price_usd_kwh": 0.06}),
+    # … unless an amount of energy is asked outright
+    ("How much electricity per bitcoin at 30 J/TH, if power is 7 cents per kWh?",
+     ENERGY_PER_BTC, {"efficiency_j_th": 30.0}),
     ("How much energy does each block take at 15 J/TH?", ENERGY_PER_BLOCK,
      {"efficiency_j_th": 15.0}),
     ("How much power would an 800 EH/s network at 20 J/TH draw?", NETWORK_POWER,

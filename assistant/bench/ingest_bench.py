@@ -130,7 +130,9 @@ def decode_while_ingesting(ctx: BenchContext, embedder: Embedder,
                            result: SectionResult) -> None:
     """Chat decode tokens/s while an import runs in the background, against idle."""
     corpus = make_corpus(ctx.work_dir / "busy-corpus", pdfs=6, pages=30)
-    options = AskOptions(params=GenerationParams(max_tokens=160))
+    # Decode speed is measured: the answer's budget must leave the model room to write (a
+    # lead of evidence that fills the usual three sentences would leave it nothing to decode).
+    options = AskOptions(params=GenerationParams(max_tokens=160), sentences=40, words=800)
     with loaded_engine(ctx) as engine, \
             AssistantService(ctx.work_dir / "busy-data", embedder=embedder,
                              library_dir=library_dir(), engine=engine) as service:

@@ -79,6 +79,10 @@ _DRAW = re.compile(r"\b(?:draws?|drawn|drawing|consumes?|consumed|consumption|us
                    r"usage|demand|load|gw|gigawatts?|twh|terawatt[- ]hours?)\b", _I)
 _BLOCKS = re.compile(r"\bhow many blocks\b|\bblocks? (?:a|per|each|every) (?:day|week)\b|"
                      r"\bexpected (?:number of )?blocks\b", _I)
+# An amount of energy asked outright ("how many kWh", "how much energy"): a power price
+# stated beside it does not make it a cost.
+_ENERGY_AMOUNT = re.compile(r"\bhow (?:many|much) (?:kwh|kilowatt|megawatt|mwh|energy|"
+                            r"electricity|power)\b|\bin (?:kwh|kilowatt[- ]hours?)\b", _I)
 _HASHPRICE = re.compile(r"\bhash[\s-]?price\b", _I)
 _BREAKEVEN = re.compile(
     r"\bbreak[\s-]?even\b|\bat what (?:electricity|power|energy) (?:price|rate|tariff|cost)\b|"
@@ -148,6 +152,8 @@ def figure_question(question: str, presets: Presets) -> FigureQuestion | None:
     quantity = asked_figure(words, miner=MINER_HASHRATE in stated)
     if quantity is None:
         return None
+    if quantity == ENERGY_PER_BTC and PRICE in stated and not _ENERGY_AMOUNT.search(words):
+        quantity = ENERGY_COST_PER_BTC  # "what does the electricity … come to at $0.05/kWh?"
     relevant = {kind: value for kind, value in stated.items() if kind in DEPENDS_ON[quantity]}
     tariff = None
     if PRICE in DEPENDS_ON[quantity] and PRICE not in relevant:
