@@ -37,41 +37,40 @@ def index(tmp_path: Path) -> Iterator[ProcessVectorIndex]:
     opened.close()
 
 
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[VectorIndex]:
+    """The same four vectors in an index in this process, to compare with."""
+    opened = VectorIndex(tmp_path / "local", embedder_id="e", dimension=4)
+    opened.upsert(IDS, VECTORS, COLLECTIONS, DOC_IDS)
+    yield opened
+    opened.close()
+
+
 def test_a_round_trip_answers_as_the_index_in_process(index: ProcessVectorIndex,
-                                                       tmp_path: Path) -> None:
-    local = VectorIndex(tmp_path / "local", embedder_id="e", dimension=4)
-    try:
-        local.upsert(IDS, VECTORS, COLLECTIONS, DOC_IDS)
-        assert index.count() == 4 and index.ids() == set(IDS)
-        for collections in (None, ["b"], ["a", "b"]):
-            found = index.query(QUESTION, 3, collections)
-            assert found == local.query(QUESTION, 3, collections)
-        assert [chunk for chunk, _ in index.query(VECTORS[0], 2)] == [11, 12]
-        assert [chunk for chunk, _ in index.query(VECTORS[0], 2, ["b"])] == [21, 22]
-        assert index.query(VECTORS[0], 2, []) == [] and index.query(VECTORS[0], 0) == []
-        index.delete([12, 99])
-        assert index.ids() == {11, 21, 22}
-        index.add([12], VECTORS[1:2], ["a"], [1])
-        assert index.query(VECTORS[1], 1) == [(12, pytest.approx(1.0, abs=1e-5))]
-        index.reset()
-        assert index.count() == 0 and index.query(VECTORS[0], 3) == []
-    finally:
-        local.close()
+                                                       local: VectorIndex) -> None:
+    assert index.count() == 4 and index.ids() == set(IDS)
+    for collections in (None, ["b"], ["a", "b"]):
+        found = index.query(QUESTION, 3, collections)
+        assert found == local.query(QUESTION, 3, collections)
+    assert [chunk for chunk, _ in index.query(VECTORS[0], 2)] == [11, 12]
+    assert [chunk for chunk, _ in index.query(VECTORS[0], 2, ["b"])] == [21, 22]
+    assert index.query(VECTORS[0], 2, []) == [] and index.query(VECTORS[0], 0) == []
+    index.delete([12, 99])
+    assert index.ids() == {11, 21, 22}
+    index.add([12], VECTORS[1:2], ["a"], [1])
+    assert index.query(VECTORS[1], 1) == [(12, pytest.approx(1.0, abs=1e-5))]
+    index.reset()
+    assert index.count() == 0 and index.query(VECTORS[0], 3) == []
 
 
 def test_an_error_in_the_child_is_the_same_store_error(index: ProcessVectorIndex,
-                                                       tmp_path: Path) -> None:
-    local = VectorIndex(tmp_path / "local", embedder_id="e", dimension=4)
-    try:
-        local.upsert(IDS, VECTORS, COLLECTIONS, DOC_IDS)
-        wrong = np.ones((1, 3), dtype=np.float32)  # the index holds 4-dimensional vectors
-        with pytest.raises(StoreError) as in_process:
-            local.upsert([5], wrong, ["a"], [1])
-        with pytest.raises(StoreError) as in_child:
-            index.upsert([5], wrong, ["a"], [1])
-        assert str(in_child.value) == str(in_process.value)
-    finally:
-        local.close()
+                                                       local: VectorIndex) -> None:
+    wrong = np.ones((1, 3), dtype=np.float32)  # the index holds 4-dimensional vectors
+    with pytest.raises(StoreError) as in_process:
+        local.upsert([5], wrong, ["a"], [1])
+    with pytest.raises(StoreError) as in_child:
+        index.upsert([5], wrong, ["a"], [1])
+    assert str(in_child.value) == str(in_process.value)
     assert index.count() == 4  # the child carries on
 
 
