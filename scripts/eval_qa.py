@@ -31,17 +31,17 @@ from pathlib import Path
 from assistant.answers.abstention import ABSTAIN_BELOW, UNKNOWN_NAME_BELOW, best_similarity
 from assistant.answers.pipeline import AskOptions, Finished
 from assistant.app.service import AssistantService
-from assistant.bench.dev_set import DEV_QUESTIONS, HIT_K, load_questions, source_found
+from assistant.bench.dev_set import (
+    DEV_QUESTIONS,
+    HIT_K,
+    has_fact,
+    load_questions,
+    source_found,
+)
 from assistant.engines.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.engines.onnx_embedding import OnnxEmbedder
 from assistant.library.bundled import library_files
 from assistant.system.paths import PROJECT_ROOT, library_dir, resolve_data_dir
-
-
-def has_fact(facts: list[str], text: str) -> bool:
-    """Whether any spelling of the fact occurs in ``text`` (case and spacing ignored)."""
-    haystack = " ".join(text.lower().split())
-    return any(" ".join(fact.lower().split()) in haystack for fact in facts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ import numpy as np
 from assistant.answers.evidence import split_sentences
 from assistant.answers.ranking import FEATURES, sentence_features
 from assistant.app.service import AssistantService
-from assistant.bench.dev_set import load_questions
+from assistant.bench.dev_set import has_fact, load_questions
 from assistant.engines.onnx_embedding import OnnxEmbedder
 from assistant.system.paths import PROJECT_ROOT, library_dir, resolve_data_dir
 
@@ -39,12 +39,6 @@ OUTPUT = PROJECT_ROOT / "assistant" / "answers" / "ranker_weights.py"
 L2 = 0.01
 STEPS = 300
 RATE = 0.5
-
-
-def has_fact(facts: list[str], text: str) -> bool:
-    """Whether any spelling of the fact occurs in ``text`` (case and spacing ignored)."""
-    haystack = " ".join(text.lower().split())
-    return any(" ".join(fact.lower().split()) in haystack for fact in facts)
 
 
 def gather(paths: list[Path]) -> list[dict]:

@@ -1,5 +1,5 @@
-"""The dev questions (``tests/qa/questions.jsonl``) and retrieval hit@5 over them, as
-``scripts/eval_qa.py`` reports it and the bench compares embedders on it."""
+"""The dev questions (``tests/qa/questions.jsonl``), the fact check and retrieval hit@5, as
+``scripts/eval_qa.py`` reports them and the bench compares embedders on hit@5."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ def load_questions(path: Path = DEV_QUESTIONS) -> list[dict[str, Any]]:
 def source_found(hits: Sequence[Hit], item: dict[str, Any]) -> bool:
     """Whether the question's expected document (its ``source`` file name) is among ``hits``."""
     return any(Path(hit.path).name == item.get("source") for hit in hits)
+
+
+def has_fact(facts: list[str], text: str) -> bool:
+    """Whether any spelling of the fact occurs in ``text`` (case and spacing ignored)."""
+    haystack = " ".join(text.lower().split())
+    return any(" ".join(fact.lower().split()) in haystack for fact in facts)
 
 
 def hit_at_5(service: AssistantService, questions: Sequence[dict[str, Any]]) -> float:

@@ -16,25 +16,12 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import IO, Any
 
+from assistant.system.processes import end_process, exit_description
+
 SERVER_COMMAND = (sys.executable, "-m", "assistant.engines.engine_server")
 # Signals that mean native code faulted (a weight layout may be to blame), not a kill.
 FAULTS = {signal.SIGSEGV, signal.SIGILL, signal.SIGABRT, signal.SIGFPE,
           getattr(signal, "SIGBUS", signal.SIGSEGV)}
-
-
-def exit_description(code: int | None) -> str:
-    """Why an engine process ended, in words: ``signal 11``, ``exit status 3``."""
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = ""
-        return f"signal {-code}{f', {name}' if name else ''}"
-    if code > 0xFFFF:  # Windows reports an exception code, e.g. 0xC0000005 for a bad access
-        return f"exception 0x{code:08X}"
-    return f"exit status {code}"
 
 
 def crash_message(code: int | None) -> str:
@@ -133,11 +120,7 @@ class EngineChild:
 
     def kill(self) -> None:
         """End the process now."""
-        try:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        end_process(self.process)
 
     def close(self) -> None:
         """Ask the process to free the model and leave; kill it if it does not."""

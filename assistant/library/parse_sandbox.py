@@ -40,6 +40,7 @@ from assistant.errors import IngestError
 from assistant.library.documents import ExtractedDocument, Section
 from assistant.system.foreground import ForegroundGate
 from assistant.system.memory_use import resident_bytes
+from assistant.system.processes import end_process
 
 POLL_S = 0.05
 # Deaths that mean the reader crashed, most likely out of memory (POSIX signal numbers).
@@ -142,11 +143,7 @@ class ReaderProcess:
 
     def stop(self) -> None:
         """Kill the child (a paused one too) and release its pipes and thread."""
-        try:
-            self.popen.kill()
-            self.popen.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        end_process(self.popen)
         self._collector.join(timeout=10)
         if self.popen.stdin is not None:
             try:

@@ -41,10 +41,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.engines.engine_child import exit_description
 from assistant.errors import StoreError
 from assistant.library.vector_server import CLOSE
-from assistant.system.memory_use import resident_bytes
+from assistant.system.processes import end_process, exit_description
 
 SERVER_COMMAND = (sys.executable, "-m", "assistant.library.vector_server")
 # How long a child may take to let go of its files when closed, before it is killed.
@@ -91,11 +90,7 @@ class _Child:
 
     def stop(self) -> None:
         """Kill the process now (if it still runs) and close its pipes."""
-        try:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        end_process(self.process)
         if self.conn is not None:
             self.conn.close()
         for stream in (self.process.stdin, self.process.stdout):
@@ -183,11 +178,6 @@ class ProcessVectorIndex:
         """The index process's id (None between a death and the next request)."""
         child = self._child
         return child.process.pid if child is not None else None
-
-    def memory_bytes(self) -> int:
-        """The index process's resident memory now (0 if none is running)."""
-        pid = self.pid
-        return (resident_bytes(pid) or 0) if pid is not None else 0
 
     def count(self) -> int:
         """How many vectors the index holds."""
