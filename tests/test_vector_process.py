@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from assistant.errors import StoreError
+from assistant.library import vector_process
 from assistant.library.vector_index import VectorIndex
 from assistant.library.vector_process import ProcessVectorIndex
 from assistant.library.vector_store import PROCESS_SWITCH, open_vector_store
@@ -190,3 +191,22 @@ def test_the_index_works_without_loading_grpc_for_an_exporter_it_never_starts(
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["7", "False", "True"]
+
+
+def test_a_child_that_cannot_be_told_what_to_open_is_ended(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        process = real_popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert process.stdin is not None
+        process.stdin.close()  # writing the start line fails
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(vector_process.subprocess, "Popen", popen)
+    with pytest.raises(StoreError, match="could not be started"):
+        ProcessVectorIndex(tmp_path / "vectors", embedder_id="e", dimension=4)
+    assert started and started[0].poll() is not None  # killed and reaped, not left running

@@ -137,10 +137,14 @@ class ProcessVectorIndex:
             process = subprocess.Popen(
                 SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console window
+        except OSError as exc:
+            raise StoreError(f"the vector index process could not be started: {exc}") from exc
+        try:
             assert process.stdin is not None
             process.stdin.write(json.dumps(start).encode() + b"\n")
             process.stdin.flush()  # and kept open: the child ends when it closes
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # it could not be told what to open: ended
+            _Child(process, None).stop()
             raise StoreError(f"the vector index process could not be started: {exc}") from exc
         child = _Child(process, _connect(process, key))
         reply = child.receive()
