@@ -322,6 +322,23 @@ def test_nothing_relevant_means_abstain_without_generating(notes_service: NotesS
     assert not any(isinstance(e, Token) for e in events)
 
 
+def test_a_passage_that_answers_a_neighbouring_question_is_not_an_answer(
+        notes_service: NotesService) -> None:
+    """The Paraguay note answers what miners pay there, not what they paid in a year it never
+    mentions: the pipeline declines before the model is asked, and says why."""
+    engine = FakeEngine([["Miners pay about 4 cents per kWh [1]."]])
+    with notes_service(engine) as service:
+        *_, declined = service.ask("How much did miners pay per kWh in Paraguay in 2019?",
+                                   options=OPTIONS)
+        *_, answered = service.ask("How much do miners pay per kWh in Paraguay?",
+                                   options=OPTIONS)
+    answer = declined.answer  # type: ignore[union-attr]
+    assert answer.abstained and "never mention “2019”" in answer.text
+    assert len(engine.prompts) <= 1 and answer.sources == []
+    answer = answered.answer  # type: ignore[union-attr]
+    assert not answer.abstained and "4 cents per kWh" in answer.text
+
+
 def test_a_conversation_is_stored_and_a_follow_up_is_resolved(
         notes_service: NotesService, make_service: MakeService) -> None:
     engine = FakeEngine([["Itaipu", " hydropower [1]."], ["The Grand Renaissance Dam [1]."]])

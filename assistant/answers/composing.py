@@ -10,11 +10,12 @@ that the sources do not support is kept apart, never shown as part of the answer
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answers.evidence import Evidence, Sentence
 from assistant.answers.grounding import LEADING_CITATIONS, Claim, ClaimCheck, split_claims
+from assistant.engines.engine import TokenStream
 from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
@@ -243,3 +244,31 @@ class SentenceBuffer:
         new = claims[self._taken:]
         self._taken = len(claims)
         return new
+
+
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:,\s*\d+)*\]){4,}\s*$")
+LOOP_TAIL_CHARS = 40
+
+
+def is_degenerate(text: str) -> bool:
+    """Whether a small model has fallen into a loop: a run of bare citation markers, or the
+    same stretch of text three times over."""
+    if _MARKER_RUN.search(text):
+        return True
+    tail = text[-LOOP_TAIL_CHARS:]
+    return len(text) > 4 * LOOP_TAIL_CHARS and len(tail.strip()) > 10 and text.count(tail) >= 3
+
+
+def finished_sentences(stream: TokenStream, buffer: SentenceBuffer,
+                       budget: Budget) -> Iterator[Claim]:
+    """The model's sentences as each is finished; the stream is stopped once the answer's
+    budget is spent or the text degenerates into repetition."""
+    for piece in stream:
+        yield from buffer.feed(piece)
+        if budget.spent:
+            stream.stop("length")
+            return
+        if is_degenerate(buffer.text):
+            stream.stop("repetition")
+            return
+    yield from buffer.flush()

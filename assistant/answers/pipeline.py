@@ -6,7 +6,6 @@ evidence first, then the answer's text pieces, then the finished :class:`Answer`
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,12 +25,14 @@ from assistant.answers.composing import (
     cite,
     fault,
     fill,
+    finished_sentences,
     lead,
     lead_checks,
     lead_text,
     tidy,
 )
 from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
+from assistant.answers.coverage import on_subject, unanswered
 from assistant.answers.evidence import (
     Evidence,
     Sentence,
@@ -128,24 +129,6 @@ class Finished:
 AnswerEvent = Asked | Retrieved | Token | Finished
 
 
-_MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:,\s*\d+)*\]){4,}\s*$")
-LOOP_TAIL_CHARS = 40
-
-
-def is_degenerate(text: str) -> bool:
-    """Whether a small model has fallen into a loop: a run of bare citation markers, or the
-    same stretch of text three times over."""
-    if _MARKER_RUN.search(text):
-        return True
-    tail = text[-LOOP_TAIL_CHARS:]
-    return len(text) > 4 * LOOP_TAIL_CHARS and len(tail.strip()) > 10 and text.count(tail) >= 3
-
-
-def trim_degenerate(text: str) -> str:
-    """``text`` without a trailing run of bare citation markers."""
-    return _MARKER_RUN.sub("", text)
-
-
 def past_turns(turns: Sequence[Turn]) -> list[PastTurn]:
     """Stored turns in the form the prompt builder takes (those that got as far as a prompt)."""
     return [PastTurn(sent=t.sent, compact=t.question, answer=t.answer) for t in turns if t.sent]
@@ -234,13 +217,8 @@ class AnswerPipeline:
         if reason is None and not sentences:
             reason = "the passages found hold no usable sentences"
         if reason is not None:
-            scope = ", ".join(options.collections) if options.collections else "your library"
-            answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope, reason=reason), True,
-                            [], [], [], self.engine.model_id, timings)
-            yield Retrieved(query, [], [], True)
-            timings.total_ms = (time.perf_counter() - started) * 1000
-            self._store(answer, query, question, conversation_id, turn_id)
-            yield Finished(answer)
+            yield from self._abstain(question, query, reason, options, started, timings,
+                                     conversation_id, turn_id)
             return
 
         hits, sentences, keep, texts = focus_sources(hits, sentences, scores,
@@ -257,6 +235,14 @@ class AnswerPipeline:
             hits, sentences = hits[:kept], [sentences[i] for i in keep]
             sentence_vectors, scores = sentence_vectors[keep], [scores[i] for i in keep]
         evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
+        order, reason = on_subject(question, self._documents(hits, evidence))
+        evidence = [evidence[n] for n in order]
+        if evidence and reason is None:
+            reason = unanswered(question, evidence[0].sentence.text)
+        if reason is not None:
+            yield from self._abstain(question, query, reason, options, started, timings,
+                                     conversation_id, turn_id)
+            return
         if self.conversations is not None and turn_id is not None:
             so_far = Answer(question, "", False, hits, evidence, [], self.engine.model_id,
                             timings, stop_reason=INTERRUPTED, conversation_id=conversation_id)
@@ -315,6 +301,26 @@ class AnswerPipeline:
         self._store(answer, query, messages[-1].content, conversation_id, turn_id)
         yield Finished(answer)
 
+    def _abstain(self, question: str, query: str, reason: str, options: AskOptions,
+                 started: float, timings: Timings, conversation_id: int | None,
+                 turn_id: int | None) -> Iterator[AnswerEvent]:
+        scope = ", ".join(options.collections) if options.collections else "your library"
+        answer = Answer(question, ABSTAIN_MESSAGE.format(scope=scope, reason=reason), True,
+                        [], [], [], self.engine.model_id, timings)
+        yield Retrieved(query, [], [], True)
+        timings.total_ms = (time.perf_counter() - started) * 1000
+        self._store(answer, query, question, conversation_id, turn_id)
+        yield Finished(answer)
+
+    def _documents(self, hits: list[Hit], evidence: list[Evidence]) -> list[str | None]:
+        """The whole text of each evidence item's document, if the library is at hand."""
+        if self.library is None:
+            return [None] * len(evidence)
+        texts: dict[int, str] = {}
+        for doc_id in {hit.doc_id for hit in hits}:
+            texts[doc_id] = " ".join(c.text for c in self.library.chunks_of(doc_id))
+        return [texts[hits[item.sentence.source - 1].doc_id] for item in evidence]
+
     def _written_whole(self, question: str, text: str, sources: list[Hit],
                        evidence: list[Evidence], calculation: Calculation | None,
                        started: float, timings: Timings, conversation_id: int | None,
@@ -372,18 +378,3 @@ class AnswerPipeline:
         self.conversations.finish_turn(
             turn_id, query=query, sent=sent, answer=answer.text, abstained=answer.abstained,
             stop_reason=answer.stop_reason, details=answer_record(answer))
-
-
-def finished_sentences(stream: TokenStream, buffer: SentenceBuffer,
-                       budget: Budget) -> Iterator[Claim]:
-    """The model's sentences as each is finished; the stream is stopped once the answer's
-    budget is spent or the text degenerates into repetition."""
-    for piece in stream:
-        yield from buffer.feed(piece)
-        if budget.spent:
-            stream.stop("length")
-            return
-        if is_degenerate(buffer.text):
-            stream.stop("repetition")
-            return
-    yield from buffer.flush()
