@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answers.evidence import split_sentences
+from assistant.answers.pipeline import AskOptions
 from assistant.answers.ranking import FEATURES, sentence_features
 from assistant.app.service import AssistantService
 from assistant.bench.dev_set import has_fact, load_questions
@@ -57,7 +58,7 @@ def gather(paths: list[Path]) -> list[dict]:
         for q in questions:
             if q["kind"] != "in_scope":
                 continue
-            hits = service.search(q["question"], k=5)
+            hits = service.search(q["question"], k=AskOptions().k)  # as the pipeline does
             sentences = split_sentences(hits)
             if not sentences:
                 continue
