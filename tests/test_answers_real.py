@@ -107,6 +107,18 @@ def test_out_of_scope_questions_abstain_without_generating(service: AssistantSer
     assert answer.abstained and "never mention “Monero”, “RandomX”" in answer.text
 
 
+def test_an_answer_is_about_what_the_question_asks(service: AssistantService) -> None:
+    """The library explains why miners leave the United States (its note says "US"), and
+    gives Ethiopia's tariff but no rate for Kazakhstan, which it names elsewhere."""
+    _, answer = _finish(service.ask("Why are Bitcoin miners leaving the United States?",
+                                    options=SHORT))
+    assert not answer.abstained and answer.text.startswith("Rising electricity prices")
+    question = "What electricity rate per kWh does Kazakhstan charge bitcoin miners?"
+    events, answer = _finish(service.ask(question, options=SHORT))
+    assert answer.abstained and "never mention “Kazakhstan”" in answer.text
+    assert not any(isinstance(e, Token) for e in events)
+
+
 def test_grounding_flags_invented_figures_and_wrong_citations(
         service: AssistantService, real_embedder) -> None:  # type: ignore[no-untyped-def]
     hits = service.search("Why are miners moving to Paraguay?", k=3)

@@ -26,6 +26,11 @@ def test_what_a_question_pins_down() -> None:
     assert pinned("What is the boiling point of Novec 7100 on a US grid?") == \
         ["Novec", "Novec 7100"]
     assert pinned("How much memory do a 135M-parameter model's weights need at 4 bits?") == []
+    # a run of capitalised words is one name; a possessive ends it
+    assert pinned("Why are Bitcoin miners leaving the United States?") == \
+        ["Bitcoin", "United States"]
+    assert pinned("What did MintGreen's North Vancouver project save?") == \
+        ["MintGreen", "North Vancouver"]
     assert pinned("With 10% of the hash power, a 4-bit 7B model and 16GB?") == []
 
 
@@ -34,6 +39,10 @@ def test_a_term_is_mentioned_in_any_form() -> None:
     assert mentioned("Resource", "ERCOT Load Resources")  # a plural
     assert mentioned("Norwegian", "a firm in Norway")  # a demonym's country
     assert not mentioned("Texas", "six US states' averages")
+    # a name of several words: its initials, or each of its words
+    assert mentioned("United States", "US miners face rising tariffs")
+    assert mentioned("Lantern Labs", "Lantern, a team of labs")
+    assert not mentioned("Orange Pi", "a Raspberry Pi 5")
     assert not mentioned("2023", "in 2022 and 2024")
 
 

@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from assistant.answers.abstention import names_in
 from assistant.answers.question_kinds import WHY_QUESTION, names, quantity_question
 
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -29,6 +28,7 @@ _COMPARISON = re.compile(r"\b(?:compar\w*|differ\w*|versus|vs\.?|than|between|bo
                          r"neither|besides|unlike|like)\b", re.IGNORECASE)
 _TWO_CAPITALS = re.compile(r"^[A-Z]{2}s?$")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+_NAME_RUN = re.compile(r"(?<!\w)[A-Z][\w'’-]*\w(?:\s+[A-Z][\w'’-]*\w)*")
 _SENTENCE_START = re.compile(r"(^|[.?!:]\s+)$")
 # Model names and numbers: "M60", "7840U", "bge-small-en-v1.5", and a name with its number
 # ("Novec 7100", "Orange Pi 5"); not "10-minute" or a month's year ("April 2024").
@@ -73,25 +73,51 @@ def _folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+def names_asked(question: str) -> list[str]:
+    """The names in ``question``, a run of capitalised words as one ("United States", "Lantern
+    Labs"), without a possessive ending and without the word that opens a sentence."""
+    found = []
+    for match in _NAME_RUN.finditer(question):
+        words = match.group(0).split()
+        if _SENTENCE_START.search(question[:match.start()]):
+            words = words[1:]
+        run: list[str] = []
+        for word in words:
+            bare = re.sub(r"['’]s?$", "", word)
+            run.append(bare)
+            if bare != word:  # "MintGreen's North Vancouver": two names
+                found.append(" ".join(run))
+                run = []
+        if run:
+            found.append(" ".join(run))
+    return [name for name in found if name and not _TWO_CAPITALS.match(name)]
+
+
 def pinned(question: str) -> list[str]:
     """The names and years ``question`` asks about: what an answer must be about. Two
     capitals ("US", "PC") are left out: abbreviations a document may spell out."""
-    names = [name for name in names_in(question) if not _TWO_CAPITALS.match(name)]
     numbered = [m.group(0) for m in _NUMBERED_NAME.finditer(question)
                 if not _YEAR.fullmatch(m.group(0).split()[-1])
                 and not _SENTENCE_START.search(question[:m.start()])]
     identifiers = [m.group(0) for m in _IDENTIFIER.finditer(question)]
     models = [term for term in numbered + identifiers if not _MEASURE.search(term)]
-    return list(dict.fromkeys(names + models + _YEAR.findall(question)))
+    return list(dict.fromkeys(names_asked(question) + models + _YEAR.findall(question)))
 
 
 def mentioned(term: str, text: str) -> bool:
-    """Whether ``text`` mentions ``term``: the word, its plural, or for a demonym such as
-    "Norwegian" the country's stem ("Norw…"); case and accents ignored."""
+    """Whether ``text`` mentions ``term``: the words, a plural, for a demonym such as
+    "Norwegian" the country's stem ("Norw…"), for a name of several words its initials ("US"
+    for "United States") or each of its words; case and accents ignored."""
     folded = _folded(text)
     word = re.escape(_folded(term))
     if re.search(rf"\b{word}(?:s|es|n|ns|an|ans|ese)?\b", folded):  # "Ethiopia(n)"
         return True
+    parts = term.split()
+    if len(parts) > 1:
+        initials = "".join(part[0] for part in parts if part[:1].isupper())
+        if len(initials) >= 2 and re.search(rf"\b{re.escape(initials)}\b", text):
+            return True
+        return all(_TWO_CAPITALS.match(part) or mentioned(part, text) for part in parts)
     return len(term) >= 6 and bool(_DEMONYM.search(term)) and \
         re.search(rf"\b{word[:4]}", folded) is not None
 
