@@ -122,17 +122,20 @@ SECTIONS: list[tuple[str, list[str]]] = [
 ]
 
 
-def build() -> bytes:
+def build(title: str = TITLE,
+          sections: list[tuple[str, list[str]]] | None = None) -> bytes:
+    """The document ``title`` with ``sections`` (default: this note's), byte-identical on
+    every run."""
     document = docx.Document()
     props = document.core_properties
-    props.title = TITLE
+    props.title = title
     props.author = "Offgrid QA"
     props.last_modified_by = "Offgrid QA"
     props.revision = 1
     props.created = dt.datetime(2025, 1, 1, 0, 0, 0)
     props.modified = dt.datetime(2025, 1, 1, 0, 0, 0)
-    document.add_heading(TITLE, level=1)
-    for heading, paragraphs in SECTIONS:
+    document.add_heading(title, level=1)
+    for heading, paragraphs in SECTIONS if sections is None else sections:
         document.add_heading(heading, level=2)
         for text in paragraphs:
             if text.startswith("- "):

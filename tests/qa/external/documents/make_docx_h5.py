@@ -6,12 +6,11 @@ so that re-running gives a byte-identical file.
 """
 from __future__ import annotations
 
-import datetime as dt
-import io
-import zipfile
+import sys
 from pathlib import Path
 
-import docx
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_docx import build  # noqa: E402  the same builder, pinned dates and all
 
 OUT = Path(__file__).resolve().parent / "heldout5" / "retrieval-evaluation-for-local-rag.docx"
 TITLE = "Evaluating Retrieval in a Local RAG Assistant"
@@ -161,37 +160,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
 ]
 
 
-def build() -> bytes:
-    document = docx.Document()
-    props = document.core_properties
-    props.title = TITLE
-    props.author = "Offgrid QA"
-    props.last_modified_by = "Offgrid QA"
-    props.revision = 1
-    props.created = dt.datetime(2025, 1, 1, 0, 0, 0)
-    props.modified = dt.datetime(2025, 1, 1, 0, 0, 0)
-    document.add_heading(TITLE, level=1)
-    for heading, paragraphs in SECTIONS:
-        document.add_heading(heading, level=2)
-        for text in paragraphs:
-            if text.startswith("- "):
-                document.add_paragraph(text[2:], style="List Bullet")
-            else:
-                document.add_paragraph(text)
-    raw = io.BytesIO()
-    document.save(raw)
-    fixed = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
-            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            item = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
-            item.compress_type = zipfile.ZIP_DEFLATED
-            item.external_attr = 0o644 << 16
-            dst.writestr(item, src.read(info.filename))
-    return fixed.getvalue()
-
-
 if __name__ == "__main__":
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(build())
+    OUT.write_bytes(build(TITLE, SECTIONS))
     print("wrote", OUT)
