@@ -15,12 +15,14 @@ neighbouring question. Two checks catch it, both pure functions of text:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 
 from assistant.answers.question_kinds import WHY_QUESTION, names, quantity_question
 
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # the accents NFKD splits off
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 # A question about two things ("How does Paraguay's tariff compare with Ethiopia's?") may be
 # answered from a document on one of them.
@@ -67,10 +69,10 @@ _COUNT_OF_LISTED = re.compile(r"\bhow many\b.*\b(?:describe|list|mention|name|di
                               r"identify|outline|cover|give)s?\b", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8)  # a document's text is folded once for all its terms
 def _folded(text: str) -> str:
     """``text`` in lower case without accents ("Itaipú" matches "Itaipu")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def names_asked(question: str) -> list[str]:
@@ -139,7 +141,9 @@ def on_subject(question: str, documents: Sequence[str | None]) -> tuple[list[int
     """The evidence order that puts first the items whose document (``documents``, one per
     item, best first) mentions everything ``question`` pins down, and why the question is not
     answered if none does."""
-    absent = [missing(question, document) for document in documents]
+    found: dict[str | None, list[str]] = {}  # items of one document share its answer
+    absent = [found.setdefault(document, missing(question, document)) if document not in found
+              else found[document] for document in documents]
     if not absent or not absent[0]:
         return list(range(len(documents))), None
     about = [n for n, terms in enumerate(absent) if not terms]
