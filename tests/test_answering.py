@@ -339,6 +339,22 @@ def test_a_passage_that_answers_a_neighbouring_question_is_not_an_answer(
     assert not answer.abstained and "4 cents per kWh" in answer.text
 
 
+def test_evidence_about_the_question_s_subject_answers_it(notes_service: NotesService) -> None:
+    """The sentence that matches best is Ethiopia's dam; the question is about Paraguay, so
+    the Paraguay note's sentence answers. A sentence with no amount does not answer "what
+    share": the pipeline declines."""
+    engine = FakeEngine([["The dam [1]."]])
+    with notes_service(engine) as service:
+        *_, about = service.ask("What dam supplies the electricity for Paraguay's miners?",
+                                options=OPTIONS)
+        *_, share = service.ask("What share of Paraguay's grid is renewable?", options=OPTIONS)
+    answer = about.answer  # type: ignore[union-attr]
+    assert not answer.abstained and answer.text.startswith("Paraguay sells surplus hydropower")
+    assert answer.evidence[0].title == "Paraguay"
+    answer = share.answer  # type: ignore[union-attr]
+    assert answer.abstained and "state no amount" in answer.text
+
+
 def test_a_conversation_is_stored_and_a_follow_up_is_resolved(
         notes_service: NotesService, make_service: MakeService) -> None:
     engine = FakeEngine([["Itaipu", " hydropower [1]."], ["The Grand Renaissance Dam [1]."]])

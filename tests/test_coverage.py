@@ -106,3 +106,52 @@ def test_a_name_asked_needs_a_name() -> None:
     # "which of a pool's jobs" asks for a job, not a name
     assert unanswered("Which of a pool's two jobs would stay with it?", "Paying miners.") \
         is None
+
+
+def test_what_is_not_a_name() -> None:
+    # a Title Case or capitals question has no names to tell apart
+    assert pinned("How Much Does Ethiopia Charge Miners?") == []
+    assert pinned("WHAT DOES ETHIOPIA CHARGE MINERS?") == []
+    # contractions, suffixes, units and a sentence's opening word
+    assert pinned("Is it true, as I've read, that ERCOT pays miners?") == ["ERCOT"]
+    assert pinned("Which Texas-based firm runs the Rockdale site?") == ["Texas", "Rockdale"]
+    assert pinned("What does power cost per MWh in USD?") == []
+    assert pinned("Once China's miners had moved out, what was left?") == ["China"]
+    # a name that opens the question stays whole ("States" alone would miss "US")
+    assert pinned("United States miners face what costs?") == ["United States"]
+
+
+def test_a_model_name_in_other_spellings() -> None:
+    assert mentioned("Qwen 2.5", "Qwen2.5 7B ran at 4 tokens/s")
+    assert mentioned("Qwen2.5", "the Qwen 2.5 model")
+    assert mentioned("Llama-3-8B", "Llama 3 8B")
+    assert mentioned("4CP", "four coincident peak, or 4CP.")
+    assert mentioned("GGUFs", "a GGUF file")
+    assert not mentioned("2024", "in 20245")
+
+
+def test_noun_phrases_that_ask_for_no_amount() -> None:
+    sentence = "The regulator sets it, and ERCOT sends signals."
+    for question in ("What sets the tariff in Ethiopia?",
+                     "What price signals does ERCOT send to miners?",
+                     "What rate limits apply to the API?",
+                     "What does the fee market look like?"):
+        assert unanswered(question, sentence) is None, question
+
+
+def test_an_answer_may_open_with_the_name() -> None:
+    document = "Miners go to Paraguay. Typical edge devices include phones."
+    question = "Which country sells the cheapest hydropower?"
+    assert unanswered(question, "Paraguay sells the cheapest hydropower.", document) is None
+    # an opening word the document writes capitalised only where sentences start is no name
+    assert unanswered("Which smartphone chip is fastest?",
+                      "Typical edge devices include smartphones.", document) == \
+        "the closest passages name nothing that answers it"
+
+
+def test_a_comparison_needs_one_side() -> None:
+    assert missing("How does Kazakhstan's rate compare with Ethiopia's?", ETHIOPIA) == []
+    assert missing("How does Kazakhstan's rate compare with Uzbekistan's?", ETHIOPIA) == \
+        ["Kazakhstan", "Uzbekistan"]
+    # "like" asks what something is like: no comparison
+    assert missing("What is Kazakhstan's tariff like?", ETHIOPIA) == ["Kazakhstan"]

@@ -20,18 +20,35 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from assistant.answers.question_kinds import WHY_QUESTION, names, quantity_question
+from assistant.answers.question_kinds import WHY_QUESTION
 
+# A question pins down this many terms at most (each is looked for in whole documents).
+MAX_PINNED = 12
 _COMBINING = re.compile(r"[\u0300-\u036f]")  # the accents NFKD splits off
+_GAP = r"[\s-]{0,3}"
+_LETTERS_DIGITS = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 # A question about two things ("How does Paraguay's tariff compare with Ethiopia's?") may be
 # answered from a document on one of them.
 _COMPARISON = re.compile(r"\b(?:compar\w*|differ\w*|versus|vs\.?|than|between|both|either|"
-                         r"neither|besides|unlike|like)\b", re.IGNORECASE)
+                         r"neither|besides|unlike)\b", re.IGNORECASE)
 _TWO_CAPITALS = re.compile(r"^[A-Z]{2}s?$")
+# Capitalised for their place, not names: a sentence's opening word, units and currencies.
+_COMMON = frozenset("""a an the this that these those it its their there here what which who whom
+whose when where why how is are was were do does did can could would should will shall may might
+must has have had in on at by for from to of with about after before since during under over
+according roughly approximately about exactly typically generally besides apart given suppose
+assuming imagine if and or but so yes no not please also most some many all both each every any
+per kwh mwh gwh twh usd eur gbp cny btc sat sats gb mb tb ghz mhz cpu gpu npu ram api i""".split())
+# More capitalised words than this share: a Title Case or capitals question, not names.
+_TITLE_CASE_SHARE = 0.6
+_CONTRACTION = re.compile(r"['’](?:s|ve|d|ll|m|re)$|n['’]t$|['’]$")
+_SUFFIX = re.compile(r"-[a-z][\w-]*$")  # "Texas-based": Texas
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+_CAPITALISED = re.compile(r"(?<![\w-])[A-Z][a-z][\w'’]+")
 _NAME_RUN = re.compile(r"(?<!\w)[A-Z][\w'’-]*\w(?:\s+[A-Z][\w'’-]*\w)*")
 _SENTENCE_START = re.compile(r"(^|[.?!:]\s+)$")
+_OPENING = re.compile(r"(?:^|[.?!:]\s+)[\W_]*$")  # before a sentence's first word
 # Model names and numbers: "M60", "7840U", "bge-small-en-v1.5", and a name with its number
 # ("Novec 7100", "Orange Pi 5"); not "10-minute" or a month's year ("April 2024").
 _IDENTIFIER = re.compile(r"(?<![\w.$])(?:[A-Za-z][\w.-]*\d[\w.-]*|\d[\d.]*[A-Za-z][\w.-]*)"
@@ -53,12 +70,21 @@ _NUMBER_WORDS = re.compile(
     r"halves|hundred|thousand|million|billion)[a-z])", re.IGNORECASE)
 _DIGIT = re.compile(r"(?<!\w)\d")  # not the digits of a name such as "BM25"
 # Beyond "how much" and "what share": "What electricity rate per kWh …", "What speed-up …".
+_HOW_MUCH = re.compile(r"\bhow (?:much|many|big|large|long|fast|high|low|often)\b|\bat what "
+                       r"(?:price|rate|cost|level)\b|\bwhat (?:share|percentage|fraction|"
+                       r"proportion|number)\b", re.IGNORECASE)
+# The noun ends its phrase ("What price signals …" asks for signals), and the words before it
+# describe it ("What sets the tariff …" asks what sets it).
 _AMOUNT_ASKED = re.compile(r"\bwhat(?:'s| is| are| was| were| would be)?(?: the| an?)? "
-                           r"(?:[\w-]+\s){0,2}(?:rates?|prices?|costs?|tariffs?|fees?|"
-                           r"speed-?ups?|capacity|efficiency|temperature|frequency|power draw|"
-                           r"hash ?rate|throughput|latency|scores?|recall|accuracy|boiling "
-                           r"point)\b|\bwhat\b[^?]{0,40}\b(?:does|do|did)\b[^?]{0,40}\b(?:score|"
-                           r"reach|achieve)\b", re.IGNORECASE)
+                           r"(?:(?!(?:the|an?|does|do|did|is|are|sets?)\b)[\w-]+\s){0,2}"
+                           r"(?:rates?|prices?|costs?|tariffs?|fees?|speed-?ups?|capacity|"
+                           r"efficiency|temperature|frequency|power draw|hash ?rate|throughput|"
+                           r"latency|scores?|recall|accuracy|boiling point|size)"
+                           r"(?=\s*[?,.]|\s*$|\s+(?:of|for|per|in|on|at|does|do|did|is|are|was|"
+                           r"were|would|will|can|could|should|has|have|had|to|from|with|after|"
+                           r"before|when|if|under|during)\b)"
+                           r"|\bwhat\b[^?]{0,40}\b(?:does|do|did)\b[^?]{0,40}\b(?:score|reach|"
+                           r"achieve)\b", re.IGNORECASE)
 # Questions answered by naming something: "Which pool …", "Which smartphone chip …".
 _NAME_ASKED = re.compile(r"\b(?:which|what) (?!of\b)(?:[\w]+ ){0,2}(?:firms?|compan(?:y|ies)|"
                          r"countr(?:y|ies)|organi[sz]ations?|pools?|cit(?:y|ies)|"
@@ -75,24 +101,49 @@ def _folded(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
+def _spelling(term: str) -> str:
+    """A pattern for ``term`` (folded) written with or without spaces or hyphens between its
+    words and where letters meet digits: "Qwen 2.5" finds "Qwen2.5", "Llama-3-8B" finds
+    "Llama 3 8B", "4CP" finds "4 CP"."""
+    words = re.split(r"[\s-]+", _folded(term).strip())
+    return _GAP.join(_GAP.join(re.escape(part) for part in _LETTERS_DIGITS.split(word))
+                     for word in words if word)
+
+
 def names_asked(question: str) -> list[str]:
     """The names in ``question``, a run of capitalised words as one ("United States", "Lantern
-    Labs"), without a possessive ending and without the word that opens a sentence."""
+    Labs"), without a possessive or contraction, a lowercase suffix ("Texas-based"), units and
+    common words; a sentence's opening word only within a longer run ("United States miners
+    …"). None in a question whose words are mostly capitalised ("How Much Does …")."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", question)
+    if words and sum(w[0].isupper() for w in words) > _TITLE_CASE_SHARE * len(words):
+        return []
     found = []
     for match in _NAME_RUN.finditer(question):
-        words = match.group(0).split()
-        if _SENTENCE_START.search(question[:match.start()]):
-            words = words[1:]
+        run_words = [_SUFFIX.sub("", _CONTRACTION.sub("", word)) for word in match.group(0).split()]
+        raw_words = match.group(0).split()
+        if _SENTENCE_START.search(question[:match.start()]) and (
+                len(run_words) == 1 or run_words[0].lower() in _COMMON
+                or len(run_words) > 2 or _CONTRACTION.search(raw_words[1])):
+            # "What …", "Once China's …": the opening word is no name; "United States miners
+            # …" keeps it (a name's first word cannot be told from an opener, so two words
+            # stay together)
+            run_words = run_words[1:]
         run: list[str] = []
-        for word in words:
-            bare = re.sub(r"['’]s?$", "", word)
-            run.append(bare)
-            if bare != word:  # "MintGreen's North Vancouver": two names
+        for word, raw in zip(run_words, match.group(0).split()[-len(run_words):] if run_words
+                             else [], strict=True):
+            if word.lower() in _COMMON or len(word) < 2:
+                if run:
+                    found.append(" ".join(run))
+                run = []
+                continue
+            run.append(word)
+            if _CONTRACTION.search(raw) or _SUFFIX.search(raw):  # "MintGreen's North …": two
                 found.append(" ".join(run))
                 run = []
         if run:
             found.append(" ".join(run))
-    return [name for name in found if name and not _TWO_CAPITALS.match(name)]
+    return [name for name in dict.fromkeys(found) if not _TWO_CAPITALS.match(name)]
 
 
 def pinned(question: str) -> list[str]:
@@ -103,7 +154,8 @@ def pinned(question: str) -> list[str]:
                 and not _SENTENCE_START.search(question[:m.start()])]
     identifiers = [m.group(0) for m in _IDENTIFIER.finditer(question)]
     models = [term for term in numbered + identifiers if not _MEASURE.search(term)]
-    return list(dict.fromkeys(names_asked(question) + models + _YEAR.findall(question)))
+    terms = dict.fromkeys(names_asked(question) + models + _YEAR.findall(question))
+    return list(terms)[:MAX_PINNED]
 
 
 def mentioned(term: str, text: str) -> bool:
@@ -111,8 +163,12 @@ def mentioned(term: str, text: str) -> bool:
     "Norwegian" the country's stem ("Norw…"), for a name of several words its initials ("US"
     for "United States") or each of its words; case and accents ignored."""
     folded = _folded(text)
-    word = re.escape(_folded(term))
-    if re.search(rf"\b{word}(?:s|es|n|ns|an|ans|ese)?\b", folded):  # "Ethiopia(n)"
+    word = _spelling(term)
+    end = r"(?:\b|(?=\d))" if term[-1:].isalpha() else r"\b"  # "Qwen" in "Qwen2.5"
+    if re.search(rf"\b{word}(?:s|es|n|ns|an|ans|ese)?{end}", folded):  # "Ethiopia(n)"
+        return True
+    if len(term) > 3 and term.endswith("s") and " " not in term and \
+            re.search(rf"\b{_spelling(term[:-1])}\b", folded):  # "GGUFs", "S19s"
         return True
     parts = term.split()
     if len(parts) > 1:
@@ -121,7 +177,7 @@ def mentioned(term: str, text: str) -> bool:
             return True
         return all(_TWO_CAPITALS.match(part) or mentioned(part, text) for part in parts)
     return len(term) >= 6 and bool(_DEMONYM.search(term)) and \
-        re.search(rf"\b{word[:4]}", folded) is not None
+        re.search(rf"\b{re.escape(_folded(term)[:4])}", folded) is not None
 
 
 def states_quantity(text: str) -> bool:
@@ -131,10 +187,14 @@ def states_quantity(text: str) -> bool:
 
 def missing(question: str, document: str | None) -> list[str]:
     """What ``question`` pins down that ``document`` (its whole text; None if not known) never
-    mentions. A comparison may be answered from a document about one side."""
-    if document is None or _COMPARISON.search(question):
+    mentions; for a comparison, everything only if it mentions none of it."""
+    if document is None:
         return []
-    return [term for term in pinned(question) if not mentioned(term, document)]
+    terms = pinned(question)
+    absent = [term for term in terms if not mentioned(term, document)]
+    if _COMPARISON.search(question) and len(absent) < len(terms):
+        return []  # a comparison may be answered from a document on one side
+    return absent
 
 
 def on_subject(question: str, documents: Sequence[str | None]) -> tuple[list[int], str | None]:
@@ -148,25 +208,31 @@ def on_subject(question: str, documents: Sequence[str | None]) -> tuple[list[int
         return list(range(len(documents))), None
     about = [n for n, terms in enumerate(absent) if not terms]
     if not about:
-        quoted = ", ".join(f"“{term}”" for term in absent[0])
+        quoted = ", ".join(f"“{term}”" for term in absent[0][:3])
         return [], f"the closest passages are from documents that never mention {quoted}"
     return about + [n for n, terms in enumerate(absent) if terms], None
 
 
-def unanswered(question: str, sentence: str) -> str | None:
-    """Why ``sentence``, the best evidence, is not the kind of answer ``question`` asks for
-    (an amount, a name); None if it may be."""
-    asks_amount = quantity_question(question) or _AMOUNT_ASKED.search(question)
+def unanswered(question: str, sentence: str, document: str | None = None) -> str | None:
+    """Why ``sentence``, the best evidence (from ``document``, if known), is not the kind of
+    answer ``question`` asks for (an amount, a name); None if it may be."""
+    asks_amount = _HOW_MUCH.search(question) or _AMOUNT_ASKED.search(question)
     if asks_amount and not WHY_QUESTION.search(question) \
             and not _COUNT_OF_LISTED.search(question) and not states_quantity(sentence):
         return "the closest passages state no amount that answers it"
-    if _NAME_ASKED.search(question) and not new_names(question, sentence):
+    if _NAME_ASKED.search(question) and not new_names(question, sentence, document):
         return "the closest passages name nothing that answers it"
     return None
 
 
-def new_names(question: str, sentence: str) -> list[str]:
-    """The names and abbreviations ``sentence`` gives that ``question`` does not."""
+def new_names(question: str, sentence: str, document: str | None = None) -> list[str]:
+    """The names and abbreviations ``sentence`` gives that ``question`` does not. Its opening
+    word is a name ("Paraguay sells …") if ``document`` also writes it capitalised inside a
+    sentence; "Typical …" is not."""
     asked = {word.lower() for word in re.findall(r"\w+", question)}
-    found = names(sentence) | set(_ACRONYM.findall(sentence))
-    return sorted(name for name in found if name.lower() not in asked)
+    words = [(m.start(), _CONTRACTION.sub("", m.group(0))) for m in _CAPITALISED.finditer(sentence)]
+    found = {word for start, word in words
+             if not _OPENING.search(sentence[:start]) or (
+                 document is not None and re.search(rf"[\w,;]\s+{re.escape(word)}\b", document))}
+    return sorted(name for name in found | set(_ACRONYM.findall(sentence))
+                  if name.lower() not in asked and name.lower() not in _COMMON)

@@ -235,10 +235,11 @@ class AnswerPipeline:
             hits, sentences = hits[:kept], [sentences[i] for i in keep]
             sentence_vectors, scores = sentence_vectors[keep], [scores[i] for i in keep]
         evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
-        order, reason = on_subject(question, self._documents(hits, evidence))
+        documents = self._documents(hits, evidence)
+        order, reason = on_subject(question, documents)
         evidence = [evidence[n] for n in order]
         if evidence and reason is None:
-            reason = unanswered(question, evidence[0].sentence.text)
+            reason = unanswered(question, evidence[0].sentence.text, documents[order[0]])
         if reason is not None:
             yield from self._abstain(question, query, reason, options, started, timings,
                                      conversation_id, turn_id)

@@ -58,11 +58,6 @@ _WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|
                             r"(?:mean|refer to|stand for)\b", re.IGNORECASE)
 
 
-def quantity_question(question: str) -> bool:
-    """Whether ``question`` asks for an amount ("how much", "what share", "at what price")."""
-    return bool(_QUANTITY_QUESTION.search(question))
-
-
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A bonus for a sentence of the kind the question asks for."""
     acronym = asked_acronym(question)
