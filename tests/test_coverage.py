@@ -8,6 +8,7 @@ from assistant.answers.coverage import (
     new_names,
     on_subject,
     pinned,
+    references_last,
     states_quantity,
     unanswered,
 )
@@ -155,3 +156,11 @@ def test_a_comparison_needs_one_side() -> None:
         ["Kazakhstan", "Uzbekistan"]
     # "like" asks what something is like: no comparison
     assert missing("What is Kazakhstan's tariff like?", ETHIOPIA) == ["Kazakhstan"]
+
+
+def test_a_source_list_comes_after_the_text() -> None:
+    headings = ["Hydropower > Sources", "Hydropower > Why Paraguay?", None, "References"]
+    assert references_last("Which country shares the Itaipu dam?", headings) == [1, 2, 0, 3]
+    # unless the question asks about the sources themselves
+    assert references_last("Which paper does the note cite for this?", headings) == [0, 1, 2, 3]
+    assert references_last("Who is credited in the references?", headings) == [0, 1, 2, 3]

@@ -90,6 +90,10 @@ _NAME_ASKED = re.compile(r"\b(?:which|what) (?!of\b)(?:[\w]+ ){0,2}(?:firms?|com
                          r"countr(?:y|ies)|organi[sz]ations?|pools?|cit(?:y|ies)|"
                          r"universit(?:y|ies)|chips?|brands?|manufacturers?|vendors?)\b(?![-'’])",
                          re.IGNORECASE)
+_REFERENCE_HEADING = re.compile(r"(?:^|>\s*)(?:sources?|references?|bibliography|works cited|"
+                                r"further reading|citations?)\s*$", re.IGNORECASE)
+_ASKS_SOURCES = re.compile(r"\b(?:sources?|references?|cit(?:e|es|ed|ing|ation)\w*|"
+                           r"bibliograph\w*|credit\w*|footnotes?)\b", re.IGNORECASE)
 # "How many ways … does the note describe?" is answered by the list itself.
 _COUNT_OF_LISTED = re.compile(r"\bhow many\b.*\b(?:describe|list|mention|name|distinguish|"
                               r"identify|outline|cover|give)s?\b", re.IGNORECASE)
@@ -211,6 +215,17 @@ def on_subject(question: str, documents: Sequence[str | None]) -> tuple[list[int
         quoted = ", ".join(f"“{term}”" for term in absent[0][:3])
         return [], f"the closest passages are from documents that never mention {quoted}"
     return about + [n for n, terms in enumerate(absent) if terms], None
+
+
+def references_last(question: str, headings: Sequence[str | None]) -> list[int]:
+    """The evidence order (``headings``, one per item, best first) that puts a document's
+    source list after its text: "Itaipu Binacional — public information …" names the dam's
+    owners but answers nothing, unless the question asks about the sources themselves."""
+    order = list(range(len(headings)))
+    if _ASKS_SOURCES.search(question):
+        return order
+    listed = [n for n in order if headings[n] and _REFERENCE_HEADING.search(headings[n] or "")]
+    return [n for n in order if n not in listed] + listed
 
 
 def unanswered(question: str, sentence: str, document: str | None = None) -> str | None:

@@ -32,7 +32,7 @@ from assistant.answers.composing import (
     tidy,
 )
 from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
-from assistant.answers.coverage import on_subject, unanswered
+from assistant.answers.coverage import on_subject, references_last, unanswered
 from assistant.answers.evidence import (
     Evidence,
     Sentence,
@@ -237,9 +237,11 @@ class AnswerPipeline:
         evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
         documents = self._documents(hits, evidence)
         order, reason = on_subject(question, documents)
-        evidence = [evidence[n] for n in order]
+        evidence, documents = [evidence[n] for n in order], [documents[n] for n in order]
+        order = references_last(question, [item.heading for item in evidence])
+        evidence, documents = [evidence[n] for n in order], [documents[n] for n in order]
         if evidence and reason is None:
-            reason = unanswered(question, evidence[0].sentence.text, documents[order[0]])
+            reason = unanswered(question, evidence[0].sentence.text, documents[0])
         if reason is not None:
             yield from self._abstain(question, query, reason, options, started, timings,
                                      conversation_id, turn_id)
