@@ -99,10 +99,15 @@ _COUNT_OF_LISTED = re.compile(r"\bhow many\b.*\b(?:describe|list|mention|name|di
                               r"identify|outline|cover|give)s?\b", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=8)  # a document's text is folded once for all its terms
 def _folded(text: str) -> str:
     """``text`` in lower case without accents ("Itaipú" matches "Itaipu")."""
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
+
+
+@functools.lru_cache(maxsize=8)
+def _folded_document(text: str) -> str:
+    """A document's text folded once for all the terms looked for in it."""
+    return _folded(text)
 
 
 def _spelling(term: str) -> str:
@@ -124,18 +129,17 @@ def names_asked(question: str) -> list[str]:
         return []
     found = []
     for match in _NAME_RUN.finditer(question):
-        run_words = [_SUFFIX.sub("", _CONTRACTION.sub("", word)) for word in match.group(0).split()]
-        raw_words = match.group(0).split()
+        pairs = [(_SUFFIX.sub("", _CONTRACTION.sub("", raw)), raw)
+                 for raw in match.group(0).split()]
         if _SENTENCE_START.search(question[:match.start()]) and (
-                len(run_words) == 1 or run_words[0].lower() in _COMMON
-                or len(run_words) > 2 or _CONTRACTION.search(raw_words[1])):
+                len(pairs) == 1 or pairs[0][0].lower() in _COMMON
+                or len(pairs) > 2 or _CONTRACTION.search(pairs[1][1])):
             # "What …", "Once China's …": the opening word is no name; "United States miners
             # …" keeps it (a name's first word cannot be told from an opener, so two words
             # stay together)
-            run_words = run_words[1:]
+            pairs = pairs[1:]
         run: list[str] = []
-        for word, raw in zip(run_words, match.group(0).split()[-len(run_words):] if run_words
-                             else [], strict=True):
+        for word, raw in pairs:
             if word.lower() in _COMMON or len(word) < 2:
                 if run:
                     found.append(" ".join(run))
@@ -162,11 +166,17 @@ def pinned(question: str) -> list[str]:
     return list(terms)[:MAX_PINNED]
 
 
+def needs_documents(question: str) -> bool:
+    """Whether checking ``question`` reads the evidence's documents: it pins something down,
+    or asks for a name (whose document tells a name from a sentence's opening word)."""
+    return bool(pinned(question)) or _NAME_ASKED.search(question) is not None
+
+
 def mentioned(term: str, text: str) -> bool:
     """Whether ``text`` mentions ``term``: the words, a plural, for a demonym such as
     "Norwegian" the country's stem ("Norw…"), for a name of several words its initials ("US"
     for "United States") or each of its words; case and accents ignored."""
-    folded = _folded(text)
+    folded = _folded_document(text)
     word = _spelling(term)
     end = r"(?:\b|(?=\d))" if term[-1:].isalpha() else r"\b"  # "Qwen" in "Qwen2.5"
     if re.search(rf"\b{word}(?:s|es|n|ns|an|ans|ese)?{end}", folded):  # "Ethiopia(n)"
@@ -206,8 +216,10 @@ def on_subject(question: str, documents: Sequence[str | None]) -> tuple[list[int
     item, best first) mentions everything ``question`` pins down, and why the question is not
     answered if none does."""
     found: dict[str | None, list[str]] = {}  # items of one document share its answer
-    absent = [found.setdefault(document, missing(question, document)) if document not in found
-              else found[document] for document in documents]
+    for document in documents:
+        if document not in found:
+            found[document] = missing(question, document)
+    absent = [found[document] for document in documents]
     if not absent or not absent[0]:
         return list(range(len(documents))), None
     about = [n for n, terms in enumerate(absent) if not terms]

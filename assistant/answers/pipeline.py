@@ -32,7 +32,12 @@ from assistant.answers.composing import (
     tidy,
 )
 from assistant.answers.conversations import ANSWERING, INTERRUPTED, ConversationStore, Turn
-from assistant.answers.coverage import on_subject, references_last, unanswered
+from assistant.answers.coverage import (
+    needs_documents,
+    on_subject,
+    references_last,
+    unanswered,
+)
 from assistant.answers.evidence import (
     Evidence,
     Sentence,
@@ -235,10 +240,11 @@ class AnswerPipeline:
             hits, sentences = hits[:kept], [sentences[i] for i in keep]
             sentence_vectors, scores = sentence_vectors[keep], [scores[i] for i in keep]
         evidence = select_evidence(hits, sentences, scores, limit=options.evidence)
-        documents = self._documents(hits, evidence)
+        documents = self._documents(hits, evidence) if needs_documents(question) \
+            else [None] * len(evidence)
         order, reason = on_subject(question, documents)
-        evidence, documents = [evidence[n] for n in order], [documents[n] for n in order]
-        order = references_last(question, [item.heading for item in evidence])
+        order = [order[n] for n in references_last(question, [evidence[n].heading
+                                                               for n in order])]
         evidence, documents = [evidence[n] for n in order], [documents[n] for n in order]
         if evidence and reason is None:
             reason = unanswered(question, evidence[0].sentence.text, documents[0])
@@ -319,10 +325,10 @@ class AnswerPipeline:
         """The whole text of each evidence item's document, if the library is at hand."""
         if self.library is None:
             return [None] * len(evidence)
-        texts: dict[int, str] = {}
-        for doc_id in {hit.doc_id for hit in hits}:
-            texts[doc_id] = " ".join(c.text for c in self.library.chunks_of(doc_id))
-        return [texts[hits[item.sentence.source - 1].doc_id] for item in evidence]
+        ids = [hits[item.sentence.source - 1].doc_id for item in evidence]
+        texts = {doc_id: " ".join(c.text for c in self.library.chunks_of(doc_id))
+                 for doc_id in set(ids)}
+        return [texts[doc_id] for doc_id in ids]
 
     def _written_whole(self, question: str, text: str, sources: list[Hit],
                        evidence: list[Evidence], calculation: Calculation | None,
