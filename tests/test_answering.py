@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from assistant.answers.evidence import (
+    aside_items,
+    asked_words,
     list_intro,
+    list_siblings,
     premise_words,
     restates,
     score_sentences,
@@ -19,7 +22,13 @@ from assistant.answers.evidence import (
 )
 from assistant.answers.grounding import check_claims, split_claims, statements
 from assistant.answers.pipeline import Asked, AskOptions, Finished, Retrieved, Token
-from assistant.answers.question_kinds import answer_type_bonus, asked_acronym, expands, off_subject
+from assistant.answers.question_kinds import (
+    answer_type_bonus,
+    asked_acronym,
+    expands,
+    off_subject,
+    set_aside,
+)
 from assistant.app.service import AssistantService
 from assistant.engines.engine import TokenStream
 from assistant.errors import AssistantError, EngineCrashed
@@ -190,6 +199,62 @@ def test_a_sentence_that_only_states_the_questions_condition_hands_its_score_on(
     plain = score_sentences("What is the Nakamoto coefficient of network two?", vectors[0],
                             sentences, vectors[1:], [1.0])
     assert plain[1] > scores[1] and plain[2] < scores[2]
+
+
+def test_what_a_question_sets_aside() -> None:
+    assert set_aside("Besides rising power prices, what else is squeezing US miners?") == \
+        ("what else is squeezing US miners?", "rising power prices")
+    assert set_aside("Apart from power, machines and staff, what smaller costs are there?") == \
+        ("what smaller costs are there?", "power, machines and staff")
+    assert set_aside("What other costs are there besides power?") == \
+        ("What other costs are there?", "power")
+    assert set_aside("What else drags hashprice down, aside from the halving?") == \
+        ("What else drags hashprice down?", "the halving")
+    # nothing set aside, or nothing left to ask
+    assert set_aside("What share of hash rate is in the US?") == \
+        ("What share of hash rate is in the US?", "")
+    assert set_aside("Anything besides power?") == ("Anything besides power?", "")
+    assert asked_words("Besides surplus hydro, what cheap power do miners seek?") == \
+        {"cheap", "power", "miner", "seek"}
+
+
+def test_an_item_stating_what_is_set_aside_hands_its_score_to_the_others() -> None:
+    """"Besides rising power prices, …": the item on power prices matches best, but its
+    fellow in the list answers (before it or after it); a sentence saying "other …" is
+    favoured too."""
+    text = ("# Squeeze\n\nThe reporting points to three pressures on operators:\n"
+            "1. **Regulatory pressure.** Rules on emissions add cost and uncertainty.\n"
+            "2. **Rising power prices.** Power is the largest running cost of miners.\n"
+            "3. **Halvings.** Each halving cuts the subsidy.\n\n"
+            "Revenue per unit of hash rate has not kept pace with costs.\n")
+    hits = [_hit(1, text)]
+    sentences = split_sentences(hits)
+    assert [s.text[:12] for s in sentences] == ["The reportin", "1. **Regulat", "2. **Rising ",
+                                                "3. **Halving", "Revenue per "]
+    assert list_siblings(sentences, 2) == [1, 3] and list_siblings(sentences, 1) == [2, 3]
+    question = "Besides rising power prices, what else is squeezing miners?"
+    assert aside_items(question, sentences) == [2]
+    # each part of an enumeration counts alone
+    assert aside_items("Apart from emissions, rules or taxes, what else costs miners?",
+                       sentences) == [1]
+    import numpy as np
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.5, 0.87], [0.9, 0.44], [0.3, 0.95],
+                        [0.2, 0.98]])
+    scores = score_sentences(question, vectors[0], sentences, vectors[1:], [1.0])
+    assert max(range(5), key=scores.__getitem__) in (1, 3)
+    assert scores[1] > scores[2]  # the item before the one set aside answers too
+    plain = score_sentences("What is squeezing miners?", vectors[0], sentences, vectors[1:],
+                            [1.0])
+    assert max(range(5), key=plain.__getitem__) == 2  # without the aside, the closest
+    other = [_hit(1, "# Costs\n\nPower is the main cost of mining machines. Other items, such "
+                     "as pool fees and insurance, are smaller.\n")]
+    sentences = split_sentences(other)
+    same = np.array([[1.0, 0.0], [0.8, 0.6], [0.8, 0.6]])
+    aside = score_sentences("Apart from power, what costs do mining machines have?",
+                            same[0], sentences, same[1:], [1.0])
+    plain = score_sentences("What costs do mining machines have?", same[0], sentences,
+                            same[1:], [1.0])
+    assert aside[0] == pytest.approx(plain[0]) and aside[1] > plain[1]
 
 
 def test_a_sentence_that_announces_a_list_states_it_with_the_next() -> None:

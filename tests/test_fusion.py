@@ -38,6 +38,10 @@ def test_unit_symbols_meet_their_spelled_out_words() -> None:
     sentence = spelled_words("That is about 853,000 kWh per BTC.")
     assert {"kilowatt", "hour", "bitcoin"} <= question & sentence
     assert content_words("853,000 kWh per BTC") == {"853", "000", "kwh", "per", "btc"}
+    # a number with its magnitude's initial meets the number spelled out
+    assert {"135", "million"} <= spelled_words("a 135M-parameter model")
+    assert {"7", "billion"} <= spelled_words("the 7B model") & spelled_words("7 billion weights")
+    assert "million" not in spelled_words("at 5 MB and 10 ms")
 
 
 def test_a_passage_that_starts_mid_thought_is_given_the_sentence_it_leans_on() -> None:

@@ -39,7 +39,9 @@ whose when where why how is are was were do does did can could would should will
 must has have had in on at by for from to of with about after before since during under over
 according roughly approximately about exactly typically generally besides apart given suppose
 assuming imagine if and or but so yes no not please also most some many all both each every any
-per kwh mwh gwh twh usd eur gbp cny btc sat sats gb mb tb ghz mhz cpu gpu npu ram api i""".split())
+per kwh mwh gwh twh usd eur gbp cny btc sat sats gb mb tb ghz mhz cpu gpu npu ram api i
+january february march april june july august september october november december jan feb mar
+apr jun jul aug sep sept oct nov dec""".split())
 # More capitalised words than this share: a Title Case or capitals question, not names.
 _TITLE_CASE_SHARE = 0.6
 _CONTRACTION = re.compile(r"['’](?:s|ve|d|ll|m|re)$|n['’]t$|['’]$")
@@ -56,7 +58,7 @@ _IDENTIFIER = re.compile(r"(?<![\w.$])(?:[A-Za-z][\w.-]*\d[\w.-]*|\d[\d.]*[A-Za-
 _NUMBERED_NAME = re.compile(r"\b[A-Z][\w-]*(?: [A-Z][\w-]*)* \d+(?:\.\d+)?\b(?![.,]\d)")
 # Sizes and units rather than names: "135M-parameter", "7B", "4-bit", "16GB"; a month's year.
 _MEASURE = re.compile(r"^\d[\d.]*(?:[KMBTkmb]|bn|[kMGT]?Wh?|[kMGTP]B|[KMGTPE]H|[GM]Hz|nm|ms|s|"
-                      r"h|x)?(?:-[a-z]+)*$|^(?:January|February|March|April|May|June|July|"
+                      r"h|x|st|nd|rd|th)?(?:-[a-z]+)*$|^(?:January|February|March|April|May|June|July|"
                       r"August|September|October|November|December) ")
 # "Norwegian" is mentioned where a document says "Norway".
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|an|i)$")
@@ -184,6 +186,9 @@ def mentioned(term: str, text: str) -> bool:
     if len(term) > 3 and term.endswith("s") and " " not in term and \
             re.search(rf"\b{_spelling(term[:-1])}\b", folded):  # "GGUFs", "S19s"
         return True
+    if _ACRONYM.fullmatch(term) and term.isalpha() and 2 < len(term) <= 6 \
+            and spells_out(term, text):
+        return True
     parts = term.split()
     if len(parts) > 1:
         initials = "".join(part[0] for part in parts if part[:1].isupper())
@@ -192,6 +197,17 @@ def mentioned(term: str, text: str) -> bool:
         return all(_TWO_CAPITALS.match(part) or mentioned(part, text) for part in parts)
     return len(term) >= 6 and bool(_DEMONYM.search(term)) and \
         re.search(rf"\b{re.escape(_folded(term)[:4])}", folded) is not None
+
+
+def spells_out(acronym: str, text: str) -> bool:
+    """Whether ``text`` writes out the words ``acronym`` stands for: hyphenated ("time-of-use"
+    for TOU) or capitalised ("Ethiopian Electric Power" for EEP)."""
+    letters = [re.escape(letter) for letter in acronym]
+    hyphenated = "-".join(rf"{letter.lower()}[a-z]*" for letter in letters)
+    if re.search(rf"\b{hyphenated}\b", _folded_document(text)):
+        return True
+    capitalised = r"\s+".join(rf"{letter}[a-z]+" for letter in letters)
+    return re.search(rf"\b{capitalised}\b", text) is not None
 
 
 def states_quantity(text: str) -> bool:

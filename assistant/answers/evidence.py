@@ -1,7 +1,9 @@
 """Pick the exact sentences of the retrieved passages that best answer a question.
 
 Each sentence is scored by meaning (cosine of its embedding with the question's), by the
-share of the question's content words it contains, and by how well its passage ranked.
+share of the question's content words it contains, and by how well its passage ranked. What a
+question sets aside ("Besides rising power prices, what else …") is its premise: a list item
+stating it hands its score to the other items of its list, which answer.
 The scoring and selection are pure functions over precomputed vectors.
 """
 
@@ -20,6 +22,7 @@ from assistant.answers.question_kinds import (
     answer_type_bonus,
     names,
     off_subject,
+    set_aside,
 )
 from assistant.library.documents import Hit
 from assistant.text.keywords import content_words, spelled_words
@@ -41,6 +44,12 @@ MAX_JOINED_WORDS = 60
 MIN_ITEM_CHARS = 8
 MAX_ITEM_WORDS = 8
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+# How many sentences of its own a list item may hold before the list is taken to have ended.
+ITEM_SENTENCES = 2
+# The parts of what a question sets aside, and the words that say "something else".
+_PARTS = re.compile(r",|;|\b(?:and|or)\b")
+_ELSE = re.compile(r"\b(?:other|others|also|as well|in addition|besides|too|additionally|"
+                   r"further)\b", re.IGNORECASE)
 
 
 _DIGIT = re.compile(r"\d")
@@ -57,6 +66,12 @@ _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 _CONDITION = re.compile(r"(?:^|[\s,])(?:if|suppose|assuming|given that|when(?! (?:will|would|"
                         r"did|does|do|is|was|were|has|had|can|could)\b))\s+(?P<cond>[^,?]+)",
                         re.IGNORECASE)
+
+
+def asked_words(question: str) -> set[str]:
+    """The content words of what ``question`` asks, not of what it sets aside ("Besides
+    surplus hydro, what cheap power …": not "surplus", "hydro")."""
+    return spelled_words(set_aside(question)[0])
 
 
 def premise_words(question: str) -> tuple[set[str], set[str]]:
@@ -142,6 +157,42 @@ def list_intro(sentences: Sequence[Sentence], index: int) -> int | None:
     return None
 
 
+def list_siblings(sentences: Sequence[Sentence], index: int) -> list[int]:
+    """The other items of the list ``sentences[index]`` is an item of: the items of its
+    passage reached without crossing an introduction ("… two pressures:") or more than
+    ``ITEM_SENTENCES`` sentences that are not items."""
+    found = []
+    for step in (-1, 1):
+        j, between = index + step, 0
+        while 0 <= j < len(sentences) and sentences[j].source == sentences[index].source \
+                and not sentences[j].text.rstrip().endswith(":"):
+            if _LIST_ITEM.match(sentences[j].text):
+                found.append(j)
+                between = 0
+            else:
+                between += 1
+                if between > ITEM_SENTENCES:
+                    break
+            j += step
+    return found
+
+
+def aside_items(question: str, sentences: Sequence[Sentence]) -> list[int]:
+    """The list items among ``sentences`` that state something the question sets aside
+    (each part of "Apart from power, machines and staff, …" alone counts)."""
+    parts = [words for words in (spelled_words(part) for part in
+                                 _PARTS.split(set_aside(question)[1])) if words]
+    if not parts:
+        return []
+    found = []
+    for index, sentence in enumerate(sentences):
+        if _LIST_ITEM.match(sentence.text):
+            words = spelled_words(sentence.text)
+            if any(2 * len(words & part) >= len(part) for part in parts):
+                found.append(index)
+    return found
+
+
 def lexical_overlap(question_words: set[str], text: str) -> float:
     """The share of the question's content words that ``text`` contains."""
     if not question_words:
@@ -153,7 +204,7 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
                     sentence_vectors: np.ndarray, passage_scores: Sequence[float]) -> list[float]:
     """A relevance score per sentence: meaning, shared words, its passage's rank, its
     neighbours' scores, and whether it states a figure when the question asks for one."""
-    words = spelled_words(question)
+    words = asked_words(question)
     if not sentences:
         return []
     dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(question_vector,
@@ -166,11 +217,20 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
     ]
     asked, condition = premise_words(question)
     premise = [states_premise(asked, condition, s.text) for s in sentences]
+    # "Besides X, what else …": an item stating X is the premise; the others may answer.
+    fellows: dict[int, float] = {}
+    for index in aside_items(question, sentences):
+        premise[index] = True
+        for j in list_siblings(sentences, index):
+            fellows[j] = max(fellows.get(j, base[j]), base[index])
+    sets_aside = bool(set_aside(question)[1])
     # An explanation of something named is about it ("Why did mining end up in China?").
     asked_names = names(question) if WHY_QUESTION.search(question) else set()
     scores = []
     for index, sentence in enumerate(sentences):
         score = base[index]
+        if index in fellows and not premise[index]:
+            score = fellows[index] + ANSWER_TYPE_BONUS
         if index and premise[index - 1] and sentences[index - 1].source == sentence.source:
             score = max(score, base[index - 1]) + ANSWER_TYPE_BONUS  # what the premise gives
         intro = list_intro(sentences, index)
@@ -182,6 +242,8 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
                 weight = CONTINUATION_WEIGHT if continues(later.text) else NEIGHBOUR_WEIGHT
                 score = max(score, base[index] + weight * (base[j] - base[index]))
         score += answer_type_bonus(question, sentence.text)
+        if sets_aside and _ELSE.search(sentence.text):  # "Other items, such as …"
+            score += ANSWER_TYPE_BONUS
         if restates(words, sentence.text) or premise[index] \
                 or off_subject(asked_names, sentence.text):
             score -= RESTATEMENT_PENALTY

@@ -50,6 +50,7 @@ from assistant.answers.followups import retrieval_query
 from assistant.answers.grounding import Claim, ClaimCheck, check_claims, is_checkable
 from assistant.answers.intents import intent_of
 from assistant.answers.prompting import SYSTEM_PROMPT, PastTurn, build_messages
+from assistant.answers.question_kinds import set_aside
 from assistant.answers.ranking import rank_sentences
 from assistant.answers.whole import LibraryView, answer_whole
 from assistant.engines.embedding import Embedder
@@ -209,7 +210,8 @@ class AnswerPipeline:
                                            timings, conversation_id, turn_id)
             return
         query = retrieval_query(question, [turn.query for turn in turns if turn.query])
-        hits = self.search(query, options.k, options.collections)
+        # What a question sets aside ("Besides X, …") is not searched for; it frames the ranking.
+        hits = self.search(set_aside(query)[0], options.k, options.collections)
         sentences = split_sentences(hits)
         vectors = self.embedder.embed([query] + [s.text for s in sentences])
         scores = rank_sentences(query, vectors[0], sentences, vectors[1:],

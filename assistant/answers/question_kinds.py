@@ -57,6 +57,25 @@ _WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|
                             r"abbreviation|acronym)\s+[\"'“‘]?(?P<term>[\w-]{1,30})[\"'”’]?\s+"
                             r"(?:mean|refer to|stand for)\b", re.IGNORECASE)
 
+# "Besides X, what else …", "Apart from X, which …", "What else … besides X?": X is set aside.
+_ASIDE = r"(?:besides|apart from|aside from|other than|in addition to|except for)"
+_ASIDE_FIRST = re.compile(rf"^\s*{_ASIDE}\s+(?P<aside>.+?),\s*(?=(?:what|which|who|whom|how|"
+                          r"why|where|when|is|are|does|do|did|can|could)\b)", re.IGNORECASE)
+_ASIDE_LAST = re.compile(rf",?\s+{_ASIDE}\s+(?P<aside>[^,?]+?)\s*(?=\?|$)", re.IGNORECASE)
+
+
+def set_aside(question: str) -> tuple[str, str]:
+    """``question`` without what it sets aside, and that ("Besides rising power prices, what
+    else squeezes miners?" → ("what else squeezes miners?", "rising power prices")); the
+    question and "" when it sets nothing aside."""
+    for pattern in (_ASIDE_FIRST, _ASIDE_LAST):
+        match = pattern.search(question)
+        if match is not None:
+            rest = (question[:match.start()] + question[match.end():]).strip(" ,")
+            if len(rest.split()) >= 3:
+                return rest, match.group("aside").strip()
+    return question, ""
+
 
 def answer_type_bonus(question: str, sentence: str) -> float:
     """A bonus for a sentence of the kind the question asks for."""

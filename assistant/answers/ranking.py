@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.answers.evidence import Sentence, score_sentences
+from assistant.answers.evidence import Sentence, asked_words, score_sentences
 from assistant.answers.question_kinds import WHY_QUESTION, answer_type_bonus, names, off_subject
 from assistant.answers.ranker_weights import WEIGHTS
 from assistant.text.keywords import spelled_words
@@ -53,7 +53,7 @@ def sentence_features(question: str, question_vector: np.ndarray,
                             passage_scores)
     dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(question_vector,
                                                                         dtype=np.float32)
-    asked = spelled_words(question)
+    asked = asked_words(question)
     idf = rarity(sentences)
     unseen = math.log(len(sentences) + 2)  # a question word no sentence has is rarest
     weights = {word: idf.get(word, unseen) for word in asked}

@@ -71,10 +71,25 @@ _SPELLED = {
 }
 
 
+# A number with its magnitude's initial ("135M", "7B", "20k"): the number and the word.
+_COMPACT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([kmbt])\b", re.IGNORECASE)
+_MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion", "t": "trillion"}
+
+
+def compact_numbers(text: str) -> set[str]:
+    """The numbers written with a magnitude's initial in ``text``, spelled out ("a 135M
+    model" → {"135", "million"}), so that they meet "135 million"."""
+    found: set[str] = set()
+    for match in _COMPACT.finditer(text):
+        found.update((match.group(1), _MAGNITUDES[match.group(2).lower()]))
+    return found
+
+
 def spelled_words(text: str) -> set[str]:
-    """``content_words`` with unit symbols also spelled out ("kWh" adds kilowatt and hour)."""
+    """``content_words`` with unit symbols also spelled out ("kWh" adds kilowatt and hour)
+    and compact numbers too ("7B" adds 7 and billion)."""
     words = {w.lower() for w in _WORD.findall(text)}
-    found = content_words(text)
+    found = content_words(text) | compact_numbers(text)
     for word in words:
         found.update(_SPELLED.get(word, ()))
     return found
