@@ -160,6 +160,11 @@ def test_a_list_item_is_scored_and_quoted_with_the_sentence_that_introduces_its_
     assert [s.text for s in sentences][1:4] == ["- F16: 6.4 GB", "- Q8_0: 3.4 GB",
                                                  "- Q4_K_M: 2.0 GB"]  # "- Tiny" says nothing
     assert list_intro(sentences, 2) == 0 and list_intro(sentences, 4) is None
+    # an item of arithmetic is short: its signs are no words
+    sums = split_sentences([_hit(1, "The same formula at 4 bits per weight gives:\n\n"
+                                    "- 135 million parameters × 4 ÷ 8 ≈ 68 MB\n"
+                                    "- 4 billion parameters × 4 ÷ 8 ≈ 2 GB\n")])
+    assert list_intro(sums, 1) == 0 and list_intro(sums, 2) == 0
     import numpy as np
     vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
     scores = score_sentences("How large is the Q8_0 file of the 3B model?", vectors[0],

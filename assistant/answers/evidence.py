@@ -42,7 +42,8 @@ CONTINUATION_WEIGHT = 0.7
 MAX_JOINED_WORDS = 60
 # A list item shorter than a sentence is kept when it states a figure ("- Q8_0: 3.4 GB").
 MIN_ITEM_CHARS = 8
-MAX_ITEM_WORDS = 8
+MAX_ITEM_WORDS = 8  # words and numbers; "×", "÷" and "≈" are none
+_WORDS = re.compile(r"\w+")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 # How many sentences of its own a list item may hold before the list is taken to have ended.
 ITEM_SENTENCES = 2
@@ -145,7 +146,7 @@ def list_intro(sentences: Sequence[Sentence], index: int) -> int | None:
     """The sentence that introduces the list ``sentences[index]`` is a short item of ("The
     weight files take about:" for "- Q8_0: 3.4 GB"), or None (a long item says what it is)."""
     if not _LIST_ITEM.match(sentences[index].text) \
-            or len(sentences[index].text.split()) > MAX_ITEM_WORDS:
+            or len(_WORDS.findall(sentences[index].text)) > MAX_ITEM_WORDS:
         return None
     for j in range(index - 1, -1, -1):
         if sentences[j].source != sentences[index].source:
