@@ -117,6 +117,12 @@ def test_an_answer_is_about_what_the_question_asks(service: AssistantService) ->
     events, answer = _finish(service.ask(question, options=SHORT))
     assert answer.abstained and "never mention “Kazakhstan”" in answer.text
     assert not any(isinstance(e, Token) for e in events)
+    # a computed figure is set beside the library's sentence that states it, not beside a
+    # cost per PH/s that is closer in wording
+    _, answer = _finish(service.ask("What is the energy cost per bitcoin at 8 cents per kWh?",
+                                    options=SHORT))
+    assert answer.text.startswith("About $68,267 per bitcoin")
+    assert "$68,000" in answer.text.split("From the library:")[1]
 
 
 def test_grounding_flags_invented_figures_and_wrong_citations(

@@ -32,6 +32,7 @@ from assistant.mining.figures import (
 )
 from assistant.mining.presets import Preset, Presets
 from assistant.mining.quantities import MINER_HASHRATE
+from assistant.text.facts import figures
 from assistant.mining.questions import (
     BREAKEVEN_PRICE,
     ENERGY_COST_PER_BTC,
@@ -45,6 +46,9 @@ from assistant.mining.questions import (
 
 Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
 PASSAGE_HITS = 3  # how many hits to look through for a preset's passage
+# How far a figure the library states may be from the computed one and still state it
+# ("about $68,000" for $68,267).
+AGREEMENT = 0.02
 
 
 @dataclass(frozen=True)
@@ -193,10 +197,20 @@ def answer_figure(figure: FigureQuestion, question: str, presets: Presets, searc
     found = _question_evidence(question, sources, embedder, evidence_limit)
     passages = {_plain(item.sentence.text) for item in evidence}
     found = [item for item in found if _plain(item.sentence.text) not in passages]
+    # A sentence of the library that states the computed figure ("about $68,000") confirms it.
+    found.sort(key=lambda item: not states_value(calculation.value, item.sentence.text))
     chosen = lead(found, limit=words)[:1]  # the figure answers; one sentence sets it in context
     if chosen:
         text += f"\n\nFrom the library: {lead_text(chosen)}"
     return FigureAnswer(text, sources, evidence + found, calculation)
+
+
+def states_value(value: float, text: str, tolerance: float = AGREEMENT) -> bool:
+    """Whether ``text`` states ``value``, rounded as writers round (within ``tolerance``);
+    years do not count."""
+    return value != 0 and any(
+        not figure.year and abs(figure.value - value) <= tolerance * abs(value)
+        for figure in figures(text))
 
 
 def _question_evidence(question: str, sources: list[Hit], embedder: Embedder,
