@@ -240,8 +240,10 @@ def test_an_item_stating_what_is_set_aside_hands_its_score_to_the_others() -> No
     question = "Besides rising power prices, what else is squeezing miners?"
     assert aside_items(question, sentences) == [2]
     # each part of an enumeration counts alone
-    assert aside_items("Apart from emissions, rules or taxes, what else costs miners?",
-                       sentences) == [1]
+    assert aside_items("Apart from halvings or regulatory pressure, what squeezes miners?",
+                       sentences) == [1, 3]
+    # an item states it in its title, not in passing ("Rules on emissions …")
+    assert aside_items("Apart from emissions, what else costs miners?", sentences) == []
     import numpy as np
     vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.5, 0.87], [0.9, 0.44], [0.3, 0.95],
                         [0.2, 0.98]])

@@ -68,10 +68,13 @@ def test_the_figure_comes_first_with_its_formula_and_cited_defaults(
 
 def test_a_library_figure_states_a_computed_one_when_it_is_rounded_like_it() -> None:
     from assistant.answers.figures import states_value
-    assert states_value(68_266.67, "at $0.08 per kWh it is about $68,000")
-    assert not states_value(68_266.67, "at $0.08/kWh it costs $38.40 per PH/s per day")
-    assert not states_value(2024.0, "the April 2024 halving")  # a year states no figure
-    assert not states_value(0.0, "0 BTC")
+    assert states_value(68_266.67, "$/BTC", "at $0.08 per kWh it is about $68,000")
+    assert states_value(853_333.3, "kWh/BTC", "approx. 853,000 kWh per BTC")
+    assert not states_value(68_266.67, "$/BTC", "at $0.08/kWh it costs $38.40 per PH/s a day")
+    assert not states_value(68_266.67, "$/BTC", "about 70,000 TH/s")  # another unit
+    assert not states_value(2024.0, "$/BTC", "the April 2024 halving")  # a year
+    assert not states_value(3.0, "blocks", "the 3rd halving")  # an ordinal
+    assert not states_value(0.0, "BTC", "0 BTC")
 
 
 def test_ask_json_carries_the_calculation(service: AssistantService,

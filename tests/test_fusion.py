@@ -41,7 +41,8 @@ def test_unit_symbols_meet_their_spelled_out_words() -> None:
     # a number with its magnitude's initial meets the number spelled out
     assert {"135", "million"} <= spelled_words("a 135M-parameter model")
     assert {"7", "billion"} <= spelled_words("the 7B model") & spelled_words("7 billion weights")
-    assert "million" not in spelled_words("at 5 MB and 10 ms")
+    assert {"1", "5", "billion"} <= spelled_words("Qwen2.5-1.5B") & spelled_words("1.5 billion")
+    assert "million" not in spelled_words("a 5m cable and 8b/10b encoding")
 
 
 def test_a_passage_that_starts_mid_thought_is_given_the_sentence_it_leans_on() -> None:

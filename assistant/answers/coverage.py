@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from assistant.answers.question_kinds import WHY_QUESTION
+from assistant.answers.question_kinds import WHY_QUESTION, set_aside
 
 # A question pins down this many terms at most (each is looked for in whole documents).
 MAX_PINNED = 12
@@ -158,7 +158,9 @@ def names_asked(question: str) -> list[str]:
 
 def pinned(question: str) -> list[str]:
     """The names and years ``question`` asks about: what an answer must be about. Two
-    capitals ("US", "PC") are left out: abbreviations a document may spell out."""
+    capitals ("US", "PC") are left out: abbreviations a document may spell out. What the
+    question sets aside ("Besides Kazakhstan, …") is not pinned: the answer is elsewhere."""
+    question = set_aside(question)[0]
     numbered = [m.group(0) for m in _NUMBERED_NAME.finditer(question)
                 if not _YEAR.fullmatch(m.group(0).split()[-1])
                 and not _SENTENCE_START.search(question[:m.start()])]
@@ -177,7 +179,8 @@ def needs_documents(question: str) -> bool:
 def mentioned(term: str, text: str) -> bool:
     """Whether ``text`` mentions ``term``: the words, a plural, for a demonym such as
     "Norwegian" the country's stem ("Norw…"), for a name of several words its initials ("US"
-    for "United States") or each of its words; case and accents ignored."""
+    for "United States") or each of its words, for an abbreviation its words written out
+    ("time-of-use" for TOU); case and accents ignored."""
     folded = _folded_document(text)
     word = _spelling(term)
     end = r"(?:\b|(?=\d))" if term[-1:].isalpha() else r"\b"  # "Qwen" in "Qwen2.5"

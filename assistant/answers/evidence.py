@@ -43,10 +43,11 @@ MAX_JOINED_WORDS = 60
 # A list item shorter than a sentence is kept when it states a figure ("- Q8_0: 3.4 GB").
 MIN_ITEM_CHARS = 8
 MAX_ITEM_WORDS = 8  # words and numbers; "×", "÷" and "≈" are none
-_WORDS = re.compile(r"\w+")
+_WORDS = re.compile(r"\w")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 # How many sentences of its own a list item may hold before the list is taken to have ended.
 ITEM_SENTENCES = 2
+HEAD_WORDS = 6  # an item states what is set aside in its first words
 # The parts of what a question sets aside, and the words that say "something else".
 _PARTS = re.compile(r",|;|\b(?:and|or)\b")
 _ELSE = re.compile(r"\b(?:other|others|also|as well|in addition|besides|too|additionally|"
@@ -146,7 +147,7 @@ def list_intro(sentences: Sequence[Sentence], index: int) -> int | None:
     """The sentence that introduces the list ``sentences[index]`` is a short item of ("The
     weight files take about:" for "- Q8_0: 3.4 GB"), or None (a long item says what it is)."""
     if not _LIST_ITEM.match(sentences[index].text) \
-            or len(_WORDS.findall(sentences[index].text)) > MAX_ITEM_WORDS:
+            or sum(1 for w in sentences[index].text.split() if _WORDS.search(w)) > MAX_ITEM_WORDS:
         return None
     for j in range(index - 1, -1, -1):
         if sentences[j].source != sentences[index].source:
@@ -188,10 +189,17 @@ def aside_items(question: str, sentences: Sequence[Sentence]) -> list[int]:
     found = []
     for index, sentence in enumerate(sentences):
         if _LIST_ITEM.match(sentence.text):
-            words = spelled_words(sentence.text)
+            words = spelled_words(_item_head(sentence.text))
             if any(2 * len(words & part) >= len(part) for part in parts):
                 found.append(index)
     return found
+
+
+def _item_head(text: str) -> str:
+    """What a list item is about: its title ("1. **Rising power prices.** …"), the words
+    before its colon or first stop, at most ``HEAD_WORDS`` words."""
+    head = re.split(r"[:.;]\s", _LIST_ITEM.sub("", text).replace("*", "") + " ", maxsplit=1)[0]
+    return " ".join(head.split()[:HEAD_WORDS])
 
 
 def lexical_overlap(question_words: set[str], text: str) -> float:

@@ -32,7 +32,6 @@ from assistant.mining.figures import (
 )
 from assistant.mining.presets import Preset, Presets
 from assistant.mining.quantities import MINER_HASHRATE
-from assistant.text.facts import figures
 from assistant.mining.questions import (
     BREAKEVEN_PRICE,
     ENERGY_COST_PER_BTC,
@@ -43,12 +42,10 @@ from assistant.mining.questions import (
     NETWORK_POWER,
     FigureQuestion,
 )
+from assistant.text.facts import figures
 
 Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
 PASSAGE_HITS = 3  # how many hits to look through for a preset's passage
-# How far a figure the library states may be from the computed one and still state it
-# ("about $68,000" for $68,267).
-AGREEMENT = 0.02
 
 
 @dataclass(frozen=True)
@@ -198,18 +195,21 @@ def answer_figure(figure: FigureQuestion, question: str, presets: Presets, searc
     passages = {_plain(item.sentence.text) for item in evidence}
     found = [item for item in found if _plain(item.sentence.text) not in passages]
     # A sentence of the library that states the computed figure ("about $68,000") confirms it.
-    found.sort(key=lambda item: not states_value(calculation.value, item.sentence.text))
+    found.sort(key=lambda item: not states_value(calculation.value, calculation.unit,
+                                                 item.sentence.text))
     chosen = lead(found, limit=words)[:1]  # the figure answers; one sentence sets it in context
     if chosen:
         text += f"\n\nFrom the library: {lead_text(chosen)}"
     return FigureAnswer(text, sources, evidence + found, calculation)
 
 
-def states_value(value: float, text: str, tolerance: float = AGREEMENT) -> bool:
-    """Whether ``text`` states ``value``, rounded as writers round (within ``tolerance``);
-    years do not count."""
-    return value != 0 and any(
-        not figure.year and abs(figure.value - value) <= tolerance * abs(value)
+def states_value(value: float, unit: str, text: str) -> bool:
+    """Whether ``text`` states ``value`` (in ``unit``) as writers round it ("about $68,000"
+    for $68,266.67), in the same unit; years and ordinals do not count."""
+    written = f"${value:.2f}" if unit.startswith("$") else f"{value:.6g} {unit.split('/')[0]}"
+    computed = figures(written)
+    return value != 0 and bool(computed) and any(
+        not figure.year and figure.kind == computed[0].kind and figure.matches(computed[0])
         for figure in figures(text))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.text.facts import UNITS, figures
+from assistant.text.keywords import content_words
 
 # A sentence of the kind the question asks for: a figure for "how much", a name for "who",
 # a year for "when", a cause for "why", a definition for "what is".
@@ -61,6 +62,10 @@ _WORD_QUESTION = re.compile(r"^\s*what (?:does|do) (?:the )?(?:word|term|phrase|
 _ASIDE = r"(?:besides|apart from|aside from|other than|in addition to|except for)"
 _ASIDE_FIRST = re.compile(rf"^\s*{_ASIDE}\s+(?P<aside>.+?),\s*(?=(?:what|which|who|whom|how|"
                           r"why|where|when|is|are|does|do|did|can|could)\b)", re.IGNORECASE)
+# A trailing aside of more than eight words, or holding a preposition or a year, runs into
+# the question.
+_TAIL = re.compile(r"^(?:\S+\s+){8,}\S|\b(?:with|in|on|at|for|to|during|by|per|from|"
+                   r"into|since|before|after)\b|\b(?:1[89]|20)\d\d\b", re.IGNORECASE)
 _ASIDE_LAST = re.compile(rf",?\s+{_ASIDE}\s+(?P<aside>[^,?]+?)\s*(?=\?|$)", re.IGNORECASE)
 
 
@@ -70,9 +75,11 @@ def set_aside(question: str) -> tuple[str, str]:
     question and "" when it sets nothing aside."""
     for pattern in (_ASIDE_FIRST, _ASIDE_LAST):
         match = pattern.search(question)
+        if match is not None and pattern is _ASIDE_LAST and _TAIL.search(match.group("aside")):
+            continue  # "… other than bitcoin with an S19?": where the aside ends is unclear
         if match is not None:
             rest = (question[:match.start()] + question[match.end():]).strip(" ,")
-            if len(rest.split()) >= 3:
+            if len(rest.split()) >= 3 and content_words(match.group("aside")):
                 return rest, match.group("aside").strip()
     return question, ""
 

@@ -72,7 +72,8 @@ _SPELLED = {
 
 
 # A number with its magnitude's initial ("135M", "7B", "20k"): the number and the word.
-_COMPACT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([kmbt])\b", re.IGNORECASE)
+# In capitals, or in lower case joined by a hyphen ("Qwen2.5-7b"); "a 5m cable" is metres.
+_COMPACT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([KMBT])\b|(?<=-)(\d+(?:\.\d+)?)([kmbt])\b")
 _MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion", "t": "trillion"}
 
 
@@ -81,7 +82,9 @@ def compact_numbers(text: str) -> set[str]:
     model" → {"135", "million"}), so that they meet "135 million"."""
     found: set[str] = set()
     for match in _COMPACT.finditer(text):
-        found.update((match.group(1), _MAGNITUDES[match.group(2).lower()]))
+        number, letter = match.group(1) or match.group(3), match.group(2) or match.group(4)
+        found.update(_WORD.findall(number))  # "1.5B": 1 and 5, as "1.5 billion" gives
+        found.add(_MAGNITUDES[letter.lower()])
     return found
 
 
