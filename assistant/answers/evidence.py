@@ -43,7 +43,7 @@ MAX_JOINED_WORDS = 60
 # A list item shorter than a sentence is kept when it states a figure ("- Q8_0: 3.4 GB").
 MIN_ITEM_CHARS = 8
 MAX_ITEM_WORDS = 8  # words and numbers; "×", "÷" and "≈" are none
-_WORDS = re.compile(r"\w")
+_WORD_CHARACTER = re.compile(r"\w")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 # How many sentences of its own a list item may hold before the list is taken to have ended.
 ITEM_SENTENCES = 2
@@ -146,8 +146,9 @@ def split_sentences(hits: Sequence[Hit]) -> list[Sentence]:
 def list_intro(sentences: Sequence[Sentence], index: int) -> int | None:
     """The sentence that introduces the list ``sentences[index]`` is a short item of ("The
     weight files take about:" for "- Q8_0: 3.4 GB"), or None (a long item says what it is)."""
-    if not _LIST_ITEM.match(sentences[index].text) \
-            or sum(1 for w in sentences[index].text.split() if _WORDS.search(w)) > MAX_ITEM_WORDS:
+    text = sentences[index].text
+    if not _LIST_ITEM.match(text) \
+            or sum(1 for w in text.split() if _WORD_CHARACTER.search(w)) > MAX_ITEM_WORDS:
         return None
     for j in range(index - 1, -1, -1):
         if sentences[j].source != sentences[index].source:
@@ -179,11 +180,10 @@ def list_siblings(sentences: Sequence[Sentence], index: int) -> list[int]:
     return found
 
 
-def aside_items(question: str, sentences: Sequence[Sentence]) -> list[int]:
-    """The list items among ``sentences`` that state something the question sets aside
-    (each part of "Apart from power, machines and staff, …" alone counts)."""
-    parts = [words for words in (spelled_words(part) for part in
-                                 _PARTS.split(set_aside(question)[1])) if words]
+def aside_items(aside: str, sentences: Sequence[Sentence]) -> list[int]:
+    """The list items among ``sentences`` that state what a question sets aside (``aside``,
+    from :func:`set_aside`; each part of "power, machines and staff" alone counts)."""
+    parts = [words for words in (spelled_words(part) for part in _PARTS.split(aside)) if words]
     if not parts:
         return []
     found = []
@@ -213,7 +213,8 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
                     sentence_vectors: np.ndarray, passage_scores: Sequence[float]) -> list[float]:
     """A relevance score per sentence: meaning, shared words, its passage's rank, its
     neighbours' scores, and whether it states a figure when the question asks for one."""
-    words = asked_words(question)
+    rest, aside = set_aside(question)
+    words = spelled_words(rest)  # what it asks, as asked_words gives
     if not sentences:
         return []
     dense = np.asarray(sentence_vectors, dtype=np.float32) @ np.asarray(question_vector,
@@ -228,11 +229,10 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
     premise = [states_premise(asked, condition, s.text) for s in sentences]
     # "Besides X, what else …": an item stating X is the premise; the others may answer.
     fellows: dict[int, float] = {}
-    for index in aside_items(question, sentences):
+    for index in aside_items(aside, sentences):
         premise[index] = True
         for j in list_siblings(sentences, index):
             fellows[j] = max(fellows.get(j, base[j]), base[index])
-    sets_aside = bool(set_aside(question)[1])
     # An explanation of something named is about it ("Why did mining end up in China?").
     asked_names = names(question) if WHY_QUESTION.search(question) else set()
     scores = []
@@ -251,7 +251,7 @@ def score_sentences(question: str, question_vector: np.ndarray, sentences: Seque
                 weight = CONTINUATION_WEIGHT if continues(later.text) else NEIGHBOUR_WEIGHT
                 score = max(score, base[index] + weight * (base[j] - base[index]))
         score += answer_type_bonus(question, sentence.text)
-        if sets_aside and _ELSE.search(sentence.text):  # "Other items, such as …"
+        if aside and _ELSE.search(sentence.text):  # "Other items, such as …"
             score += ANSWER_TYPE_BONUS
         if restates(words, sentence.text) or premise[index] \
                 or off_subject(asked_names, sentence.text):
