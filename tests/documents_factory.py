@@ -24,6 +24,33 @@ def make_pdf(path: Path, pages: list[str], *, title: str | None = None,
     return path
 
 
+def make_report_pdf(path: Path, pages: list[list[tuple[str, str]]], *,
+                    footer: str | None = None) -> Path:
+    """A PDF laid out like a report: each page a list of (style, text), style ``title``
+    (18 pt bold), ``h`` (13 pt bold), ``b`` (11 pt bold) or ``p`` (11 pt); ``footer``
+    (``{page}`` filled in) printed in 8 pt at the foot of every page."""
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def footer(self) -> None:
+            if footer:
+                self.set_y(-15)
+                self.set_font("Helvetica", size=8)
+                self.cell(0, 10, footer.format(page=self.page_no()), align="C")
+
+    styles = {"title": ("B", 18), "h": ("B", 13), "b": ("B", 11), "p": ("", 11)}
+    pdf = Report()
+    pdf.set_auto_page_break(auto=False)
+    for blocks in pages:
+        pdf.add_page()
+        for style, text in blocks:
+            weight, size = styles[style]
+            pdf.set_font("Helvetica", style=weight, size=size)
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path
+
+
 def make_image_only_pdf(path: Path) -> Path:
     """A PDF whose page holds only a drawing, no text."""
     from fpdf import FPDF

@@ -77,6 +77,28 @@ def test_a_library_figure_states_a_computed_one_when_it_is_rounded_like_it() -> 
     assert not states_value(0.0, "BTC", "0 BTC")
 
 
+def test_written_forms_round_as_writers_do() -> None:
+    from assistant.answers.figures import written_forms
+    assert written_forms(820_512.8) == ["820,500", "821,000", "820,000"]
+    assert written_forms(68_266.67) == ["68,270", "68,300", "68,000"]
+    assert written_forms(38.4) == ["38"]
+    assert written_forms(0.0) == []
+
+
+@pytest.mark.parametrize(("question", "stated"), [
+    ("How much energy per bitcoin with fees of 0.125 BTC per block?", "820,500"),
+    ("At 5 cents a kilowatt-hour, what does the electricity for one bitcoin cost?", "42,700"),
+])
+def test_the_library_line_beside_a_figure_is_one_stating_it_where_the_library_does(
+        service: AssistantService, question: str, stated: str) -> None:
+    _, answer = _ask(service, question)
+    assert answer.calculation is not None
+    line = answer.text.split("From the library:", 1)[1]
+    assert stated in line
+    cited = int(line.rsplit("[", 1)[1].split("]")[0])
+    assert stated in answer.sources[cited - 1].text
+
+
 def test_ask_json_carries_the_calculation(service: AssistantService,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     args = argparse.Namespace(question=QUESTION.split(), json=True)

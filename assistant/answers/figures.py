@@ -19,9 +19,11 @@ from assistant.answers.evidence import (
     select_evidence,
     split_sentences,
 )
+from assistant.answers.overview import hit_from
 from assistant.answers.ranking import rank_sentences
 from assistant.engines.embedding import Embedder
 from assistant.library.documents import Hit
+from assistant.library.records import ChunkRecord
 from assistant.mining.figures import (
     Calculation,
     CalculationInput,
@@ -42,10 +44,14 @@ from assistant.mining.questions import (
     NETWORK_POWER,
     FigureQuestion,
 )
-from assistant.text.facts import figures
+from assistant.text.facts import figures, round_significant
+from assistant.text.sentences import sentence_spans
 
 Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
+# The passages holding a phrase as written (the store's keyword index).
+Mentioning = Callable[[str, Sequence[str] | None], list[ChunkRecord]]
 PASSAGE_HITS = 3  # how many hits to look through for a preset's passage
+STATING_CHUNKS = 20  # how many passages holding a rounded figure are read for its sentence
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,8 @@ def _notes(calculation: Calculation) -> str:
 
 def answer_figure(figure: FigureQuestion, question: str, presets: Presets, search: Search,
                   embedder: Embedder, *, k: int, evidence_limit: int, words: int,
-                  collections: Sequence[str] | None) -> FigureAnswer:
+                  collections: Sequence[str] | None,
+                  mentioning: Mentioning | None = None) -> FigureAnswer:
     """The computed answer to ``figure``: figure, formula and notes, then the library's own
     evidence for ``question``; a CalculationError if a stated value cannot be meant."""
     calculation, sources, evidence = _cited(calculate_figure(figure, presets), search,
@@ -194,13 +201,56 @@ def answer_figure(figure: FigureQuestion, question: str, presets: Presets, searc
     found = _question_evidence(question, sources, embedder, evidence_limit)
     passages = {_plain(item.sentence.text) for item in evidence}
     found = [item for item in found if _plain(item.sentence.text) not in passages]
-    # A sentence of the library that states the computed figure ("about $68,000") confirms it.
-    found.sort(key=lambda item: not states_value(calculation.value, calculation.unit,
-                                                 item.sentence.text))
+    # A sentence of the library that states the computed figure ("about $68,000") confirms it;
+    # where the question's passages hold none, the library is searched for one.
+    def stating(item: Evidence) -> bool:
+        return states_value(calculation.value, calculation.unit, item.sentence.text)
+
+    if mentioning is not None and not any(map(stating, found)):
+        found = [*_stating(calculation, sources, mentioning, collections), *found]
+    found.sort(key=lambda item: not stating(item))
     chosen = lead(found, limit=words)[:1]  # the figure answers; one sentence sets it in context
     if chosen:
         text += f"\n\nFrom the library: {lead_text(chosen)}"
     return FigureAnswer(text, sources, evidence + found, calculation)
+
+
+def written_forms(value: float) -> list[str]:
+    """``value`` as writers round it, to four, three and two significant figures
+    ("820,500", "821,000", "820,000" for 820,512.8); whole numbers only."""
+    forms: list[str] = []
+    for significant in (4, 3, 2):
+        rounded = round_significant(abs(value), significant) if value else 0.0
+        form = f"{rounded:,.0f}" if rounded >= 1 else ""
+        if form and form not in forms:
+            forms.append(form)
+    return forms
+
+
+def _stating(calculation: Calculation, sources: list[Hit], mentioning: Mentioning,
+             collections: Sequence[str] | None) -> list[Evidence]:
+    """The library's sentences that state the computed figure as writers round it, those of
+    passages already among ``sources`` first (new passages are added to ``sources``)."""
+    chunks: dict[int, ChunkRecord] = {}
+    for form in written_forms(calculation.value):
+        for chunk in mentioning(form, collections)[:STATING_CHUNKS]:
+            chunks.setdefault(chunk.id, chunk)
+    known = [hit.chunk_id for hit in sources]
+    found: list[Evidence] = []
+    for chunk in sorted(chunks.values(), key=lambda c: c.id not in known):
+        stated = [(start, end) for start, end in sentence_spans(chunk.text)
+                  if states_value(calculation.value, calculation.unit, chunk.text[start:end])]
+        if not stated:
+            continue
+        if chunk.id not in known:
+            sources.append(hit_from(chunk))
+            known.append(chunk.id)
+        number_ = known.index(chunk.id) + 1
+        found += [Evidence(Sentence(number_, chunk.text[start:end], chunk.start + start,
+                                    chunk.start + end), 1.0, chunk.title, chunk.path,
+                           chunk.page, chunk.heading) for start, end in stated]
+        break
+    return found
 
 
 def states_value(value: float, unit: str, text: str) -> bool:

@@ -204,7 +204,9 @@ class AnswerPipeline:
         if figure is not None and self.presets is not None:
             computed = answer_figure(figure, question, self.presets, self.search, self.embedder,
                                      k=options.k, evidence_limit=options.evidence,
-                                     words=options.words, collections=options.collections)
+                                     words=options.words, collections=options.collections,
+                                     mentioning=self.library.mentioning if self.library
+                                     else None)
             yield from self._written_whole(question, computed.text, computed.sources,
                                            computed.evidence, computed.calculation, started,
                                            timings, conversation_id, turn_id)

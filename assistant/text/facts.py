@@ -91,10 +91,12 @@ class Figure:
             return False
         significant = len(self.digits.replace(".", "").strip("0")) or 1
         near = abs(self.value - other.value) <= ROUNDING * max(abs(self.value), abs(other.value))
-        return near and _round(other.value, significant) == _round(self.value, significant)
+        return near and (round_significant(other.value, significant)
+                         == round_significant(self.value, significant))
 
 
-def _round(value: float, significant: int) -> float:
+def round_significant(value: float, significant: int) -> float:
+    """``value`` rounded to ``significant`` significant figures."""
     from math import floor, log10
     magnitude = floor(log10(abs(value)))
     return round(value, significant - 1 - magnitude)

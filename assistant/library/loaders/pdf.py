@@ -1,13 +1,25 @@
-"""PDF files: text page by page with pypdf, each page its own section."""
+"""PDF files: text page by page with pypdf, cut at the headings its type sizes show
+(:mod:`~assistant.library.loaders.pdf_layout`), running heads and feet left out."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.library.documents import ExtractedDocument, TextBuilder
+from assistant.library.loaders.pdf_layout import (
+    Line,
+    Run,
+    body_size,
+    heading_levels,
+    page_blocks,
+    page_lines,
+    running_lines,
+    without_running,
+)
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -32,14 +44,29 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
                 unlocked = False
             if not unlocked:
                 raise IngestError("encrypted PDF: cannot extract text without its password")
-        builder = TextBuilder()
-        for number, page in enumerate(reader.pages, start=1):
+        heading_title: str | None = None
+        pages_lines: list[list[Line]] = []
+        for page in reader.pages:
             if pause is not None:
                 pause()
-            builder.add(page.extract_text() or "", page=number, separator="\n\n")
+            pages_lines.append(page_lines(_runs(page)))
+        running = running_lines(pages_lines)
+        pages_lines = [without_running(lines, running) for lines in pages_lines]
+        body = body_size(pages_lines)
+        levels = heading_levels(pages_lines, body)
+        builder = TextBuilder()
+        stack: list[tuple[int, str]] = []
+        for number, lines in enumerate(pages_lines, start=1):
+            blocks = page_blocks(lines, body, levels, stack)
+            for n, block in enumerate(blocks):
+                builder.add(block.text, page=number, heading=block.heading,
+                            separator="\n" if n else "\n\n")
+            if number == 1 and stack and stack[0][0] == 1:
+                heading_title = stack[0][1]
         pages = len(reader.pages)
         text = builder.text()
-        title = _metadata_title(reader) or _first_line_title(text) or path.stem
+        title = (_metadata_title(reader) or heading_title or _first_line_title(text)
+                 or path.stem)
     except LimitReachedError as exc:
         raise IngestError("damaged or hostile PDF: a stream inflates past the safe limit "
                           f"({exc})") from exc
@@ -51,6 +78,21 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
         text=text, title=title, kind="pdf", sections=tuple(builder.sections),
         pages=pages,
     )
+
+
+def _runs(page: object) -> list[Run]:
+    """The page's text as pypdf extracts it, in runs with the size each is printed at (the
+    font size scaled by the text and graphics matrices)."""
+    runs: list[Run] = []
+
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: object,
+              size: float) -> None:
+        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        name = font.get("/BaseFont", "") if isinstance(font, dict) else ""
+        runs.append(Run(text, float(size or 0) * (scale or 1.0), str(name)))
+
+    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    return runs
 
 
 def _first_line_title(text: str) -> str | None:

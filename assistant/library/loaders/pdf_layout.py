@@ -1,0 +1,182 @@
+"""A PDF's lines read for structure: headings by type size and weight, running heads and
+feet dropped.
+
+Pure: text runs (as pypdf hands them to a text visitor, each with its font size and font
+name) in, lines and sections out. A PDF has no headings of its own, only bigger or bolder
+type; a line set apart that way from the body text is a heading, and lines repeated at the
+edge of most pages ("Journal of X - page 3") are furniture, not text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A heading is at least this much bigger than the body text (in points), or bold at about
+# the body's size; it is at most this many characters (a longer bold line is emphasis).
+LARGER_BY = 1.0
+HEADING_CHARS = 150
+# A line repeated at the top or bottom of this share of pages (and of at least two) is a
+# running head or foot; only this many lines at each edge of a page are looked at.
+RUNNING_SHARE = 0.5
+EDGE_LINES = 2
+
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+_LETTER = re.compile(r"[^\W\d_]")
+_PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–]\s*\d{1,4}\s*[-–]",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of a page's text with the size (points, as printed) and font it is set in."""
+
+    text: str
+    size: float
+    font: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a page: its text, the size most of its characters are set in, and whether
+    all of them are bold."""
+
+    text: str
+    size: float
+    bold: bool
+
+
+@dataclass(frozen=True)
+class Block:
+    """Text of one page under one heading path (``None`` before the first heading)."""
+
+    text: str
+    heading: str | None
+
+
+def page_lines(runs: Sequence[Run]) -> list[Line]:
+    """The page's lines, in the order pypdf extracts them (runs joined, cut at newlines)."""
+    lines: list[Line] = []
+    text: list[str] = []
+    sizes: Counter[float] = Counter()
+    bold = [True]
+
+    def close() -> None:
+        joined = "".join(text)
+        if joined.strip():
+            size = sizes.most_common(1)[0][0] if sizes else 0.0
+            lines.append(Line(joined, size, bold[0] and bool(sizes)))
+        text.clear()
+        sizes.clear()
+        bold[0] = True
+
+    for run in runs:
+        pieces = run.text.split("\n")
+        for n, piece in enumerate(pieces):
+            if n:
+                close()
+            text.append(piece)
+            visible = len(piece.strip())
+            if visible:
+                sizes[round(run.size, 1)] += visible
+                bold[0] = bold[0] and bool(_BOLD.search(run.font))
+    close()
+    return lines
+
+
+def running_lines(pages: Sequence[Sequence[Line]]) -> set[str]:
+    """Lines (with digits as ``#``) repeated at the top of most pages, or at the foot."""
+    if len(pages) < 2:
+        return set()
+    seen: Counter[tuple[str, str]] = Counter()
+    for lines in pages:
+        seen.update({("top", _shape(line.text)) for line in lines[:EDGE_LINES]})
+        seen.update({("foot", _shape(line.text)) for line in lines[-EDGE_LINES:]})
+    needed = max(2, RUNNING_SHARE * len(pages))
+    return {shape for (_, shape), count in seen.items() if count >= needed and shape}
+
+
+def without_running(lines: Sequence[Line], running: set[str]) -> list[Line]:
+    """``lines`` less the running heads and feet at the page's edges, and a bare page
+    number there ("7", "Page 7 of 9", "- 7 -")."""
+    kept = list(lines)
+    for edge in (0, -1):
+        for _ in range(EDGE_LINES):
+            if kept and (_shape(kept[edge].text) in running
+                         or _PAGE_NUMBER.fullmatch(kept[edge].text.strip())):
+                kept.pop(edge)
+    return kept
+
+
+def body_size(pages: Sequence[Sequence[Line]]) -> float:
+    """The size most of the document's characters are set in."""
+    sizes: Counter[float] = Counter()
+    for lines in pages:
+        for line in lines:
+            sizes[line.size] += len(line.text.strip())
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def is_heading(line: Line, body: float) -> bool:
+    """Whether ``line`` is set apart as a heading: bigger than the body text, or all bold
+    at about its size, short, and not a sentence running on (",", ";")."""
+    text = line.text.strip()
+    if not (2 <= len(text) <= HEADING_CHARS) or not _LETTER.search(text):
+        return False
+    if text.endswith((",", ";")) or text[0].islower():
+        return False
+    if line.size >= body + LARGER_BY:
+        return True
+    return line.bold and line.size >= body - 0.5 and not text.endswith((".", ":"))
+
+
+def heading_levels(pages: Sequence[Sequence[Line]], body: float) -> dict[float, int]:
+    """Heading sizes, biggest first, as levels 1, 2, …; bold body-size headings come last."""
+    sizes = {round(line.size, 1) for lines in pages for line in lines
+             if is_heading(line, body)}
+    return {size: level for level, size in enumerate(sorted(sizes, reverse=True), start=1)}
+
+
+def page_blocks(lines: Sequence[Line], body: float, levels: dict[float, int],
+                stack: list[tuple[int, str]]) -> list[Block]:
+    """A page cut at its headings, each block named by the heading path it falls under
+    (``Title > Part > Sub``). ``stack`` (level, title) is the path open at the page's start;
+    it is updated, so the next page continues under the same path. Consecutive heading
+    lines of one size are one heading wrapped over lines."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    path = _path(stack)
+    previous_heading: Line | None = None
+    for line in lines:
+        if is_heading(line, body) and line.size in levels:
+            level = levels[line.size]
+            title = " ".join(line.text.split())
+            if (previous_heading is not None and previous_heading.size == line.size
+                    and stack and len(stack[-1][1]) + len(title) < HEADING_CHARS):
+                stack[-1] = (level, f"{stack[-1][1]} {title}")
+            else:
+                if "".join(current).strip():
+                    blocks.append(Block("\n".join(current), path))
+                current = []
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, title))
+            path = _path(stack)
+            previous_heading = line
+        else:
+            previous_heading = None
+        current.append(line.text)
+    if "".join(current).strip():
+        blocks.append(Block("\n".join(current), path))
+    return blocks
+
+
+def _path(stack: Sequence[tuple[int, str]]) -> str | None:
+    return " > ".join(title for _, title in stack) or None
+
+
+def _shape(text: str) -> str:
+    return " ".join(_DIGITS.sub("#", text).split()).lower()

@@ -1,0 +1,118 @@
+"""A PDF's headings from its type, and its running heads and feet left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.library.chunking import chunk_document
+from assistant.library.loaders import load_document
+from assistant.library.loaders.pdf_layout import (
+    Line,
+    Run,
+    body_size,
+    heading_levels,
+    is_heading,
+    page_blocks,
+    page_lines,
+    running_lines,
+    without_running,
+)
+from tests.documents_factory import make_report_pdf
+
+BODY = 11.0
+
+
+def _line(text: str, size: float = BODY, bold: bool = False) -> Line:
+    return Line(text, size, bold)
+
+
+def test_runs_become_lines_set_in_the_size_most_of_their_characters_use() -> None:
+    lines = page_lines([
+        Run("Costs\n", 13.0, "Helvetica-Bold"),
+        Run("Power is the ", 11.0, "Helvetica"), Run("largest", 11.0, "Helvetica-Bold"),
+        Run(" cost.\nA", 11.0, "Helvetica"), Run(" second line", 9.0, "Helvetica"),
+    ])
+    assert lines == [_line("Costs", 13.0, True), _line("Power is the largest cost."),
+                     _line("A second line", 9.0)]
+
+
+def test_a_heading_is_bigger_or_bold_and_short_and_not_a_running_sentence() -> None:
+    assert is_heading(_line("Step 4: What does that energy cost?", 13.0, True), BODY)
+    assert is_heading(_line("Key points", 13.0), BODY)  # bigger, even if not bold
+    assert is_heading(_line("Method and data", BODY, True), BODY)
+    assert not is_heading(_line("Method and data"), BODY)  # body type
+    assert not is_heading(_line("Prices rose sharply.", BODY, True), BODY)  # a bold sentence
+    assert not is_heading(_line("and then the cost fell", 13.0, True), BODY)  # mid-sentence
+    assert not is_heading(_line("continues here,", 13.0, True), BODY)
+    assert not is_heading(_line("2026", 13.0, True), BODY)  # no letter
+    assert not is_heading(_line("A " * 90, 13.0, True), BODY)  # too long to be a title
+
+
+def test_running_heads_feet_and_page_numbers_are_left_out_and_the_text_kept() -> None:
+    words = ["Hash rate rose.", "Fees fell.", "Power got dearer.", "Pools grew.", "Rigs aged."]
+    pages = [[_line("Mining Review"), _line(words[n]), _line(f"See table {n}."),
+              _line(words[n + 1]), _line(f"Offgrid notes - page {n}", 8.0)] for n in (1, 2, 3)]
+    pages[1].append(_line("2"))
+    running = running_lines(pages)
+    assert running == {"mining review", "offgrid notes - page #"}
+    kept = [without_running(lines, running) for lines in pages]
+    assert [[line.text for line in lines] for lines in kept] == [
+        [words[n], f"See table {n}.", words[n + 1]] for n in (1, 2, 3)]
+    # one page has nothing that repeats; a line seen once is text
+    assert running_lines(pages[:1]) == set()
+    assert running_lines([[_line("Intro")], [_line("Other")]]) == set()
+
+
+def test_blocks_follow_the_heading_path_across_pages_and_wrapped_titles_join() -> None:
+    page1 = [_line("Energy per Bitcoin:", 18.0, True), _line("A Worked Example", 18.0, True),
+             _line("Preface text."), _line("Step 1", 13.0, True), _line("Power first.")]
+    page2 = [_line("More on power."), _line("Step 2", 13.0, True), _line("Then energy.")]
+    body = body_size([page1, page2])
+    levels = heading_levels([page1, page2], body)
+    assert (body, levels) == (BODY, {18.0: 1, 13.0: 2})
+    stack: list[tuple[int, str]] = []
+    first = page_blocks(page1, body, levels, stack)
+    second = page_blocks(page2, body, levels, stack)
+    title = "Energy per Bitcoin: A Worked Example"
+    assert [(b.heading, b.text.splitlines()[-1]) for b in first] == [
+        (title, "Preface text."), (f"{title} > Step 1", "Power first.")]
+    assert [(b.heading, b.text) for b in second] == [
+        (f"{title} > Step 1", "More on power."), (f"{title} > Step 2", "Step 2\nThen energy.")]
+
+
+def test_a_report_pdf_is_read_with_its_title_sections_and_without_its_footer(
+        tmp_path: Path) -> None:
+    path = make_report_pdf(tmp_path / "report.pdf", [
+        [("title", "Turbine Field Report"), ("p", "A survey of blade wear in coastal farms."),
+         ("h", "Blades"), ("p", "Carbon blades flex less in storms than glass ones."),
+         ("b", "Coatings and repairs"), ("p", "A ceramic coating resists erosion.")],
+        [("p", "Repairs took two days per blade on average, and crews worked in pairs "
+               "from a service vessel whenever the wind stayed below ten metres a second."),
+         ("h", "Costs"),
+         ("p", "Each repair cost about 4,000 euros in parts and labour.")],
+    ], footer="Coastal Wind Trust - page {page}")
+    doc = load_document(path)
+    assert (doc.title, doc.pages) == ("Turbine Field Report", 2)
+    assert "Coastal Wind Trust" not in doc.text
+    located = {needle: next((s.page, s.heading) for s in doc.sections
+                            if s.start <= doc.text.index(needle) < s.end)
+               for needle in ("Carbon", "ceramic", "two days", "4,000")}
+    assert located == {
+        "Carbon": (1, "Turbine Field Report > Blades"),
+        "ceramic": (1, "Turbine Field Report > Blades > Coatings and repairs"),
+        "two days": (2, "Turbine Field Report > Blades > Coatings and repairs"),
+        "4,000": (2, "Turbine Field Report > Costs"),
+    }
+    # passages break at headings and name them, as Markdown's do
+    costs = [c for c in chunk_document(doc) if "4,000" in c.text]
+    assert [(c.page, c.heading) for c in costs] == [(2, "Turbine Field Report > Costs")]
+    assert costs[0].text.startswith("Costs\n")
+
+
+def test_a_pdf_in_one_type_size_has_no_headings(tmp_path: Path) -> None:
+    path = make_report_pdf(tmp_path / "plain.pdf", [
+        [("p", "Plain words on page one."), ("p", "Short line")],
+        [("p", "More plain words on page two.")]])
+    doc = load_document(path)
+    assert {s.heading for s in doc.sections} == {None}
+    assert [s.page for s in doc.sections] == [1, 2]
