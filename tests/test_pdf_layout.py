@@ -22,8 +22,8 @@ from tests.documents_factory import make_report_pdf
 BODY = 11.0
 
 
-def _line(text: str, size: float = BODY, bold: bool = False) -> Line:
-    return Line(text, size, bold)
+def _line(text: str, size: float = BODY, bold: bool = False, mono: bool = False) -> Line:
+    return Line(text, size, bold, mono)
 
 
 def test_runs_become_lines_set_in_the_size_most_of_their_characters_use() -> None:
@@ -34,6 +34,7 @@ def test_runs_become_lines_set_in_the_size_most_of_their_characters_use() -> Non
     ])
     assert lines == [_line("Costs", 13.0, True), _line("Power is the largest cost."),
                      _line("A second line", 9.0)]
+    assert page_lines([Run("x = 1", 8.0, "CourierNewPSMT")]) == [_line("x = 1", 8.0, mono=True)]
 
 
 def test_a_heading_is_bigger_or_bold_and_short_and_not_a_running_sentence() -> None:
@@ -77,7 +78,22 @@ def test_blocks_follow_the_heading_path_across_pages_and_wrapped_titles_join() -
     assert [(b.heading, b.text.splitlines()[-1]) for b in first] == [
         (title, "Preface text."), (f"{title} > Step 1", "Power first.")]
     assert [(b.heading, b.text) for b in second] == [
-        (f"{title} > Step 1", "More on power."), (f"{title} > Step 2", "Step 2\nThen energy.")]
+        (f"{title} > Step 1", "More on power."), (f"{title} > Step 2", "Step 2\n\nThen energy.")]
+
+
+def test_labels_and_code_stand_apart_from_the_sentences_around_them() -> None:
+    lines = [_line("Nodes relay blocks to peers"), _line("Block Header Prev Hash", 7.0),
+             _line("as soon as they arrive."), _line("int k = 0;", 8.0, mono=True),
+             _line("k++;", 8.0, mono=True), _line("Then the loop ends."),
+             _line("a footnote sentence that wraps onto", 7.0),
+             _line("its next line in the same small type.", 7.0)]
+    [block] = page_blocks(lines, BODY, {}, [])
+    assert block.text.split("\n\n") == [
+        "Nodes relay blocks to peers", "Block Header Prev Hash",  # a label: its own paragraph
+        "as soon as they arrive.", "int k = 0;\nk++;",  # code: one paragraph
+        # small type that is prose (a footnote wrapping) stays as it is
+        "Then the loop ends.\na footnote sentence that wraps onto\n"
+        "its next line in the same small type."]
 
 
 def test_a_report_pdf_is_read_with_its_title_sections_and_without_its_footer(

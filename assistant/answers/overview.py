@@ -20,7 +20,7 @@ from assistant.answers.evidence import Evidence, Sentence
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.records import ChunkRecord
 from assistant.text.keywords import content_words
-from assistant.text.sentences import is_heading, sentence_spans
+from assistant.text.sentences import is_heading, names_heading, sentence_spans
 
 MAX_SECTIONS = 20
 LONG_SECTION_CHUNKS = 4
@@ -65,6 +65,9 @@ class Part:
         return out
 
 
+_UNTITLED = "Introduction"  # what comes before a document's first heading
+
+
 def main_heading(heading: str | None, shared_root: bool) -> str | None:
     """The main section a heading path belongs to ("Title > Costs > Power" → "Costs" when
     every path starts with the document's title)."""
@@ -87,8 +90,11 @@ def parts_of(chunks: Sequence[ChunkRecord]) -> list[Part]:
         for chunk in chunks:
             title = main_heading(chunk.heading, shared) or (parts[-1].title if parts else "")
             if not parts or parts[-1].title != title:
-                parts.append(Part(title or "Introduction", []))
+                parts.append(Part(title or _UNTITLED, []))
             parts[-1].chunks.append(chunk)
+        if any("introduction" in p.title.lower() for p in parts[1:]) \
+                and parts[0].title == _UNTITLED:
+            parts[0] = Part("Opening", parts[0].chunks)  # before "1. Introduction"
         return [p for p in parts if not _REFERENCES.match(p.title)]
     numbered = _numbered_parts(chunks)
     if numbered:
@@ -138,7 +144,8 @@ def _candidates(part: Part) -> list[tuple[float, Sentence, ChunkRecord]]:
             text = chunk.text[start:end]
             words = _WORDS.findall(text.lower())
             if not (MIN_SENTENCE_WORDS <= len(words) <= MAX_SENTENCE_WORDS) \
-                    or is_heading(text) or text.rstrip().endswith("?"):
+                    or is_heading(text) or names_heading(text, chunk.heading) \
+                    or text.rstrip().endswith("?"):
                 continue
             meaningful = [w for w in words if counts[w] > 1]
             score = sum(counts[w] for w in set(meaningful)) / math.sqrt(len(words))

@@ -62,6 +62,13 @@ def is_heading(text: str) -> bool:
     return text.lstrip().startswith("#") or bool(_UNDERLINED.search(text))
 
 
+def names_heading(text: str, heading: str | None) -> bool:
+    """Whether ``text`` (a unit of ``sentence_spans``) is a title of the heading path
+    ``heading`` ("Title > Part > Sub"): a heading set as a line of its own, as a PDF's is."""
+    plain = " ".join(text.split())
+    return bool(heading) and any(plain == part.strip() for part in (heading or "").split(" > "))
+
+
 def continues(text: str) -> bool:
     """Whether a sentence leans on the one before it ("So …", "For that reason …",
     "Depending on whether their …", "Running for a year, that is 140 TWh.")."""

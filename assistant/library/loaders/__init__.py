@@ -38,7 +38,7 @@ MAX_LINE_CHARS = 1_000_000    # a "line" longer than this is not text meant to b
 
 # Bumped whenever a loader or the chunker changes what it extracts, so stored documents
 # parsed by an older version are re-indexed on the next ingest.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 
 def is_supported(path: Path) -> bool:

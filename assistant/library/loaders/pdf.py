@@ -58,9 +58,8 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
         stack: list[tuple[int, str]] = []
         for number, lines in enumerate(pages_lines, start=1):
             blocks = page_blocks(lines, body, levels, stack)
-            for n, block in enumerate(blocks):
-                builder.add(block.text, page=number, heading=block.heading,
-                            separator="\n" if n else "\n\n")
+            for block in blocks:  # a heading starts a paragraph
+                builder.add(block.text, page=number, heading=block.heading, separator="\n\n")
             if number == 1 and stack and stack[0][0] == 1:
                 heading_title = stack[0][1]
         pages = len(reader.pages)

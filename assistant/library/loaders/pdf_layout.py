@@ -18,12 +18,16 @@ from dataclasses import dataclass
 # the body's size; it is at most this many characters (a longer bold line is emphasis).
 LARGER_BY = 1.0
 HEADING_CHARS = 150
+# Figure and table labels: at most this many words, in type at most this share of the body's.
+LABEL_WORDS = 12
+SMALLER = 0.85
 # A line repeated at the top or bottom of this share of pages (and of at least two) is a
 # running head or foot; only this many lines at each edge of a page are looked at.
 RUNNING_SHARE = 0.5
 EDGE_LINES = 2
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_MONOSPACE = re.compile(r"courier|mono|consol|menlo|typewriter|\bcode", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–]\s*\d{1,4}\s*[-–]",
@@ -42,11 +46,12 @@ class Run:
 @dataclass(frozen=True)
 class Line:
     """One line of a page: its text, the size most of its characters are set in, and whether
-    all of them are bold."""
+    all of them are bold, or monospaced (code)."""
 
     text: str
     size: float
     bold: bool
+    mono: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,16 +67,16 @@ def page_lines(runs: Sequence[Run]) -> list[Line]:
     lines: list[Line] = []
     text: list[str] = []
     sizes: Counter[float] = Counter()
-    bold = [True]
+    bold, mono = [True], [True]
 
     def close() -> None:
         joined = "".join(text)
         if joined.strip():
             size = sizes.most_common(1)[0][0] if sizes else 0.0
-            lines.append(Line(joined, size, bold[0] and bool(sizes)))
+            lines.append(Line(joined, size, bold[0] and bool(sizes), mono[0] and bool(sizes)))
         text.clear()
         sizes.clear()
-        bold[0] = True
+        bold[0] = mono[0] = True
 
     for run in runs:
         pieces = run.text.split("\n")
@@ -83,6 +88,7 @@ def page_lines(runs: Sequence[Run]) -> list[Line]:
             if visible:
                 sizes[round(run.size, 1)] += visible
                 bold[0] = bold[0] and bool(_BOLD.search(run.font))
+                mono[0] = mono[0] and bool(_MONOSPACE.search(run.font))
     close()
     return lines
 
@@ -133,6 +139,19 @@ def is_heading(line: Line, body: float) -> bool:
     return line.bold and line.size >= body - 0.5 and not text.endswith((".", ":"))
 
 
+def is_label(line: Line, body: float, following: Line | None = None) -> bool:
+    """Whether ``line`` is a label of a figure or table: a few words in type smaller than the
+    body's, ending no sentence, not run on by the ``following`` line (a footnote wrapping
+    onto "its next line"). It stands as a paragraph of its own, so labels are not read as one
+    long sentence."""
+    text = line.text.strip()
+    runs_on = following is not None and following.size == line.size \
+        and following.text.strip()[:1].islower()
+    return (line.size <= body * SMALLER and len(text.split()) <= LABEL_WORDS
+            and not text.endswith((".", "!", "?", ":", ";", ","))
+            and not text[:1].islower() and not runs_on and not line.mono)
+
+
 def heading_levels(pages: Sequence[Sequence[Line]], body: float) -> dict[float, int]:
     """Heading sizes, biggest first, as levels 1, 2, …; bold body-size headings come last."""
     sizes = {round(line.size, 1) for lines in pages for line in lines
@@ -145,13 +164,18 @@ def page_blocks(lines: Sequence[Line], body: float, levels: dict[float, int],
     """A page cut at its headings, each block named by the heading path it falls under
     (``Title > Part > Sub``). ``stack`` (level, title) is the path open at the page's start;
     it is updated, so the next page continues under the same path. Consecutive heading
-    lines of one size are one heading wrapped over lines."""
+    lines of one size are one heading wrapped over lines; a heading, a figure's label and a
+    run of code lines each stand as paragraphs of their own."""
     blocks: list[Block] = []
     current: list[str] = []
     path = _path(stack)
     previous_heading: Line | None = None
-    for line in lines:
-        if is_heading(line, body) and line.size in levels:
+    in_code = False
+    for n, line in enumerate(lines):
+        if line.mono != in_code:  # a run of code lines is a paragraph of its own
+            current.append("")
+            in_code = line.mono
+        if is_heading(line, body) and line.size in levels and not line.mono:
             level = levels[line.size]
             title = " ".join(line.text.split())
             if (previous_heading is not None and previous_heading.size == line.size
@@ -167,7 +191,12 @@ def page_blocks(lines: Sequence[Line], body: float, levels: dict[float, int],
             path = _path(stack)
             previous_heading = line
         else:
+            if previous_heading is not None:
+                current.append("")  # the heading is a paragraph of its own
             previous_heading = None
+            if is_label(line, body, lines[n + 1] if n + 1 < len(lines) else None):
+                current += ["", line.text, ""]
+                continue
         current.append(line.text)
     if "".join(current).strip():
         blocks.append(Block("\n".join(current), path))
