@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]  # tests/qa/external -> repo root
 LIBRARY = ROOT / "assistant" / "bundled" / "library"
 QUESTION_FILES = ("dev.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
-                  "heldout4.jsonl", "heldout5.jsonl")
+                  "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl")
 KINDS = {"in_scope", "out_of_scope"}
 _SPACE = re.compile(r"\s+")
 
