@@ -54,3 +54,11 @@ def _sentences(text: str) -> list[str]:
 ])
 def test_sentence_ends_around_abbreviations(text: str, expected: list[str]) -> None:
     assert _sentences(text) == expected
+
+
+def test_a_year_opening_a_wrapped_line_is_not_a_numbered_item() -> None:
+    text = ("Caprock planned a pilot in West Texas for\n2025. Its lead sized it.\n"
+            "The steps:\n12. Measure the load.")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Caprock planned a pilot in West Texas for\n2025.", "Its lead sized it.", "The steps:",
+        "12. Measure the load."]

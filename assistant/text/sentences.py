@@ -6,10 +6,12 @@ import re
 
 _BOUNDARY = re.compile(
     r"\n[ \t]*\n\s*"                        # paragraph break
-    r"|\n(?=[ \t]*(?:[-*+•]|\d+[.)]|#{1,6})\s)"  # a list item or heading on the next line
+    # a list item or heading on the next line; "2025." opening a wrapped line is a year
+    r"|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})\s)"
     r"|(?P<stop>(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9]))"  # end of sentence
     r"|(?<=\n===|\n---)[=-]*[ \t]*\n\s*"  # the line under an underlined heading
 )
+_LIST_NUMBER = re.compile(r"\s*\d{1,3}[.)]")  # a numbered item's marker, alone
 _UNDERLINED = re.compile(r"\n[ \t]*(?:={3,}|-{3,})[ \t]*$")
 # Abbreviations whose full stop never ends a sentence: something always follows them
 # ("approx. 853,000", "e.g. Kazakhstan", "Fig. 2", "Dr. Back", "cf. Table 2").
@@ -81,9 +83,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
-        if match.group("stop") is not None and _runs_on(text, cursor, match.start(),
-                                                        match.end(), end):
-            continue
+        if match.group("stop") is not None and (
+                _runs_on(text, cursor, match.start(), match.end(), end)
+                or _LIST_NUMBER.fullmatch(text, cursor, match.start())):
+            continue  # "approx. 853,000"; "12. Measure the load." is one item
         spans.extend(trimmed(text, cursor, match.start()))
         cursor = match.end()
     spans.extend(trimmed(text, cursor, end))

@@ -10,8 +10,8 @@ Writes tests/qa/external/documents/heldout6/
     page number at the foot)
 
 The creation date is pinned (and fpdf2 derives the /ID from the content and that date), so
-re-running with the same fpdf2 version (2.8.9 here) gives a byte-identical file. Only Latin-1 characters are used, because the PDF core
-fonts (Times, Helvetica) cannot encode anything else.
+re-running with the same fpdf2 version (2.8.9 here) gives a byte-identical file. Only Latin-1
+characters are used, because the PDF core fonts (Times, Helvetica) cannot encode anything else.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 OUT_DIR = Path(__file__).resolve().parent / "heldout6"
-CREATED = dt.datetime(2025, 3, 14, 9, 0, 0, tzinfo=dt.timezone.utc)
+CREATED = dt.datetime(2025, 3, 14, 9, 0, 0, tzinfo=dt.UTC)
 
 # Blocks: ("title", text), ("byline", text), ("h", text), ("sh", text), ("p", text),
 # ("ul", [items]), ("refs", [items]), plus ("figure", ...), ("table", ...), ("caption", text)
@@ -502,7 +502,7 @@ def _table(pdf: FPDF, rows: list[tuple[str, ...]]) -> None:
         pdf.set_font(pdf.FONT, "B" if r == 0 else "", 9.5)
         border = "TB" if r == 0 else ("B" if r == len(rows) - 1 else "")
         pdf.set_x(pdf.l_margin)
-        for w, text in zip(widths, row):
+        for w, text in zip(widths, row, strict=True):
             pdf.cell(w, 6.5, text, border=border, align="L")
         pdf.ln(6.5)
     pdf.ln(1)
