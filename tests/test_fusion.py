@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.library.documents import Chunk
 from assistant.library.records import NewDocument
 from assistant.library.retrieval import fuse_rankings, lead_in
 from assistant.library.store import Store
-from assistant.text.keywords import content_words, fts_query, spelled_words
+from assistant.text.keywords import content_words, fts_query, query_words, spelled_words
 
 
 def test_rrf_rewards_items_high_in_both_lists() -> None:
@@ -43,6 +44,25 @@ def test_unit_symbols_meet_their_spelled_out_words() -> None:
     assert {"7", "billion"} <= spelled_words("the 7B model") & spelled_words("7 billion weights")
     assert {"1", "5", "billion"} <= spelled_words("Qwen2.5-1.5B") & spelled_words("1.5 billion")
     assert "million" not in spelled_words("a 5m cable and 8b/10b encoding")
+
+
+def test_the_keyword_search_looks_for_the_symbols_of_units_a_question_spells_out(
+        tmp_path: Path) -> None:
+    assert query_words("How many kilowatt-hours go into a bitcoin?") == [
+        "many", "kilowatt", "hours", "go", "bitcoin", "kwh"]  # kwh, not also kw
+    assert query_words("How many gigawatts?")[-1] == "gw"
+    assert "btc" not in query_words("the cost of a bitcoin")
+    text = "A block then uses about 2.67 million kWh."
+    store = Store(tmp_path / "library.db")
+    try:
+        store.write_document(NewDocument(
+            "c", "/n.md", "N", "md", "0" * 64, len(text), None, 1, text,
+            [Chunk(0, text, 0, len(text))], np.zeros((1, 4), dtype=np.float32)))
+        assert store.lexical_search("kilowatt-hours per block", None, 5)
+        assert store.lexical_search("kilowatt-hours", None, 5)  # through kwh alone
+        assert not store.lexical_search("kilowatt capacity", None, 5)
+    finally:
+        store.close()
 
 
 def test_a_passage_that_starts_mid_thought_is_given_the_sentence_it_leans_on() -> None:

@@ -18,10 +18,22 @@ _QUERY_WORD = re.compile(r"\w+\*?", re.UNICODE)
 
 def query_words(text: str) -> list[str]:
     """The question's distinct lower-cased content words, in order (all its words if every
-    one is a stopword); "norw*" stays a prefix."""
+    one is a stopword), and the symbols of units it spells out ("kilowatt-hours" adds kwh);
+    "norw*" stays a prefix."""
     words = [w.lower() for w in _QUERY_WORD.findall(text)]
     kept = [w for w in words if w not in _STOPWORDS] or words
-    return list(dict.fromkeys(kept))
+    return list(dict.fromkeys(kept + unit_symbols(words)))
+
+
+def unit_symbols(words: Sequence[str]) -> list[str]:
+    """The symbols of the units of energy, power, hashing and data that ``words`` spell out,
+    the longest reading only ("kilowatt hours" is kwh, not also kw)."""
+    stems = {_stem(word) for word in words}
+    found = [symbol for symbol, spelled in _SPELLED.items()
+             if symbol in _MEASURE_SYMBOLS and set(spelled) <= stems]
+    return [symbol for symbol in found
+            if not any(other != symbol and set(_SPELLED[symbol]) < set(_SPELLED[other])
+                       for other in found)]
 
 
 def any_of(words: Sequence[str]) -> str | None:
@@ -69,6 +81,12 @@ _SPELLED = {
     "th": ("terahash",), "ph": ("petahash",), "eh": ("exahash",), "j": ("joule",),
     "gb": ("gigabyte",), "mb": ("megabyte",), "usd": ("dollar",), "pct": ("percent",),
 }
+
+
+# The symbols a keyword search also looks for when a question spells them out; "BTC" for
+# "bitcoin" is left out (the library writes both, and searching both ranked worse).
+_MEASURE_SYMBOLS = frozenset(("kwh", "mwh", "gwh", "twh", "kw", "mw", "gw", "tw", "th", "ph",
+                              "eh", "gb", "mb"))
 
 
 # A number with its magnitude's initial ("135M", "7B", "20k"): the number and the word.
