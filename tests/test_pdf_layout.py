@@ -81,6 +81,15 @@ def test_blocks_follow_the_heading_path_across_pages_and_wrapped_titles_join() -
         (f"{title} > Step 1", "More on power."), (f"{title} > Step 2", "Step 2\n\nThen energy.")]
 
 
+def test_bold_marks_headings_only_where_the_body_is_not_bold() -> None:
+    plain = [[_line("Method", BODY, True), _line("We measured the load at noon."),
+              _line("It rose by a third over the summer.")]]
+    assert heading_levels(plain, BODY) == {BODY: 1}
+    all_bold = [[_line("Method", BODY, True), _line("We measured the load at noon", BODY, True),
+                 _line("It rose by a third", BODY, True), _line("Results", 14.0, True)]]
+    assert heading_levels(all_bold, BODY) == {14.0: 1}
+
+
 def test_labels_and_code_stand_apart_from_the_sentences_around_them() -> None:
     lines = [_line("Nodes relay blocks to peers"), _line("Block Header Prev Hash", 7.0),
              _line("as soon as they arrive."), _line("int k = 0;", 8.0, mono=True),

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 # the body's size; it is at most this many characters (a longer bold line is emphasis).
 LARGER_BY = 1.0
 HEADING_CHARS = 150
+# Past this share of the body-size text in bold, bold is the body's face and marks nothing.
+BOLD_SHARE = 0.3
 # Figure and table labels: at most this many words, in type at most this share of the body's.
 LABEL_WORDS = 12
 SMALLER = 0.85
@@ -153,9 +155,14 @@ def is_label(line: Line, body: float, following: Line | None = None) -> bool:
 
 
 def heading_levels(pages: Sequence[Sequence[Line]], body: float) -> dict[float, int]:
-    """Heading sizes, biggest first, as levels 1, 2, …; bold body-size headings come last."""
-    sizes = {round(line.size, 1) for lines in pages for line in lines
-             if is_heading(line, body)}
+    """Heading sizes, biggest first, as levels 1, 2, …; bold body-size headings come last,
+    unless bold is how the body is set (more than a share of its lines' characters)."""
+    lines = [line for page in pages for line in page]
+    at_body = sum(len(line.text) for line in lines if line.size < body + LARGER_BY)
+    bold = sum(len(line.text) for line in lines if line.size < body + LARGER_BY and line.bold)
+    bold_heads = bold <= BOLD_SHARE * at_body
+    sizes = {round(line.size, 1) for line in lines
+             if is_heading(line, body) and (bold_heads or line.size >= body + LARGER_BY)}
     return {size: level for level, size in enumerate(sorted(sizes, reverse=True), start=1)}
 
 
