@@ -26,11 +26,12 @@ def plural(count: int, noun: str) -> str:
 
 
 def location(page: int | None, heading: str | None, title: str | None = None) -> str:
-    """Where a passage sits: ``p. 3`` or its heading path (without a root equal to the title)."""
+    """Where a passage sits: ``p. 3``, its heading path (without a root equal to the title),
+    or both (``p. 2, Step 4: What does that energy cost?``)."""
+    section = None
+    if heading and heading != title:
+        section = heading[len(title) + 3:] if title and heading.startswith(title + " > ") \
+            else heading
     if page is not None:
-        return f"p. {page}"
-    if not heading or heading == title:
-        return "beginning"
-    if title and heading.startswith(title + " > "):
-        return heading[len(title) + 3:]
-    return heading
+        return f"p. {page}, {section}" if section else f"p. {page}"
+    return section or "beginning"
