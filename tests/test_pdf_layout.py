@@ -50,15 +50,24 @@ def test_a_heading_is_bigger_or_bold_and_short_and_not_a_running_sentence() -> N
 
 
 def test_running_heads_feet_and_page_numbers_are_left_out_and_the_text_kept() -> None:
-    words = ["Hash rate rose.", "Fees fell.", "Power got dearer.", "Pools grew.", "Rigs aged."]
-    pages = [[_line("Mining Review"), _line(words[n]), _line(f"See table {n}."),
-              _line(words[n + 1]), _line(f"Offgrid notes - page {n}", 8.0)] for n in (1, 2, 3)]
+    words = ["Hash rate rose sharply over the year.", "Fees fell back after the spring rush.",
+             "Power got dearer in most of the regions.", "Pools grew as small miners joined.",
+             "Rigs aged faster than their owners planned."]
+    body = [_line(f"Line {k} of the body runs on about the mining year.") for k in range(8)]
+    pages = [[_line("Mining Review"), _line(words[n]), _line(f"See table {n} for the details."),
+              *body, _line(words[n + 1]), _line(f"Offgrid notes - page {n}", 8.0)]
+             for n in (1, 2, 3)]
     pages[1].append(_line("2"))
     running = running_lines(pages)
     assert running == {"mining review", "offgrid notes - page #"}
     kept = [without_running(lines, running) for lines in pages]
     assert [[line.text for line in lines] for lines in kept] == [
-        [words[n], f"See table {n}.", words[n + 1]] for n in (1, 2, 3)]
+        [words[n], f"See table {n} for the details.", *[b.text for b in body], words[n + 1]]
+        for n in (1, 2, 3)]
+    # pages that repeat their own text in the same shape keep it: it is most of the document
+    repeating = [[_line(f"Page {n}. Reservoir {n} stores {n * 7} MWh."),
+                  _line(f"Turbine {n} is logged hourly.")] for n in (1, 2, 3)]
+    assert running_lines(repeating) == set()
     # one page has nothing that repeats; a line seen once is text
     assert running_lines(pages[:1]) == set()
     assert running_lines([[_line("Intro")], [_line("Other")]]) == set()

@@ -27,6 +27,7 @@ SMALLER = 0.85
 # running head or foot; only this many lines at each edge of a page are looked at.
 RUNNING_SHARE = 0.5
 EDGE_LINES = 2
+RUNNING_MAX_SHARE = 0.15  # of a document's characters, at most, left out as furniture
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _MONOSPACE = re.compile(r"courier|mono|consol|menlo|typewriter|\bcode", re.IGNORECASE)
@@ -104,7 +105,16 @@ def running_lines(pages: Sequence[Sequence[Line]]) -> set[str]:
         seen.update({("top", _shape(line.text)) for line in lines[:EDGE_LINES]})
         seen.update({("foot", _shape(line.text)) for line in lines[-EDGE_LINES:]})
     needed = max(2, RUNNING_SHARE * len(pages))
-    return {shape for (_, shape), count in seen.items() if count >= needed and shape}
+    running = {shape for (_, shape), count in seen.items() if count >= needed and shape}
+    # Furniture is a small part of a document: past that, the pages repeat their own text
+    # ("Page 3. The reservoir number 3 stores …" on every page) and nothing is left out.
+    total = sum(_length(lines) for lines in pages)
+    kept = sum(_length(without_running(lines, running)) for lines in pages)
+    return running if total - kept <= RUNNING_MAX_SHARE * total else set()
+
+
+def _length(lines: Sequence[Line]) -> int:
+    return sum(len(line.text) for line in lines)
 
 
 def without_running(lines: Sequence[Line], running: set[str]) -> list[Line]:
