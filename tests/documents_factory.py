@@ -25,10 +25,11 @@ def make_pdf(path: Path, pages: list[str], *, title: str | None = None,
 
 
 def make_report_pdf(path: Path, pages: list[list[tuple[str, str]]], *,
-                    footer: str | None = None) -> Path:
+                    footer: str | None = None, watermark: str | None = None) -> Path:
     """A PDF laid out like a report: each page a list of (style, text), style ``title``
     (18 pt bold), ``h`` (13 pt bold), ``b`` (11 pt bold) or ``p`` (11 pt); ``footer``
-    (``{page}`` filled in) printed in 8 pt at the foot of every page."""
+    (``{page}`` filled in) printed in 8 pt at the foot of every page; ``watermark`` in 60 pt
+    bold, turned 45 degrees, across the first page before its text."""
     from fpdf import FPDF
 
     class Report(FPDF):
@@ -41,8 +42,12 @@ def make_report_pdf(path: Path, pages: list[list[tuple[str, str]]], *,
     styles = {"title": ("B", 18), "h": ("B", 13), "b": ("B", 11), "p": ("", 11)}
     pdf = Report()
     pdf.set_auto_page_break(auto=False)
-    for blocks in pages:
+    for number, blocks in enumerate(pages):
         pdf.add_page()
+        if watermark and number == 0:
+            with pdf.rotation(45, x=60, y=200):
+                pdf.set_font("Helvetica", style="B", size=60)
+                pdf.text(60, 200, watermark)
         for style, text in blocks:
             weight, size = styles[style]
             pdf.set_font("Helvetica", style=weight, size=size)

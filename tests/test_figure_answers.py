@@ -99,6 +99,36 @@ def test_the_library_line_beside_a_figure_is_one_stating_it_where_the_library_do
     assert stated in answer.sources[cited - 1].text
 
 
+def test_the_library_is_searched_for_the_figure_only_in_sentences_on_the_question(
+        service: AssistantService) -> None:
+    from assistant.answers.figures import _stating
+    from assistant.library.records import ChunkRecord
+
+    question = "At 5 cents a kilowatt-hour, what does the electricity for one bitcoin cost?"
+    calculation = _ask(service, question)[1].calculation
+    assert calculation is not None
+    asked: list[str] = []
+
+    def chunk(id_: int, text: str) -> ChunkRecord:
+        return ChunkRecord(id_, id_, 0, 100, 100 + len(text), None, "Costs", text, "Note",
+                           "/note.md", "default")
+
+    off_topic = chunk(7, "The median household income was about $42,700 in 2022.")
+    on_topic = chunk(8, "At five cents per kilowatt-hour a bitcoin's electricity costs about "
+                        "$42,700.")
+
+    def mentioning(form: str, collections: object) -> list[ChunkRecord]:
+        asked.append(form)
+        return [off_topic, on_topic] if form == "42,700" else []
+
+    sources: list = []
+    [found] = _stating(calculation, question, sources, mentioning, None)
+    assert found.sentence.text == on_topic.text and found.sentence.source == 1
+    assert found.sentence.start == 100 and [s.chunk_id for s in sources] == [8]
+    assert asked == ["42,670", "42,700"]  # "43,000" has too few digits to look for
+    assert _stating(calculation, question, [], lambda form, c: [off_topic], None) == []
+
+
 def test_ask_json_carries_the_calculation(service: AssistantService,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     args = argparse.Namespace(question=QUESTION.split(), json=True)

@@ -10,10 +10,13 @@ from assistant.library.loaders.pdf_layout import (
     Line,
     Run,
     body_size,
+    first_title,
     heading_levels,
+    heading_marks,
     is_heading,
     page_blocks,
     page_lines,
+    page_number_offset,
     running_lines,
     without_running,
 )
@@ -47,6 +50,20 @@ def test_a_heading_is_bigger_or_bold_and_short_and_not_a_running_sentence() -> N
     assert not is_heading(_line("continues here,", 13.0, True), BODY)
     assert not is_heading(_line("2026", 13.0, True), BODY)  # no letter
     assert not is_heading(_line("A " * 90, 13.0, True), BODY)  # too long to be a title
+    assert not is_heading(_line("Fees paid 7% of revenue in 2023.", 24.0), BODY)  # a sentence
+    assert not is_heading(_line("def main():", 13.0, mono=True), BODY)  # code
+
+
+def test_a_paragraph_in_bigger_type_is_not_a_run_of_headings() -> None:
+    abstract = [_line("We measure how much power a mining site draws over a year and", 12.5),
+                _line("compare the bill under three tariffs with the hash rate it earns", 12.5),
+                _line("Under flat pricing the site loses money in summer months only", 12.5)]
+    title = [_line("Power Bills of a", 18.0, True), _line("Mining Site", 18.0, True)]
+    page = [*title, *abstract, _line("Method", 14.0, True), _line("We metered it.")]
+    assert heading_marks(page, BODY) == [True, True, False, False, False, True, False]
+    levels = heading_levels([page], BODY)
+    assert levels == {18.0: 1, 14.0: 2}
+    assert first_title(page, BODY, levels) == "Power Bills of a Mining Site"
 
 
 def test_running_heads_feet_and_page_numbers_are_left_out_and_the_text_kept() -> None:
@@ -55,15 +72,22 @@ def test_running_heads_feet_and_page_numbers_are_left_out_and_the_text_kept() ->
              "Rigs aged faster than their owners planned."]
     body = [_line(f"Line {k} of the body runs on about the mining year.") for k in range(8)]
     pages = [[_line("Mining Review"), _line(words[n]), _line(f"See table {n} for the details."),
-              *body, _line(words[n + 1]), _line(f"Offgrid notes - page {n}", 8.0)]
-             for n in (1, 2, 3)]
-    pages[1].append(_line("2"))
-    running = running_lines(pages)
-    assert running == {"mining review", "offgrid notes - page #"}
-    kept = [without_running(lines, running) for lines in pages]
+              *body, _line(words[n + 1]), _line(f"Offgrid notes - page {n}", 8.0),
+              _line(str(n + 4))] for n in (1, 2, 3)]  # printed page numbers start at 5
+    running, offset = running_lines(pages), page_number_offset(pages)
+    assert (running, offset) == ({"mining review", "offgrid notes - page #"}, 4)
+    kept = [without_running(lines, running, n + offset) for n, lines in enumerate(pages, 1)]
     assert [[line.text for line in lines] for lines in kept] == [
         [words[n], f"See table {n} for the details.", *[b.text for b in body], words[n + 1]]
         for n in (1, 2, 3)]
+    # a number at a page's edge that is not its printed number is text ("… the answer is" / 42)
+    assert without_running([*body, _line("42")], running, 5)[-1].text == "42"
+    # rows of figures repeat their shape at the top of every page of a table: they are text
+    notes = [[_line(f"Note {'abcdefg'[n]}{'abcdefg'[k]} on the table.") for k in range(5)]
+             for n in range(7)]
+    table = [[_line(f"{2000 + n} {n}.5 {n * 3}.0"), *notes[n], _line(f"{2010 + n} {n}.1 {n}.9")]
+             for n in range(1, 7)]
+    assert running_lines(table) == set() and page_number_offset(table) is None
     # pages that repeat their own text in the same shape keep it: it is most of the document
     repeating = [[_line(f"Page {n}. Reservoir {n} stores {n * 7} MWh."),
                   _line(f"Turbine {n} is logged hourly.")] for n in (1, 2, 3)]
@@ -124,7 +148,7 @@ def test_a_report_pdf_is_read_with_its_title_sections_and_without_its_footer(
                "from a service vessel whenever the wind stayed below ten metres a second."),
          ("h", "Costs"),
          ("p", "Each repair cost about 4,000 euros in parts and labour.")],
-    ], footer="Coastal Wind Trust - page {page}")
+    ], footer="Coastal Wind Trust - page {page}", watermark="DRAFT")
     doc = load_document(path)
     assert (doc.title, doc.pages) == ("Turbine Field Report", 2)
     assert "Coastal Wind Trust" not in doc.text

@@ -62,3 +62,12 @@ def test_a_year_opening_a_wrapped_line_is_not_a_numbered_item() -> None:
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "Caprock planned a pilot in West Texas for\n2025.", "Its lead sized it.", "The steps:",
         "12. Measure the load."]
+
+
+def test_a_unit_naming_its_passages_heading_is_known() -> None:
+    from assistant.text.sentences import names_heading
+    heading = "Energy Cost per Bitcoin > Step 4: What does that energy cost?"
+    assert names_heading("Step 4: What does that\nenergy cost?", heading)
+    assert names_heading("Energy Cost per Bitcoin", heading)
+    assert not names_heading("Energy per BTC = energy per block / BTC issued.", heading)
+    assert not names_heading("Step 4", None)

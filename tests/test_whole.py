@@ -156,3 +156,19 @@ def test_a_plain_text_note_with_underlined_headings_is_summarized_by_section(
         "• Introduction: Mining machine", "• Greenhouses? — A greenhouse ",
         "• Costs: Capturing the heat ad"]
     assert "===" not in answer.text and "---" not in answer.text
+
+
+def test_the_part_before_a_numbered_introduction_is_the_opening() -> None:
+    from assistant.answers.overview import parts_of
+    from assistant.library.records import ChunkRecord
+
+    def parts(*headings: str) -> list[str]:
+        chunks = [ChunkRecord(n, 1, n, 0, 1, None, h, "text", "Paper", "/p.pdf", "default")
+                  for n, h in enumerate(headings)]
+        return [part.title for part in parts_of(chunks)]
+
+    assert parts("Paper", "Paper > 1. Introduction", "Paper > 2. Method") == [
+        "Opening", "1. Introduction", "2. Method"]
+    assert parts("Paper", "Paper > Background") == ["Introduction", "Background"]
+    assert parts("Paper > Introduction", "Paper > Appendix: an introduction to X") == [
+        "Introduction", "Appendix: an introduction to X"]  # a heading of its own is kept

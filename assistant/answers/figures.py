@@ -45,6 +45,7 @@ from assistant.mining.questions import (
     FigureQuestion,
 )
 from assistant.text.facts import figures, round_significant
+from assistant.text.keywords import content_words
 from assistant.text.sentences import sentence_spans
 
 Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
@@ -52,6 +53,7 @@ Search = Callable[[str, int, Sequence[str] | None], list[Hit]]
 Mentioning = Callable[[str, Sequence[str] | None], list[ChunkRecord]]
 PASSAGE_HITS = 3  # how many hits to look through for a preset's passage
 STATING_CHUNKS = 20  # how many passages holding a rounded figure are read for its sentence
+MIN_DIGITS = 3  # a rounded figure looked for has this many significant digits at least
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def answer_figure(figure: FigureQuestion, question: str, presets: Presets, searc
         return states_value(calculation.value, calculation.unit, item.sentence.text)
 
     if mentioning is not None and not any(map(stating, found)):
-        found = [*_stating(calculation, sources, mentioning, collections), *found]
+        found = [*_stating(calculation, question, sources, mentioning, collections), *found]
     found.sort(key=lambda item: not stating(item))
     chosen = lead(found, limit=words)[:1]  # the figure answers; one sentence sets it in context
     if chosen:
@@ -227,19 +229,24 @@ def written_forms(value: float) -> list[str]:
     return forms
 
 
-def _stating(calculation: Calculation, sources: list[Hit], mentioning: Mentioning,
-             collections: Sequence[str] | None) -> list[Evidence]:
-    """The library's sentences that state the computed figure as writers round it, those of
-    passages already among ``sources`` first (new passages are added to ``sources``)."""
+def _stating(calculation: Calculation, question: str, sources: list[Hit],
+             mentioning: Mentioning, collections: Sequence[str] | None) -> list[Evidence]:
+    """The library's sentences that state the computed figure as writers round it (to three
+    or more digits: "38" is in too many passages to look for) and share a word with
+    ``question``, those of passages already among ``sources`` first (new passages are
+    added to ``sources``)."""
     chunks: dict[int, ChunkRecord] = {}
     for form in written_forms(calculation.value):
-        for chunk in mentioning(form, collections)[:STATING_CHUNKS]:
-            chunks.setdefault(chunk.id, chunk)
+        if len(form.replace(",", "").rstrip("0")) >= MIN_DIGITS:
+            for chunk in mentioning(form, collections)[:STATING_CHUNKS]:
+                chunks.setdefault(chunk.id, chunk)
+    asked = {word for word in content_words(question) if not word.isdigit()}
     known = [hit.chunk_id for hit in sources]
     found: list[Evidence] = []
     for chunk in sorted(chunks.values(), key=lambda c: c.id not in known):
         stated = [(start, end) for start, end in sentence_spans(chunk.text)
-                  if states_value(calculation.value, calculation.unit, chunk.text[start:end])]
+                  if states_value(calculation.value, calculation.unit, chunk.text[start:end])
+                  and asked & content_words(chunk.text[start:end])]
         if not stated:
             continue
         if chunk.id not in known:

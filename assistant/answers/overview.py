@@ -65,9 +65,6 @@ class Part:
         return out
 
 
-_UNTITLED = "Introduction"  # what comes before a document's first heading
-
-
 def main_heading(heading: str | None, shared_root: bool) -> str | None:
     """The main section a heading path belongs to ("Title > Costs > Power" → "Costs" when
     every path starts with the document's title)."""
@@ -87,14 +84,15 @@ def parts_of(chunks: Sequence[ChunkRecord]) -> list[Part]:
     shared = len(roots) == 1 and any(" > " in (c.heading or "") for c in chunks)
     if any(c.heading for c in chunks):
         parts: list[Part] = []
+        untitled = not main_heading(chunks[0].heading, shared)  # text before the first heading
         for chunk in chunks:
             title = main_heading(chunk.heading, shared) or (parts[-1].title if parts else "")
             if not parts or parts[-1].title != title:
-                parts.append(Part(title or _UNTITLED, []))
+                parts.append(Part(title, []))
             parts[-1].chunks.append(chunk)
-        if any("introduction" in p.title.lower() for p in parts[1:]) \
-                and parts[0].title == _UNTITLED:
-            parts[0] = Part("Opening", parts[0].chunks)  # before "1. Introduction"
+        if untitled:  # "Introduction", unless a later part is one ("1. Introduction")
+            later = any("introduction" in part.title.lower() for part in parts[1:])
+            parts[0] = Part("Opening" if later else "Introduction", parts[0].chunks)
         return [p for p in parts if not _REFERENCES.match(p.title)]
     numbered = _numbered_parts(chunks)
     if numbered:

@@ -7,6 +7,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import IngestError
 from assistant.library.documents import ExtractedDocument, TextBuilder
@@ -14,14 +15,22 @@ from assistant.library.loaders.pdf_layout import (
     Line,
     Run,
     body_size,
+    first_title,
     heading_levels,
     page_blocks,
     page_lines,
+    page_number_offset,
     running_lines,
     without_running,
 )
 
+if TYPE_CHECKING:
+    from pypdf import PageObject
+
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+ROTATED = 0.01  # a run turned more than about half a degree is rotated
+FIXED_PITCH, FORCE_BOLD = 1, 1 << 18  # PDF font descriptor flags (bits 1 and 19)
+BOLD_WEIGHT = 600
 
 
 def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> ExtractedDocument:
@@ -44,24 +53,22 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
                 unlocked = False
             if not unlocked:
                 raise IngestError("encrypted PDF: cannot extract text without its password")
-        heading_title: str | None = None
         pages_lines: list[list[Line]] = []
         for page in reader.pages:
             if pause is not None:
                 pause()
             pages_lines.append(page_lines(_runs(page)))
-        running = running_lines(pages_lines)
-        pages_lines = [without_running(lines, running) for lines in pages_lines]
+        running, offset = running_lines(pages_lines), page_number_offset(pages_lines)
+        pages_lines = [without_running(lines, running, None if offset is None else n + offset)
+                       for n, lines in enumerate(pages_lines, start=1)]
         body = body_size(pages_lines)
         levels = heading_levels(pages_lines, body)
         builder = TextBuilder()
         stack: list[tuple[int, str]] = []
         for number, lines in enumerate(pages_lines, start=1):
-            blocks = page_blocks(lines, body, levels, stack)
-            for block in blocks:  # a heading starts a paragraph
+            for block in page_blocks(lines, body, levels, stack):  # a heading starts a paragraph
                 builder.add(block.text, page=number, heading=block.heading, separator="\n\n")
-            if number == 1 and stack and stack[0][0] == 1:
-                heading_title = stack[0][1]
+        heading_title = first_title(pages_lines[0], body, levels) if pages_lines else None
         pages = len(reader.pages)
         text = builder.text()
         title = (_metadata_title(reader) or heading_title or _first_line_title(text)
@@ -79,19 +86,39 @@ def load_pdf(path: Path, pause: Callable[[], object] | None = None) -> Extracted
     )
 
 
-def _runs(page: object) -> list[Run]:
+def _runs(page: PageObject) -> list[Run]:
     """The page's text as pypdf extracts it, in runs with the size each is printed at (the
-    font size scaled by the text and graphics matrices)."""
+    font size scaled by the text and graphics matrices). Rotated text (a "Draft" watermark,
+    a turned table) counts as size 0: it heads nothing."""
     runs: list[Run] = []
+    styles: dict[int, tuple[bool, bool]] = {}
 
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: object,
               size: float) -> None:
         scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
-        name = font.get("/BaseFont", "") if isinstance(font, dict) else ""
-        runs.append(Run(text, float(size or 0) * (scale or 1.0), str(name)))
+        turned = abs(tm[0] * cm[1] + tm[1] * cm[3]) > ROTATED * (scale or 1.0)
+        descriptor = font if isinstance(font, dict) else {}
+        if id(font) not in styles:
+            styles[id(font)] = _style(descriptor)
+        bold, mono = styles[id(font)]
+        runs.append(Run(text, 0.0 if turned else float(size or 0) * (scale or 1.0),
+                        str(descriptor.get("/BaseFont", "")), bold, mono))
 
-    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    page.extract_text(visitor_text=visit)
     return runs
+
+
+def _style(font: dict) -> tuple[bool, bool]:
+    """Whether a font's descriptor says it is bold (ForceBold, or a weight of 600 or more)
+    and monospaced (FixedPitch)."""
+    try:
+        descriptor = font.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else {}
+        flags = int(descriptor.get("/Flags", 0))
+        weight = float(descriptor.get("/FontWeight", 0))
+    except Exception:  # a damaged or unusual font dictionary says nothing
+        return False, False
+    return bool(flags & FORCE_BOLD) or weight >= BOLD_WEIGHT, bool(flags & FIXED_PITCH)
 
 
 def _first_line_title(text: str) -> str | None:

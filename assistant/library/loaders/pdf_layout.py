@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 # A heading is at least this much bigger than the body text (in points), or bold at about
@@ -29,21 +29,26 @@ RUNNING_SHARE = 0.5
 EDGE_LINES = 2
 RUNNING_MAX_SHARE = 0.15  # of a document's characters, at most, left out as furniture
 
-_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
-_MONOSPACE = re.compile(r"courier|mono|consol|menlo|typewriter|\bcode", re.IGNORECASE)
+# Bold and monospaced faces by name, TeX's among them (CMBX, NimbusRomNo9L-Medi; CMTT); a
+# font's own descriptor flags are read too (see ``Run``).
+_BOLD = re.compile(r"bold|black|heavy|demi|cmbx|-medi$", re.IGNORECASE)
+_MONOSPACE = re.compile(r"courier|mono|consol|menlo|typewriter|code|cmtt", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
-_PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–]\s*\d{1,4}\s*[-–]",
-                          re.IGNORECASE)
+_PAGE_NUMBER = re.compile(
+    r"(?:page\s*)?(\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?|[-–]\s*(\d{1,4})\s*[-–]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Run:
-    """A piece of a page's text with the size (points, as printed) and font it is set in."""
+    """A piece of a page's text with the size (points, as printed) and font it is set in;
+    ``bold`` and ``mono`` where the font says so in its descriptor, whatever its name."""
 
     text: str
     size: float
     font: str = ""
+    bold: bool = False
+    mono: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,14 +95,15 @@ def page_lines(runs: Sequence[Run]) -> list[Line]:
             visible = len(piece.strip())
             if visible:
                 sizes[round(run.size, 1)] += visible
-                bold[0] = bold[0] and bool(_BOLD.search(run.font))
-                mono[0] = mono[0] and bool(_MONOSPACE.search(run.font))
+                bold[0] = bold[0] and (run.bold or bool(_BOLD.search(run.font)))
+                mono[0] = mono[0] and (run.mono or bool(_MONOSPACE.search(run.font)))
     close()
     return lines
 
 
 def running_lines(pages: Sequence[Sequence[Line]]) -> set[str]:
-    """Lines (with digits as ``#``) repeated at the top of most pages, or at the foot."""
+    """Lines (with digits as ``#``) repeated at the top of most pages, or at the foot; a
+    shape without a letter (a row of figures) is text."""
     if len(pages) < 2:
         return set()
     seen: Counter[tuple[str, str]] = Counter()
@@ -105,7 +111,8 @@ def running_lines(pages: Sequence[Sequence[Line]]) -> set[str]:
         seen.update({("top", _shape(line.text)) for line in lines[:EDGE_LINES]})
         seen.update({("foot", _shape(line.text)) for line in lines[-EDGE_LINES:]})
     needed = max(2, RUNNING_SHARE * len(pages))
-    running = {shape for (_, shape), count in seen.items() if count >= needed and shape}
+    running = {shape for (_, shape), count in seen.items()
+               if count >= needed and _LETTER.search(shape)}
     # Furniture is a small part of a document: past that, the pages repeat their own text
     # ("Page 3. The reservoir number 3 stores …" on every page) and nothing is left out.
     total = sum(_length(lines) for lines in pages)
@@ -113,18 +120,43 @@ def running_lines(pages: Sequence[Sequence[Line]]) -> set[str]:
     return running if total - kept <= RUNNING_MAX_SHARE * total else set()
 
 
+def page_number_offset(pages: Sequence[Sequence[Line]]) -> int | None:
+    """How a document's printed page numbers ("7", "Page 7 of 9", "- 7 -" alone on a line at
+    a page's edge) run from its page count (printed = index + offset), if most pages show
+    one; None if they do not."""
+    offsets: Counter[int] = Counter()
+    for index, lines in enumerate(pages, start=1):
+        found = {number - index for number in map(_page_number, _edges(lines))
+                 if number is not None}
+        offsets.update(found)
+    if len(pages) < 2 or not offsets:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= max(2, RUNNING_SHARE * len(pages)) else None
+
+
+def _edges(lines: Sequence[Line]) -> list[Line]:
+    return [*lines[:EDGE_LINES], *lines[-EDGE_LINES:]]
+
+
+def _page_number(line: Line) -> int | None:
+    match = _PAGE_NUMBER.fullmatch(line.text.strip())
+    return int(match.group(1) or match.group(2)) if match else None
+
+
 def _length(lines: Sequence[Line]) -> int:
     return sum(len(line.text) for line in lines)
 
 
-def without_running(lines: Sequence[Line], running: set[str]) -> list[Line]:
-    """``lines`` less the running heads and feet at the page's edges, and a bare page
-    number there ("7", "Page 7 of 9", "- 7 -")."""
+def without_running(lines: Sequence[Line], running: set[str],
+                    number: int | None = None) -> list[Line]:
+    """``lines`` less the running heads and feet at the page's edges, and the page's printed
+    ``number`` alone on a line there ("7", "Page 7 of 9", "- 7 -")."""
     kept = list(lines)
     for edge in (0, -1):
         for _ in range(EDGE_LINES):
             if kept and (_shape(kept[edge].text) in running
-                         or _PAGE_NUMBER.fullmatch(kept[edge].text.strip())):
+                         or (number is not None and _page_number(kept[edge]) == number)):
                 kept.pop(edge)
     return kept
 
@@ -140,15 +172,15 @@ def body_size(pages: Sequence[Sequence[Line]]) -> float:
 
 def is_heading(line: Line, body: float) -> bool:
     """Whether ``line`` is set apart as a heading: bigger than the body text, or all bold
-    at about its size, short, and not a sentence running on (",", ";")."""
+    at about its size, short, and not a sentence (ending in ".", or running on with ",")."""
     text = line.text.strip()
     if not (2 <= len(text) <= HEADING_CHARS) or not _LETTER.search(text):
         return False
-    if text.endswith((",", ";")) or text[0].islower():
+    if text.endswith((",", ";", ".")) or text[0].islower() or line.mono:
         return False
     if line.size >= body + LARGER_BY:
         return True
-    return line.bold and line.size >= body - 0.5 and not text.endswith((".", ":"))
+    return line.bold and line.size >= body - 0.5 and not text.endswith(":")
 
 
 def is_label(line: Line, body: float, following: Line | None = None) -> bool:
@@ -159,9 +191,31 @@ def is_label(line: Line, body: float, following: Line | None = None) -> bool:
     text = line.text.strip()
     runs_on = following is not None and following.size == line.size \
         and following.text.strip()[:1].islower()
-    return (line.size <= body * SMALLER and len(text.split()) <= LABEL_WORDS
+    return (body > 0 and line.size <= body * SMALLER and len(text.split()) <= LABEL_WORDS
             and not text.endswith((".", "!", "?", ":", ";", ","))
             and not text[:1].islower() and not runs_on and not line.mono)
+
+
+def heading_marks(lines: Sequence[Line], body: float,
+                  sizes: Collection[float] | None = None) -> list[bool]:
+    """Which of a page's lines are headings (of ``sizes``, if given): lines set apart as
+    :func:`is_heading` says, whose run of lines in the same type holds at most
+    ``HEADING_CHARS`` characters (a title wrapped over lines); a longer run is a paragraph in
+    bigger type (an abstract)."""
+    marks = [is_heading(line, body) and (sizes is None or line.size in sizes)
+             for line in lines]
+    first = 0
+    while first < len(lines):
+        last = first  # the run: following lines in the same type, headings or not
+        while (marks[first] and last + 1 < len(lines)
+               and (lines[last + 1].size, lines[last + 1].bold) == (lines[first].size,
+                                                                   lines[first].bold)):
+            last += 1
+        if marks[first] and sum(len(line.text.strip()) + 1
+                                for line in lines[first:last + 1]) > HEADING_CHARS + 1:
+            marks[first:last + 1] = [False] * (last + 1 - first)
+        first = last + 1
+    return marks
 
 
 def heading_levels(pages: Sequence[Sequence[Line]], body: float) -> dict[float, int]:
@@ -171,9 +225,23 @@ def heading_levels(pages: Sequence[Sequence[Line]], body: float) -> dict[float, 
     at_body = sum(len(line.text) for line in lines if line.size < body + LARGER_BY)
     bold = sum(len(line.text) for line in lines if line.size < body + LARGER_BY and line.bold)
     bold_heads = bold <= BOLD_SHARE * at_body
-    sizes = {round(line.size, 1) for line in lines
-             if is_heading(line, body) and (bold_heads or line.size >= body + LARGER_BY)}
+    sizes = {line.size for page in pages
+             for line, mark in zip(page, heading_marks(page, body), strict=True)
+             if mark and (bold_heads or line.size >= body + LARGER_BY)}
     return {size: level for level, size in enumerate(sorted(sizes, reverse=True), start=1)}
+
+
+def first_title(lines: Sequence[Line], body: float, levels: dict[float, int]) -> str | None:
+    """The first top-level heading of a page (a document's title on its first page), its
+    lines joined."""
+    marks = heading_marks(lines, body, levels)
+    title: list[str] = []
+    for line, mark in zip(lines, marks, strict=True):
+        if mark and levels[line.size] == 1:
+            title.append(" ".join(line.text.split()))
+        elif title:
+            break
+    return " ".join(title) or None
 
 
 def page_blocks(lines: Sequence[Line], body: float, levels: dict[float, int],
@@ -188,11 +256,12 @@ def page_blocks(lines: Sequence[Line], body: float, levels: dict[float, int],
     path = _path(stack)
     previous_heading: Line | None = None
     in_code = False
+    marks = heading_marks(lines, body, levels)
     for n, line in enumerate(lines):
         if line.mono != in_code:  # a run of code lines is a paragraph of its own
             current.append("")
             in_code = line.mono
-        if is_heading(line, body) and line.size in levels and not line.mono:
+        if marks[n]:
             level = levels[line.size]
             title = " ".join(line.text.split())
             if (previous_heading is not None and previous_heading.size == line.size
