@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import IngestError
 from assistant.library.documents import ExtractedDocument, TextBuilder
@@ -108,7 +108,7 @@ def _runs(page: PageObject) -> list[Run]:
     return runs
 
 
-def _style(font: dict) -> tuple[bool, bool]:
+def _style(font: Mapping[str, Any]) -> tuple[bool, bool]:
     """Whether a font's descriptor says it is bold (ForceBold, or a weight of 600 or more)
     and monospaced (FixedPitch)."""
     try:
