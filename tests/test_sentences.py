@@ -64,10 +64,10 @@ def test_a_year_opening_a_wrapped_line_is_not_a_numbered_item() -> None:
         "12. Measure the load."]
 
 
-def test_a_unit_naming_its_passages_heading_is_known() -> None:
-    from assistant.text.sentences import names_heading
+def test_a_unit_naming_its_passages_heading_is_a_heading() -> None:
+    from assistant.text.sentences import is_heading
     heading = "Energy Cost per Bitcoin > Step 4: What does that energy cost?"
-    assert names_heading("Step 4: What does that\nenergy cost?", heading)
-    assert names_heading("Energy Cost per Bitcoin", heading)
-    assert not names_heading("Energy per BTC = energy per block / BTC issued.", heading)
-    assert not names_heading("Step 4", None)
+    assert is_heading("Step 4: What does that\nenergy cost?", heading)
+    assert is_heading("Energy Cost per Bitcoin", heading)
+    assert not is_heading("Energy per BTC = energy per block / BTC issued.", heading)
+    assert not is_heading("Step 4", None) and not is_heading("", "")

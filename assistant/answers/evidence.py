@@ -26,7 +26,7 @@ from assistant.answers.question_kinds import (
 )
 from assistant.library.documents import Hit
 from assistant.text.keywords import content_words, spelled_words
-from assistant.text.sentences import continues, is_heading, names_heading, sentence_spans
+from assistant.text.sentences import continues, is_heading, sentence_spans
 
 DENSE_WEIGHT = 0.6
 LEXICAL_WEIGHT = 0.3
@@ -136,8 +136,8 @@ def split_sentences(hits: Sequence[Hit]) -> list[Sentence]:
             text = hit.text[start:end]
             short = len(text) < MIN_SENTENCE_CHARS and not (  # "- Q8_0: 3.4 GB" answers
                 len(text) >= MIN_ITEM_CHARS and _LIST_ITEM.match(text) and _DIGIT.search(text))
-            if (short or _TABLE_RULE.match(text) or is_heading(text)
-                    or names_heading(text, hit.heading) or text.rstrip().endswith("?")):
+            if (short or _TABLE_RULE.match(text) or is_heading(text, hit.heading)
+                    or text.rstrip().endswith("?")):
                 continue  # headings and questions restate the question; they answer nothing
             sentences.append(Sentence(number, text, hit.start + start, hit.start + end))
     return sentences

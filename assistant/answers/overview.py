@@ -20,7 +20,7 @@ from assistant.answers.evidence import Evidence, Sentence
 from assistant.library.documents import DocumentInfo, Hit
 from assistant.library.records import ChunkRecord
 from assistant.text.keywords import content_words
-from assistant.text.sentences import is_heading, names_heading, sentence_spans
+from assistant.text.sentences import is_heading, sentence_spans
 
 MAX_SECTIONS = 20
 LONG_SECTION_CHUNKS = 4
@@ -142,8 +142,7 @@ def _candidates(part: Part) -> list[tuple[float, Sentence, ChunkRecord]]:
             text = chunk.text[start:end]
             words = _WORDS.findall(text.lower())
             if not (MIN_SENTENCE_WORDS <= len(words) <= MAX_SENTENCE_WORDS) \
-                    or is_heading(text) or names_heading(text, chunk.heading) \
-                    or text.rstrip().endswith("?"):
+                    or is_heading(text, chunk.heading) or text.rstrip().endswith("?"):
                 continue
             meaningful = [w for w in words if counts[w] > 1]
             score = sum(counts[w] for w in set(meaningful)) / math.sqrt(len(words))

@@ -59,16 +59,14 @@ _CONTINUES = re.compile(
     re.IGNORECASE)
 
 
-def is_heading(text: str) -> bool:
-    """Whether a unit of ``sentence_spans`` is a heading: ``# Title`` or an underlined title."""
-    return text.lstrip().startswith("#") or bool(_UNDERLINED.search(text))
-
-
-def names_heading(text: str, heading: str | None) -> bool:
-    """Whether ``text`` (a unit of ``sentence_spans``) is a title of the heading path
-    ``heading`` ("Title > Part > Sub"): a heading set as a line of its own, as a PDF's is."""
+def is_heading(text: str, heading: str | None = None) -> bool:
+    """Whether a unit of ``sentence_spans`` is a heading: ``# Title``, an underlined title,
+    or a title of its passage's heading path ``heading`` ("Title > Part > Sub") set as a line
+    of its own, as a PDF's is."""
+    if text.lstrip().startswith("#") or _UNDERLINED.search(text):
+        return True
     plain = " ".join(text.split())
-    return bool(heading) and any(plain == part.strip() for part in (heading or "").split(" > "))
+    return any(plain == part.strip() for part in (heading or "").split(" > ") if part)
 
 
 def continues(text: str) -> bool:

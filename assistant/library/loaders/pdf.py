@@ -91,18 +91,14 @@ def _runs(page: PageObject) -> list[Run]:
     font size scaled by the text and graphics matrices). Rotated text (a "Draft" watermark,
     a turned table) counts as size 0: it heads nothing."""
     runs: list[Run] = []
-    styles: dict[int, tuple[bool, bool]] = {}
 
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: object,
               size: float) -> None:
         scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
         turned = abs(tm[0] * cm[1] + tm[1] * cm[3]) > ROTATED * (scale or 1.0)
-        descriptor = font if isinstance(font, dict) else {}
-        if id(font) not in styles:
-            styles[id(font)] = _style(descriptor)
-        bold, mono = styles[id(font)]
+        font_dict = font if isinstance(font, dict) else {}
         runs.append(Run(text, 0.0 if turned else float(size or 0) * (scale or 1.0),
-                        str(descriptor.get("/BaseFont", "")), bold, mono))
+                        str(font_dict.get("/BaseFont", "")), *_style(font_dict)))
 
     page.extract_text(visitor_text=visit)
     return runs

@@ -75,16 +75,17 @@ def page_lines(runs: Sequence[Run]) -> list[Line]:
     lines: list[Line] = []
     text: list[str] = []
     sizes: Counter[float] = Counter()
-    bold, mono = [True], [True]
+    bold = mono = True
 
     def close() -> None:
+        nonlocal bold, mono
         joined = "".join(text)
         if joined.strip():
             size = sizes.most_common(1)[0][0] if sizes else 0.0
-            lines.append(Line(joined, size, bold[0] and bool(sizes), mono[0] and bool(sizes)))
+            lines.append(Line(joined, size, bold and bool(sizes), mono and bool(sizes)))
         text.clear()
         sizes.clear()
-        bold[0] = mono[0] = True
+        bold = mono = True
 
     for run in runs:
         pieces = run.text.split("\n")
@@ -95,8 +96,8 @@ def page_lines(runs: Sequence[Run]) -> list[Line]:
             visible = len(piece.strip())
             if visible:
                 sizes[round(run.size, 1)] += visible
-                bold[0] = bold[0] and (run.bold or bool(_BOLD.search(run.font)))
-                mono[0] = mono[0] and (run.mono or bool(_MONOSPACE.search(run.font)))
+                bold = bold and (run.bold or bool(_BOLD.search(run.font)))
+                mono = mono and (run.mono or bool(_MONOSPACE.search(run.font)))
     close()
     return lines
 
