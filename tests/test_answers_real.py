@@ -196,8 +196,8 @@ def test_no_context_overflow_with_a_300_page_document_and_50_turns(
 def test_cancel_during_a_long_prompt_stops_before_any_token(
         engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.engines.chat_template import ChatMessage
-    from assistant.engines.llama_engine import PROMPT_CHUNK
 
+    chunk = engine.prompt_chunk
     text = (library_dir() / "hashprice.md").read_text(encoding="utf-8")[:6000]
     messages = [ChatMessage("user", f"{text}\n\nWhat is hashprice?")]
     cancel = threading.Event()
@@ -213,12 +213,12 @@ def test_cancel_during_a_long_prompt_stops_before_any_token(
     stream = engine.stream(messages, GenerationParams(max_tokens=40), cancel)
     assert stream.text() == ""
     monkeypatch.undo()
-    assert chunks == [PROMPT_CHUNK] and stream.stats.prompt_tokens > 4 * PROMPT_CHUNK
+    assert chunks == [chunk] and stream.stats.prompt_tokens > 2 * chunk
     assert stream.stats.stop_reason == "cancelled" and stream.stats.completion_tokens == 0
     # What was evaluated before the cancel is reused, and the engine still answers.
     again = engine.stream(messages, GenerationParams(max_tokens=8))
     assert again.text() and again.stats.stop_reason in ("length", "stop")
-    assert again.stats.cached_tokens == stream.stats.cached_tokens + PROMPT_CHUNK
+    assert again.stats.cached_tokens == stream.stats.cached_tokens + chunk
 
 
 def test_the_turn_does_not_end_before_min_tokens(engine: LlamaEngine) -> None:

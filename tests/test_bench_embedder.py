@@ -11,6 +11,7 @@ from assistant.bench import embedder_bench as eb
 from assistant.bench.dev_set import hit_at_5, load_questions, source_found
 from assistant.bench.measure import BenchContext, SectionResult
 from assistant.engines.embedding import SentenceTransformerEmbedder
+from assistant.engines.onnx_embedding import QUANTIZED_AGREEMENT
 from assistant.library.bundled import library_files
 from assistant.library.documents import Hit
 from tests.fakes import HashEmbedder
@@ -90,4 +91,5 @@ def test_the_section_compares_the_apps_embedder_with_torch(
     result = eb.measure_embedders(ctx, ours, real_embedder, eb.library_chunks()[:40], questions)
     _check_rows(result, 40, 5)
     assert result.figures["embedder_backend"] == "onnxruntime"
-    assert float(result.figures["embed_cosine_min"] or 0) > 0.9999  # the reference's vectors
+    # int8 weights: close to the reference's vectors, not the same
+    assert QUANTIZED_AGREEMENT < float(result.figures["embed_cosine_min"] or 0) < 0.99999

@@ -1,5 +1,6 @@
-"""The embedder on onnxruntime: the reference's vectors, no PyTorch at run time, an export made
-once per package, and the reference answering when the export cannot be made or loaded."""
+"""The embedder on onnxruntime: int8 vectors close to the reference's, no PyTorch at run time,
+an export made once per package, and the reference answering when the export cannot be made or
+loaded."""
 
 from __future__ import annotations
 
@@ -17,19 +18,15 @@ import pytest
 from assistant.engines.embedding import SentenceTransformerEmbedder, default_embedding_model_path
 from assistant.engines.onnx_embedding import (
     EXPORT_STEM,
+    QUANTIZED_AGREEMENT,
     OnnxEmbedder,
     export_key,
     exported_model,
+    float_products,
 )
 from tests.services import MakeService
 
 ROOT = Path(__file__).resolve().parents[1]
-# Over the library's and the QA documents' 388 chunks the float32 export's cosines to the
-# reference were all above 0.999999; int8 weights reached only 0.986 (min) and 0.995
-# (median). Float noise across CPUs stays far above this line, a quantized or mis-pooled
-# export far below it.
-AGREEMENT = 0.9999
-
 TEXTS = [
     "What is hashprice?",
     "HOW MUCH DOES A KILOWATT-HOUR COST FOR MINERS IN TEXAS?",  # lowercased as the reference
@@ -60,21 +57,50 @@ def cache_copy(onnx_cache: Path, data_dir: Path) -> Path:
 
 
 @pytest.mark.integration
-def test_its_vectors_are_the_references(onnx_cache: Path,
-                                        real_embedder: SentenceTransformerEmbedder) -> None:
+def test_its_vectors_stay_close_to_the_references(
+        onnx_cache: Path, real_embedder: SentenceTransformerEmbedder) -> None:
     embedder = OnnxEmbedder(onnx_cache)
     ours = embedder.embed(TEXTS)
     assert embedder.backend == "onnxruntime"
     assert ours.shape == (len(TEXTS), embedder.dimension) and ours.dtype == np.float32
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     cosines = (ours * real_embedder.embed(TEXTS)).sum(axis=1)
-    assert cosines.min() > AGREEMENT, cosines
-    # One at a time (no padding) as in a batch of mixed lengths.
-    alone = np.vstack([embedder.embed([text]) for text in TEXTS])
-    assert (alone * ours).sum(axis=1).min() > AGREEMENT
+    # Close, and not the float export's 1.000000: the weights are int8.
+    assert QUANTIZED_AGREEMENT < cosines.min() and cosines.max() < 0.99999, cosines
+    # Each text runs alone: its vector is the same whatever is embedded beside it.
+    alone = np.vstack([embedder.embed([text]) for text in reversed(TEXTS)])[::-1]
+    assert np.allclose(alone, ours, atol=1e-6)
 
 
 @pytest.mark.integration
-def test_a_library_embedded_by_the_reference_is_kept_as_it_is(
+def test_the_export_keeps_in_float_only_the_products_that_drift(onnx_cache: Path) -> None:
+    import onnx
+
+    graph = onnx.load(str(next(onnx_cache.glob("*.onnx")))).graph
+    weights = {initializer.name for initializer in graph.initializer}
+    in_float = sorted(node.name for node in graph.node if node.op_type == "MatMul"
+                      and any(name in weights for name in node.input))
+    assert in_float == [f"/bert/encoder/layer.{n}/output/dense/MatMul" for n in range(3)]
+    assert sum(node.op_type == "MatMulInteger" for node in graph.node) == 36 - 3
+
+
+def test_the_products_left_in_float_are_the_first_halfs_feed_forward_outputs() -> None:
+    def products(layers: int) -> list[str]:
+        return [f"/bert/encoder/layer.{n}/{part}/MatMul" for n in range(layers)
+                for part in ("attention/self/query", "attention/output/dense",
+                             "intermediate/dense", "output/dense")]
+
+    assert float_products(products(6)) == [
+        "/bert/encoder/layer.0/output/dense/MatMul", "/bert/encoder/layer.1/output/dense/MatMul",
+        "/bert/encoder/layer.2/output/dense/MatMul"]
+    assert len(float_products(products(12))) == 6
+    assert float_products(products(3)) == [
+        "/bert/encoder/layer.0/output/dense/MatMul", "/bert/encoder/layer.1/output/dense/MatMul"]
+    assert float_products(["/pooler/dense/MatMul"]) == []
+
+
+@pytest.mark.integration
+def test_a_library_embedded_by_the_reference_is_embedded_again_once(
         onnx_cache: Path, tmp_path: Path, make_service: MakeService,
         real_embedder: SentenceTransformerEmbedder) -> None:
     (tmp_path / "docs").mkdir()
@@ -84,10 +110,13 @@ def test_a_library_embedded_by_the_reference_is_kept_as_it_is(
     data = tmp_path / "data"
     with make_service(data, embedder=real_embedder) as service:
         service.ingest([note], collection="notes")
+        chunks = service._store.chunk_count()
     with make_service(data, embedder=OnnxEmbedder(cache_copy(onnx_cache, data))) as service:
-        assert service.reembedded == 0  # the same vectors: nothing to embed again
+        assert service.reembedded == chunks > 0  # another model's vectors: embedded again
         hits = service.search("what does a miner earn per petahash", k=1)
     assert hits and Path(hits[0].path).name == "hashprice.md"
+    with make_service(data, embedder=OnnxEmbedder(data / "model-cache")) as service:
+        assert service.reembedded == 0  # once
 
 
 @pytest.mark.integration

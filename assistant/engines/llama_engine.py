@@ -40,12 +40,27 @@ from assistant.errors import ModelError
 if TYPE_CHECKING:  # imported when a model loads (the app never loads llama.cpp)
     from llama_cpp import LogitsProcessorList
 
-# Prompt tokens evaluated per llama.cpp call: small enough to notice a cancel within about
-# half a second, large enough to cost little (1,500-token prompt, same run, prompt tok/s:
-# 128 -> 412, 256 -> 456, 512 -> 459). Batches under 128 tokens cost far more per token
-# (62 tokens at position 700: 286 tok/s, against 432 for 318), so a short tail joins the
-# chunk before it.
+# Prompt tokens evaluated per llama.cpp call, so that a cancel is noticed between two calls:
+# the largest of PROMPT_CHUNKS that takes at most CANCEL_WITHIN_S at the model's last measured
+# prompt speed (PROMPT_CHUNK before there is one). The fewer the calls, the closer to
+# llama.cpp's own speed (the bundled model, 1,533-token prompt, 7 runs each in turn: 256 ->
+# 491 tok/s, 512 -> 506, raw create_completion 505). Batches under 128 tokens cost far more
+# per token (62 tokens at position 700: 286 tok/s, against 432 for 318), so a short tail joins
+# the chunk before it.
+PROMPT_CHUNKS = (512, 256, 128)
 PROMPT_CHUNK = 256
+CANCEL_WITHIN_S = 1.5
+# Prompt speed is measured on evaluations of at least this many tokens (shorter ones are
+# dominated by each call's fixed cost).
+MEASURED_FROM = 256
+
+
+def chunk_size(tokens_per_s: float | None) -> int:
+    """Tokens per llama.cpp call at a prompt speed of ``tokens_per_s`` (None: not measured)."""
+    if not tokens_per_s:
+        return PROMPT_CHUNK
+    fitting = [size for size in PROMPT_CHUNKS if size / tokens_per_s <= CANCEL_WITHIN_S]
+    return max(fitting, default=min(PROMPT_CHUNKS))
 
 
 def prompt_chunks(start: int, end: int, size: int = PROMPT_CHUNK) -> list[tuple[int, int]]:
@@ -146,6 +161,7 @@ class LlamaEngine:
         self._lock = threading.Lock()
         self._closed = False
         self._end_tokens: np.ndarray | None = None
+        self._prompt_rate: float | None = None  # prompt tokens/s, last measured
         threads = settings.n_threads or max(1, os.cpu_count() or 1)
         # The file llama.cpp actually runs (a converted copy, or the model itself).
         self.weights_path = settings.model_path
@@ -204,18 +220,27 @@ class LlamaEngine:
 
         return self._llama_cpp.LogitsProcessorList([hold])
 
+    @property
+    def prompt_chunk(self) -> int:
+        """Prompt tokens per llama.cpp call now (see :func:`chunk_size`)."""
+        return chunk_size(self._prompt_rate)
+
     def _evaluate_prompt(self, tokens: list[int], cancel: threading.Event | None) -> int:
         """Evaluate the part of ``tokens`` not in the KV cache, a chunk at a time, so a cancel
-        is seen within a fraction of a second; returns how many tokens were already cached."""
+        is seen within a second or so; returns how many tokens were already cached."""
         llm = self._llm
         cached = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
         if cached == len(tokens) == llm.n_tokens and not llm._requires_eval:
             return cached
         llm.n_tokens = min(cached, len(tokens) - 1)  # eval() drops the KV cache beyond this
-        for begin, stop in prompt_chunks(llm.n_tokens, len(tokens)):
+        evaluated, started = 0, time.perf_counter()
+        for begin, stop in prompt_chunks(llm.n_tokens, len(tokens), self.prompt_chunk):
             if cancel is not None and cancel.is_set():
                 break
             llm.eval(tokens[begin:stop])
+            evaluated += stop - begin
+        if evaluated >= MEASURED_FROM:
+            self._prompt_rate = evaluated / (time.perf_counter() - started)
         return cached
 
     def _piece(self, token: int) -> str:
