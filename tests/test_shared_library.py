@@ -22,6 +22,7 @@ from assistant.answers.pipeline import AskOptions, Finished
 from assistant.app.service import STORE_FILE
 from assistant.app.settings import Settings, save_settings
 from assistant.cli.main import main
+from assistant.engines.onnx_embedding import OnnxEmbedder
 from assistant.errors import AssistantError
 from assistant.library.documents import Hit
 from assistant.system.egress import EgressBlocked, EgressGuard, is_local
@@ -232,13 +233,15 @@ def test_an_unreachable_server_is_a_clear_error_and_nothing_here_is_lost(
 
 def test_the_command_line_shares_through_the_option_the_variable_or_the_settings(
         chroma: ChromaServer, files: dict[str, Path], tmp_path: Path,
-        make_service: MakeService, real_embedder: object,
+        make_service: MakeService,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("assistant.cli.main.library_dir", lambda: tmp_path / "no-library")
-    first = make_service(embedder="real", chroma_url=chroma.url)
+    other = tmp_path / "other"
+    # The app's embedder, as on the other machine (exported once, where the command line's
+    # data directory keeps it).
+    first = make_service(embedder=OnnxEmbedder(other / "model-cache"), chroma_url=chroma.url)
     first.ingest(list(files.values()), collection="Field notes")
     expected = [h.to_json() for h in first.search("Itaipu dam surplus hydropower", k=3)]
-    other = tmp_path / "other"
     assert main(["--data-dir", str(other), "--chroma-url", chroma.url, "search", "--json",
                  "Itaipu dam surplus hydropower", "--k", "3"]) == 0
     out = capsys.readouterr()
