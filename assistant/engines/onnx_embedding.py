@@ -259,16 +259,17 @@ class OnnxEmbedder:
         if self._fallback is not None:
             return self._fallback.embed(texts)
         try:
-            encoded = self._tokenizer.encode_batch(list(texts))
-            if len(encoded) == 1:
-                return self._run(encoded[0].ids)
-            with ThreadPoolExecutor(min(workers(), len(encoded))) as pool:
-                return np.vstack(list(pool.map(lambda e: self._run(e.ids), encoded)))
+            if len(texts) == 1:
+                return self._run(texts[0])
+            with ThreadPoolExecutor(min(workers(), len(texts))) as pool:
+                return np.vstack(list(pool.map(self._run, texts)))
         except Exception as exc:
             raise ModelError(f"embedding failed: {exc}") from exc
 
-    def _run(self, ids: list[int]) -> np.ndarray:
-        tokens = np.array([ids], dtype=np.int64)
+    def _run(self, text: str) -> np.ndarray:
+        """The vector of ``text``, tokenized and run on this thread (the runs of other texts
+        go on beside it)."""
+        tokens = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
         return self._session.run(None, {"input_ids": tokens,
                                         "attention_mask": np.ones_like(tokens)})[0]
 
