@@ -22,9 +22,11 @@ class RecordingGate(ForegroundGate):
     def __init__(self) -> None:
         super().__init__()
         self.calls = 0
+        self.threads: list[str] = []
 
     def wait_idle(self, cancel: threading.Event | None = None, limit_s: float = 300.0) -> float:
         self.calls += 1
+        self.threads.append(threading.current_thread().name)
         return super().wait_idle(cancel, limit_s)
 
 
@@ -71,12 +73,18 @@ def test_ingestion_steps_aside_between_files_pages_and_slices(
         pdf = make_pdf(tmp_path / "docs" / "paper.pdf",
                        [f"Page {n} talks about kelp number {n}. " * 40 for n in range(1, 5)])
         (tmp_path / "docs" / "note.md").write_text("# Note\n\nSeagrass meadows store carbon.\n")
+        slices = []  # the size of each call to the embedder
+        embed = embedder.embed
+        embedder.embed = lambda texts: slices.append(len(texts)) or embed(texts)  # type: ignore
         report = service.ingest([tmp_path / "docs"])
         assert [r.status for r in report.results] == ["added", "added"], report.results
         chunks = sum(r.chunks for r in report.results)
-        slices = -(-chunks // 2)
-        # once before each of 2 files, once before each of 4 PDF pages, between slices
-        assert gate.calls == 2 + 4 + (slices - 1)
+        assert sum(slices) == chunks and max(slices) == 2
+        # The files are read ahead in their own thread: it stepped aside once before each of
+        # 2 files and each of 4 PDF pages. The embedding stepped aside before each slice.
+        ahead = [name for name in gate.threads if name == "offgrid-read-ahead"]
+        assert len(ahead) == 2 + 4
+        assert gate.calls - len(ahead) == len(slices)
         # the slices were embedded shortest first, yet each chunk kept its own vector
         vectors = {chunk_id: vector for ids, batch, _, _ in service._store.iter_vectors()
                    for chunk_id, vector in zip(ids, batch, strict=True)}

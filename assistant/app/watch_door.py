@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from assistant.errors import AssistantError
-from assistant.library.ingest import FileResult, Ingestor, ProgressCallback, file_sha256
+from assistant.library.discovery import file_sha256
+from assistant.library.ingest import FileResult, Ingestor, ProgressCallback
 from assistant.library.store import Store
 from assistant.library.vector_store import VectorStore
 from assistant.library.watching import (

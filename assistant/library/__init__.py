@@ -1,7 +1,7 @@
 """Documents in: read files, chunk them, embed them, store them, and search what is stored.
 
 - :mod:`~assistant.library.ingest`: ``Ingestor``, ``IngestReport``, ``FileResult``,
-  ``IngestLimits``, ``discover_files``.
+  ``IngestLimits``; :mod:`~assistant.library.discovery`: ``discover_files``.
 - :mod:`~assistant.library.loaders`: ``load_document``, ``SUPPORTED_SUFFIXES``; files are
   read in a child process with limits (:mod:`~assistant.library.parse_sandbox`).
 - :mod:`~assistant.library.chunking`: ``chunk_document``, ``ChunkingParams``.

@@ -2,18 +2,17 @@
 
 Each file ends with exactly one result: added, unchanged, updated, failed (with a specific
 reason) or cancelled. A bad file never stops the batch; a file is written to the store in one
-transaction or not at all. Chunks of several files are embedded together, for throughput.
+transaction or not at all. Chunks of several files are embedded together, for throughput, while
+the next files are read and the last ones' vectors written (:mod:`~.overlap`).
 """
 
 from __future__ import annotations
 
-import errno
-import hashlib
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -22,8 +21,10 @@ import numpy as np
 from assistant.engines.embedding import Embedder
 from assistant.errors import AssistantError, IngestError
 from assistant.library.chunking import ChunkingParams, chunk_document
+from assistant.library.discovery import discover_files, file_sha256
 from assistant.library.documents import Chunk, ExtractedDocument
-from assistant.library.loaders import PARSER_VERSION, is_supported, load_document
+from assistant.library.loaders import PARSER_VERSION, load_document
+from assistant.library.overlap import ReadAhead, WriteBehind
 from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
 from assistant.library.records import NewDocument
 from assistant.library.store import Store
@@ -84,8 +85,8 @@ class IngestLimits:
     """Bounds on what one file may cost."""
 
     max_file_bytes: int = 200 * 1024 * 1024
-    # Chunks of several files are embedded in one call: the embedder sorts a call's texts by
-    # length, so larger groups pad less (256 measured ~10% faster than 64 on the library).
+    # Chunks of several files are embedded together, up to this many (sooner while the next
+    # file is still being read), and files are read at most this many chunks ahead.
     embed_batch_chunks: int = 256
     # ...but handed to the embedder a slice at a time (shortest first), so that an answer
     # asked meanwhile waits at most one slice for the cores.
@@ -100,79 +101,6 @@ class IngestLimits:
 
 
 ProgressCallback = Callable[[FileResult, int, int], None]
-
-
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult], int]:
-    """Expand folders (recursively, hidden entries skipped) into files to ingest.
-
-    Returns the files (resolved, without duplicates), failures for paths that cannot be
-    used, and how many files inside folders were skipped for their unsupported type.
-    Files named explicitly are always tried, so an unsupported one gets a clear failure.
-    """
-    files: list[Path] = []
-    failures: list[FileResult] = []
-    skipped = 0
-    seen: set[Path] = set()
-
-    def accept(path: Path) -> None:
-        if path not in seen:
-            seen.add(path)
-            files.append(path)
-
-    for given in paths:
-        path = Path(given).expanduser()
-        try:
-            exists = path.exists()
-        except OSError:  # e.g. a symlink loop
-            exists = False
-        if not exists:
-            reason = "broken link or symlink loop" if path.is_symlink() else "not found"
-            failures.append(FileResult(str(path.absolute()), "failed", reason))
-            continue
-        if not path.is_dir():
-            accept(path.resolve())
-            continue
-        root = path.resolve()
-        for folder, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
-            for name in sorted(filenames):
-                if _is_hidden(name):
-                    continue
-                candidate = Path(folder) / name
-                if not is_supported(candidate):
-                    skipped += 1
-                    continue
-                if candidate.is_symlink():
-                    try:
-                        target = candidate.resolve(strict=True)
-                    except (RuntimeError, OSError) as exc:  # a loop, or a dangling link
-                        looped = isinstance(exc, RuntimeError) or getattr(
-                            exc, "errno", None) == errno.ELOOP
-                        failures.append(FileResult(str(candidate), "failed",
-                                                   "symlink loop" if looped else "broken link"))
-                        continue
-                    if not target.exists():
-                        failures.append(FileResult(str(candidate), "failed", "broken link"))
-                        continue
-                    if not target.is_relative_to(root):
-                        failures.append(FileResult(
-                            str(candidate), "failed", "link points outside the imported folder"))
-                        continue
-                accept(candidate.resolve())
-    return files, failures, skipped
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -227,38 +155,63 @@ class Ingestor:
             if on_progress is not None:
                 on_progress(result, len(report.results), total)
 
-        for failure in failures:
-            emit(failure)
+        for given, reason in failures:
+            emit(FileResult(given, "failed", reason))
+        # Files are read ahead (one batch of chunks at most) while earlier ones are embedded,
+        # and each batch's vectors go to the index while the next batch is embedded.
+        ahead: ReadAhead[Path, FileResult | _Parsed] = ReadAhead(
+            files, lambda path: self._read(path, collection, cancel),
+            weight=lambda outcome: len(outcome.chunks) if isinstance(outcome, _Parsed) else 0,
+            budget=self.limits.embed_batch_chunks)
         pending: list[_Parsed] = []
-        for position, path in enumerate(files):
-            if cancel is not None and cancel.is_set():
-                for item in pending:
-                    emit(FileResult(str(item.path), "cancelled", "cancelled before indexing"))
-                pending.clear()
-                for rest in files[position:]:
-                    emit(FileResult(str(rest), "cancelled", "cancelled before indexing"))
-                break
-            self._step_aside(cancel)
+        unfinished: list[tuple[Path, FileResult | _Parsed | Exception]] = []
+        taken = 0
+
+        def indexed(results: list[FileResult], error: AssistantError | None) -> None:
+            for result in results:
+                emit(result if error is None else
+                     replace(result, reason=f"stored; vector index to be repaired ({error})"))
+
+        with WriteBehind(indexed) as indexer:
             try:
-                outcome = self._prepare(path, collection, cancel)
-            except IngestError as exc:
-                emit(FileResult(str(path), "failed", str(exc)))
-                continue
-            except Exception as exc:  # a defect must cost one file, not the batch
-                reason = f"internal error: {type(exc).__name__}: {exc}"
-                emit(FileResult(str(path), "failed", reason))
-                continue
-            if isinstance(outcome, FileResult):
-                emit(outcome)
-                continue
-            pending.append(outcome)
-            if sum(len(p.chunks) for p in pending) >= self.limits.embed_batch_chunks:
-                self._commit(pending, collection, emit, cancel)
-                pending = []
-        if pending:
-            self._commit(pending, collection, emit, cancel)
+                for path, outcome in ahead:
+                    if cancel is not None and cancel.is_set():
+                        unfinished.append((path, outcome))
+                        break
+                    taken += 1
+                    if isinstance(outcome, _Parsed):
+                        pending.append(outcome)
+                        # Embed once a batch is ready, or sooner if the next file is still
+                        # being read: the cores embed while it is.
+                        if (ahead.waiting or sum(len(p.chunks) for p in pending)
+                                >= self.limits.embed_batch_chunks):
+                            if not self._commit(pending, collection, emit, cancel, indexer):
+                                break  # cancelled: these files stay pending
+                            pending = []
+                    else:
+                        emit(_result(path, outcome))
+                if pending and not (cancel is not None and cancel.is_set()):
+                    if self._commit(pending, collection, emit, cancel, indexer):
+                        pending = []
+            finally:
+                unfinished += ahead.stop()
+        for path, outcome in unfinished:  # read but not indexed: what happened stands
+            if isinstance(outcome, _Parsed):
+                pending.append(outcome)
+            else:
+                emit(_result(path, outcome))
+        for path in [item.path for item in pending] + files[taken + len(unfinished):]:
+            emit(FileResult(str(path), "cancelled", "cancelled before indexing"))
         report.seconds = time.perf_counter() - started
         return report
+
+    def _read(self, path: Path, collection: str,
+              cancel: threading.Event | None) -> FileResult | _Parsed:
+        """:meth:`_prepare`, stepping aside first while an answer is being produced."""
+        if cancel is not None and cancel.is_set():
+            return FileResult(str(path), "cancelled", "cancelled before indexing")
+        self._step_aside(cancel)
+        return self._prepare(path, collection, cancel)
 
     def _prepare(self, path: Path, collection: str,
                  cancel: threading.Event | None) -> FileResult | _Parsed:
@@ -298,27 +251,34 @@ class Ingestor:
 
     def _embed(self, texts: list[str], cancel: threading.Event | None) -> np.ndarray:
         """Embed ``texts`` a slice at a time, shortest first (less padding), stepping aside
-        between slices; rows come back in the order of ``texts``."""
+        before each slice; rows come back in the order of ``texts``."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
         size = max(1, self.limits.embed_slice_chunks)
         for first in range(0, len(order), size):
-            if first:
-                self._step_aside(cancel)
+            self._step_aside(cancel)
             rows = order[first:first + size]
             vectors[rows] = self.embedder.embed([texts[i] for i in rows])
         return vectors
 
     def _commit(self, pending: list[_Parsed], collection: str,
-                emit: Callable[[FileResult], None], cancel: threading.Event | None) -> None:
-        """Embed the pending files' chunks together, then write each file atomically."""
+                emit: Callable[[FileResult], None], cancel: threading.Event | None,
+                indexer: WriteBehind[list[FileResult]]) -> bool:
+        """Embed the pending files' chunks together, then write each file atomically; its
+        vectors go to the index while the next files are embedded. False if ``cancel`` was
+        set meanwhile: nothing of these files is written."""
         try:
             vectors = self._embed([c.text for p in pending for c in p.chunks], cancel)
         except AssistantError as exc:
             for item in pending:
                 emit(FileResult(str(item.path), "failed", str(exc)))
-            return
+            return True
+        finally:
+            indexer.report()  # the files before these: their vectors went in meanwhile
+        if cancel is not None and cancel.is_set():
+            return False
         offset = 0
+        stored: list[tuple[FileResult, int, list[int], list[int], np.ndarray]] = []
         for item in pending:
             count = len(item.chunks)
             doc = item.document
@@ -334,13 +294,34 @@ class Ingestor:
             except Exception as exc:  # e.g. disk full: the transaction was rolled back
                 emit(FileResult(str(item.path), "failed", f"could not be stored: {exc}"))
                 continue
-            status: Status = "updated" if item.existed else "added"
-            reason = ""
-            try:
-                self.index.delete(old_ids)
-                self.index.upsert(new_ids, new_doc.embeddings, [collection] * count,
-                                  [doc_id] * count, batch=self.limits.index_write_chunks)
-                self.store.mark_indexed(doc_id)
-            except AssistantError as exc:
-                reason = f"stored; vector index to be repaired ({exc})"
-            emit(FileResult(str(item.path), status, reason, doc_id=doc_id, chunks=count))
+            stored.append((FileResult(str(item.path), "updated" if item.existed else "added",
+                                      doc_id=doc_id, chunks=count),
+                           doc_id, old_ids, new_ids, new_doc.embeddings))
+        if stored:  # one index write for them all: chroma's cost is mostly per call
+            indexer.submit([result for result, *_ in stored],
+                           partial(self._index, stored, collection))
+        return True
+
+    def _index(self, stored: list[tuple[FileResult, int, list[int], list[int], np.ndarray]],
+               collection: str) -> None:
+        """Replace stored files' vectors (their old chunk ids by the new) in the index."""
+        self.index.delete([i for _, _, old_ids, _, _ in stored for i in old_ids])
+        ids = [i for _, _, _, new_ids, _ in stored for i in new_ids]
+        self.index.upsert(ids, np.concatenate([vectors for *_, vectors in stored]),
+                          [collection] * len(ids),
+                          [doc_id for _, doc_id, _, new_ids, _ in stored for _ in new_ids],
+                          batch=self.limits.index_write_chunks)
+        for _, doc_id, *_ in stored:
+            self.store.mark_indexed(doc_id)
+
+
+def _result(path: Path, outcome: FileResult | Exception) -> FileResult:
+    """A file's result from what reading it gave: its result, or the error it raised."""
+    if isinstance(outcome, FileResult):
+        return outcome
+    if isinstance(outcome, IngestError):
+        return FileResult(str(path), "failed", str(outcome))
+    # A defect must cost one file, not the batch.
+    return FileResult(str(path), "failed",
+                      f"internal error: {type(outcome).__name__}: {outcome}")
+
