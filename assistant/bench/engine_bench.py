@@ -25,6 +25,8 @@ DECODE_TOKENS = 160
 PREFILL_TOKENS = 1500
 ESSAY = ("Write a long, detailed essay about the economics of Bitcoin mining: electricity, "
          "hardware, difficulty, the halving and hashprice. Use several paragraphs.")
+# One conversation. A turn the evidence answers in full never reaches the model, so the row
+# asks on until FOLLOW_UPS_MEASURED follow-ups (3 with --quick) have, or the list ends.
 FOLLOW_UPS = [
     "Why are miners moving to Paraguay?",
     "and what about Ethiopia?",
@@ -32,7 +34,12 @@ FOLLOW_UPS = [
     "How does difficulty adjust?",
     "What is the Nakamoto coefficient?",
     "How big is the edge AI market?",
+    "Why does cheap hydropower matter to miners?",
+    "What happens to a miner's revenue at a halving?",
+    "Why would someone run a language model on their own laptop?",
+    "How do pools affect decentralization?",
 ]
+FOLLOW_UPS_MEASURED = 5
 
 
 def library_text(tokens: int, engine: ProcessEngine) -> str:
@@ -134,7 +141,7 @@ def follow_up(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -
     cold_engine = ProcessEngine(EngineSettings(
         engine.model_path, n_ctx=engine.n_ctx, weights_cache=ctx.work_dir / "model-cache",
         safe_layout=engine.safe_layout))
-    turns = FOLLOW_UPS[: ctx.reps(len(FOLLOW_UPS), 4)]
+    wanted = ctx.reps(FOLLOW_UPS_MEASURED, 3)
     warm_ms: list[float] = []
     cold_ms: list[float] = []
     per_turn: dict[str, float] = {}
@@ -155,7 +162,9 @@ def follow_up(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -
             engine.stream = recording  # type: ignore[method-assign]
             try:
                 options = AskOptions()  # the app's defaults: answers as long as users get
-                for number, question in enumerate(turns, start=1):
+                for number, question in enumerate(FOLLOW_UPS, start=1):
+                    if len(warm_ms) == wanted:
+                        break
                     before = len(sent)
                     for _event in service.ask(question, options=options,
                                               conversation_id=conversation.id):
@@ -191,7 +200,8 @@ def follow_up(ctx: BenchContext, engine: ProcessEngine, result: SectionResult) -
     result.rows.append(Row(
         "3", "follow-up turn TTFT, cached conversation / same prompt cold",
         f"{followup:.3f} (median over {len(ratios)} turns: {median(warm_ms):.0f} vs "
-        f"{median(cold_ms):.0f} ms)", "≤ 0.25", followup <= 0.25))
+        f"{median(cold_ms):.0f} ms; per turn {', '.join(f'{r:.2f}' for r in ratios)})",
+        "≤ 0.25", followup <= 0.25))
 
 
 def run(ctx: BenchContext) -> SectionResult:
