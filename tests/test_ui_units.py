@@ -17,7 +17,7 @@ from tests.fakes import FakeEngine, HashEmbedder
 from ui.controllers import Changes, Controllers
 from ui.panels.chat_view import answer_markdown
 from ui.panels.conversations_panel import ConversationsPanel
-from ui.panels.library_panel import LibraryPanel, document_status
+from ui.panels.library_panel import PROGRESS_EVERY_MS, LibraryPanel, document_status
 from ui.panels.sources_panel import highlighted_snippet, plain_snippet, sources_html
 
 NOTE = "# Reservoir\n\nThe reservoir stores 40 megawatt hours of water power for the valley.\n"
@@ -83,6 +83,27 @@ def test_library_panel_scope_follows_the_ticks(qtbot) -> None:  # type: ignore[n
     assert blocker.args[0] == ("Mine",)
     panel.set_library([CollectionInfo("Library", 14, 500), CollectionInfo("Mine", 1, 3)], [])
     assert panel.scope() == ("Mine",)  # a refresh keeps the choice
+
+
+def test_import_progress_in_a_burst_is_shown_once_then_the_latest(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = LibraryPanel()
+    qtbot.addWidget(panel)
+    shown: list[str] = []
+    set_text = panel.progress_label.setText
+    panel.progress_label.setText = lambda text: (shown.append(text), set_text(text))  # type: ignore[method-assign]
+    for done in range(1, 31):  # a batch's files, reported together
+        panel.show_progress(done, 40, f"f{done}.md — added")
+    assert shown == ["f1.md — added"]  # the first at once, the rest wait for the interval
+    assert not panel.progress_box.isHidden() and panel.progress.value() == 1
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=2000)
+    assert shown[-1] == "f30.md — added" and panel.progress.value() == 30
+    qtbot.wait(3 * PROGRESS_EVERY_MS)
+    assert len(shown) == 2  # nothing more came: nothing more shown
+    panel.show_progress(31, 40, "f31.md — added")
+    panel.show_progress(32, 40, "f32.md — added")
+    panel.hide_progress()  # the import ended: what was waiting is not shown after it
+    qtbot.wait(3 * PROGRESS_EVERY_MS)
+    assert panel.progress_box.isHidden() and shown[-1] == "f31.md — added"
 
 
 def test_conversations_panel_buttons_need_a_selection(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -43,6 +43,9 @@ from assistant.system.memory_use import resident_bytes
 from assistant.system.processes import end_process
 
 POLL_S = 0.05
+# The reader's priority (POSIX nice): files are read ahead while chunks are embedded, and on
+# two cores a reader at the normal priority took CPU time the window's thread was waiting for.
+BACKGROUND_NICE = 10
 # Deaths that mean the reader crashed, most likely out of memory (POSIX signal numbers).
 CRASH_SIGNALS = frozenset(getattr(signal, name) for name in
                           ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS") if hasattr(signal, name))
@@ -103,6 +106,11 @@ class ReaderProcess:
         except psutil.Error:
             self.stop()
             raise
+        try:  # reading is background work: the window and the embedding come first
+            self.process.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS if os.name == "nt"
+                              else BACKGROUND_NICE)
+        except (psutil.Error, AttributeError):
+            pass  # it runs at the normal priority
 
     def _collect(self) -> None:
         stdout = self.popen.stdout
