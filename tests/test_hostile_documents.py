@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.library.ingest import IngestLimits
-from assistant.library.parse_sandbox import ParseSandbox, SandboxLimits
+from assistant.library.parse_sandbox import BACKGROUND_NICE, ParseSandbox, SandboxLimits
 from tests.hostile_files import make_corpus
 from tests.services import MakeService
 
@@ -101,6 +101,19 @@ def test_a_reader_that_hangs_is_stopped_and_replaced(tmp_path: Path) -> None:
             sandbox.load(fifo)
         assert time.perf_counter() - started < 10
         assert "Seagrass" in sandbox.load(note).text
+    finally:
+        sandbox.close()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX nice values")
+def test_the_reader_runs_at_a_background_priority(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Note\n\nSeagrass stores carbon.\n")
+    sandbox = ParseSandbox()
+    try:
+        assert "Seagrass" in sandbox.load(note).text
+        assert sandbox._child is not None
+        assert sandbox._child.process.nice() >= BACKGROUND_NICE > os.nice(0)
     finally:
         sandbox.close()
 
