@@ -35,6 +35,7 @@ from assistant.text.formatting import human_size, plural
 Status = Literal["added", "unchanged", "updated", "failed", "cancelled"]
 # The order a report tallies them in.
 STATUS_ORDER: tuple[Status, ...] = ("added", "updated", "unchanged", "failed", "cancelled")
+CANCELLED = "cancelled before indexing"  # the reason of a file a cancel left out
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ class Ingestor:
             else:
                 emit(_result(path, outcome))
         for path in [item.path for item in pending] + files[taken + len(unfinished):]:
-            emit(FileResult(str(path), "cancelled", "cancelled before indexing"))
+            emit(FileResult(str(path), "cancelled", CANCELLED))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -209,7 +210,7 @@ class Ingestor:
               cancel: threading.Event | None) -> FileResult | _Parsed:
         """:meth:`_prepare`, stepping aside first while an answer is being produced."""
         if cancel is not None and cancel.is_set():
-            return FileResult(str(path), "cancelled", "cancelled before indexing")
+            return FileResult(str(path), "cancelled", CANCELLED)
         self._step_aside(cancel)
         return self._prepare(path, collection, cancel)
 
@@ -278,7 +279,8 @@ class Ingestor:
         if cancel is not None and cancel.is_set():
             return False
         offset = 0
-        stored: list[tuple[FileResult, int, list[int], list[int], np.ndarray]] = []
+        results: list[FileResult] = []
+        writes: list[tuple[int, list[int], list[int], np.ndarray]] = []
         for item in pending:
             count = len(item.chunks)
             doc = item.document
@@ -294,24 +296,24 @@ class Ingestor:
             except Exception as exc:  # e.g. disk full: the transaction was rolled back
                 emit(FileResult(str(item.path), "failed", f"could not be stored: {exc}"))
                 continue
-            stored.append((FileResult(str(item.path), "updated" if item.existed else "added",
-                                      doc_id=doc_id, chunks=count),
-                           doc_id, old_ids, new_ids, new_doc.embeddings))
-        if stored:  # one index write for them all: chroma's cost is mostly per call
-            indexer.submit([result for result, *_ in stored],
-                           partial(self._index, stored, collection))
+            results.append(FileResult(str(item.path), "updated" if item.existed else "added",
+                                      doc_id=doc_id, chunks=count))
+            writes.append((doc_id, old_ids, new_ids, new_doc.embeddings))
+        if writes:  # one index write for them all: chroma's cost is mostly per call
+            indexer.submit(results, partial(self._index, writes, collection))
         return True
 
-    def _index(self, stored: list[tuple[FileResult, int, list[int], list[int], np.ndarray]],
+    def _index(self, writes: list[tuple[int, list[int], list[int], np.ndarray]],
                collection: str) -> None:
-        """Replace stored files' vectors (their old chunk ids by the new) in the index."""
-        self.index.delete([i for _, _, old_ids, _, _ in stored for i in old_ids])
-        ids = [i for _, _, _, new_ids, _ in stored for i in new_ids]
-        self.index.upsert(ids, np.concatenate([vectors for *_, vectors in stored]),
+        """Replace stored files' vectors (``(doc_id, old chunk ids, new chunk ids, vectors)``
+        each) in the index."""
+        self.index.delete([i for _, old_ids, _, _ in writes for i in old_ids])
+        ids = [i for _, _, new_ids, _ in writes for i in new_ids]
+        self.index.upsert(ids, np.concatenate([vectors for *_, vectors in writes]),
                           [collection] * len(ids),
-                          [doc_id for _, doc_id, _, new_ids, _ in stored for _ in new_ids],
+                          [doc_id for doc_id, _, new_ids, _ in writes for _ in new_ids],
                           batch=self.limits.index_write_chunks)
-        for _, doc_id, *_ in stored:
+        for doc_id, *_ in writes:
             self.store.mark_indexed(doc_id)
 
 
