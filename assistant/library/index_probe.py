@@ -94,11 +94,13 @@ def read_everything(index_dir: Path) -> int:
                                            embedding_function=None)
         count = collection.count()
         total += count
+        sample = None
         for offset in range(0, count, PROBE_PAGE):
-            collection.get(limit=PROBE_PAGE, offset=offset, include=["embeddings"])
-        if count:
-            sample = collection.get(limit=1, include=["embeddings"])
-            collection.query(query_embeddings=[list(sample["embeddings"][0])], n_results=1)
+            page = collection.get(limit=PROBE_PAGE, offset=offset, include=["embeddings"])
+            if sample is None and len(page["embeddings"]):
+                sample = list(page["embeddings"][0])
+        if sample is not None:  # searched with a vector it holds
+            collection.query(query_embeddings=[sample], n_results=1)
     return total
 
 
